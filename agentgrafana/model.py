@@ -1,0 +1,123 @@
+"""Plain data produced by the content modules and consumed by validators, emitters and delivery.
+
+Nothing here does I/O. A `Build` is the whole monitoring set for one configuration, already encoded to
+JSON-ready dicts, so every output format and every delivery path (files, Grafana API, diff, preview)
+reads the same objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Folder:
+    """A Grafana folder the project owns."""
+
+    uid: str
+    title: str
+
+
+@dataclass
+class DashboardOut:
+    """One dashboard, encoded as Grafana dashboard JSON (`model`), with where it comes from."""
+
+    uid: str
+    title: str
+    folder: Folder
+    model: dict[str, Any]
+    source: str  # content module that defined it, e.g. "dashboards/overview.py"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert, defined once, compiled to Prometheus, PrometheusRule and Grafana-managed rules.
+
+    `expr` is the query whose value is compared; the comparison is `op threshold`. Prometheus gets
+    `(<expr>) <op> <threshold>`; Grafana gets query A = expr, B = reduce(last), C = threshold.
+    """
+
+    name: str  # CamelCase Prometheus alert name
+    title: str  # Grafana rule title
+    uid: str  # Grafana rule uid (<= 40 chars)
+    expr: str
+    op: str  # one of > >= < <=
+    threshold: float
+    threshold_key: str  # configuration key path the threshold comes from
+    for_: str  # Prometheus duration, "0s" for immediately
+    severity: str  # critical | warning | info
+    summary: str
+    description: str
+    runbook: str  # runbook slug, appended to the configured base URL
+    dashboard_uid: str
+    panel_title: str
+    group: str  # rule group name
+    labels: tuple[tuple[str, str], ...] = ()
+    source: str = ""
+
+    @property
+    def prometheus_expr(self) -> str:
+        """The Prometheus alert condition: the query compared with its threshold."""
+        return f"({self.expr}) {self.op} {format_number(self.threshold)}"
+
+
+@dataclass(frozen=True)
+class RecordingRule:
+    """A Prometheus recording rule named `level:metric:operations`."""
+
+    record: str
+    expr: str
+    group: str
+    labels: tuple[tuple[str, str], ...] = ()
+    source: str = ""
+
+
+@dataclass
+class RuleGroup:
+    """A group of recording and/or alerting rules sharing an evaluation interval."""
+
+    name: str
+    interval: str
+    recording: list[RecordingRule] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+
+@dataclass
+class GrafanaRuleGroup:
+    """A Grafana-managed rule group in the provisioning API shape (rules are API rule dicts)."""
+
+    folder: Folder
+    name: str
+    interval_seconds: int
+    rules: list[dict[str, Any]]
+
+
+@dataclass
+class Build:
+    """Everything generated for one configuration; `files` maps a path under the output dir to bytes."""
+
+    dashboards: list[DashboardOut]
+    rule_groups: list[RuleGroup]
+    grafana_rule_groups: list[GrafanaRuleGroup]
+    files: dict[str, bytes]
+
+    @property
+    def folders(self) -> list[Folder]:
+        seen = {d.folder for d in self.dashboards} | {g.folder for g in self.grafana_rule_groups}
+        return sorted(seen)
+
+    @property
+    def alerts(self) -> list[Alert]:
+        return [a for g in self.rule_groups for a in g.alerts]
+
+    @property
+    def recording_rules(self) -> list[RecordingRule]:
+        return [r for g in self.rule_groups for r in g.recording]
+
+
+def format_number(value: float) -> str:
+    """Render a threshold the same way in every output: integers without a fraction, no exponent."""
+    if float(value).is_integer():
+        return str(int(value))
+    text = f"{value:.10f}".rstrip("0").rstrip(".")
+    return text
