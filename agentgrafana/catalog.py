@@ -174,3 +174,6 @@ def to_markdown(catalog: Catalog) -> str:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+CATALOG = Catalog()

@@ -1,0 +1,46 @@
+"""Turn whatever a dashboard module returned into plain dashboard JSON (dicts, lists, scalars)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from grafana_foundation_sdk.cog.builder import Builder
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+from .board import Board
+
+
+class EncodeError(TypeError):
+    """A dashboard module returned something that is not a dashboard."""
+
+
+def to_plain(obj: Any) -> Any:
+    """Recursively convert foundation-sdk models (anything with `to_json`) into JSON-ready values."""
+    to_json = getattr(obj, "to_json", None)
+    if callable(to_json):
+        return to_plain(to_json())
+    if isinstance(obj, dict):
+        return {str(k): to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, float) and obj.is_integer() and abs(obj) < 2**53:
+        return int(obj)  # Grafana writes whole numbers without ".0"; keep output stable either way
+    return obj
+
+
+def dashboard_json(result: Any) -> dict[str, Any]:
+    """Dashboard JSON from a `Board`, a foundation-sdk builder or model, a grafanalib Dashboard, or a dict."""
+    if isinstance(result, Board):
+        result = result.build()
+    if isinstance(result, Builder):
+        return to_plain(result.build())
+    if callable(getattr(result, "to_json", None)):
+        return to_plain(result)
+    if callable(getattr(result, "to_json_data", None)):  # grafanalib
+        from grafanalib._gen import DashboardEncoder
+
+        return json.loads(json.dumps(result.to_json_data(), cls=DashboardEncoder))
+    if isinstance(result, dict):
+        return json.loads(json.dumps(result, cls=JSONEncoder))
+    raise EncodeError(f"expected a dashboard (foundation-sdk builder, grafanalib Dashboard or dict), "
+                      f"got {type(result).__name__}")
