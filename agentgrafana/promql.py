@@ -26,7 +26,7 @@ BUILTIN_VARIABLES = {
     "__interval_ms": "60000",
     "__auto": "1m",
 }
-_VARIABLE_RE = re.compile(r"\$\{(\w+)(?::[\w]+)?\}|\[\[(\w+)(?::[\w]+)?\]\]|\$(\w+)")
+_VARIABLE_RE = re.compile(r"\$\{([A-Za-z_]\w*)(?::\w+)?\}|\[\[([A-Za-z_]\w*)(?::\w+)?\]\]|\$([A-Za-z_]\w*)")
 RATE_INTERVAL_SENTINEL = timedelta(minutes=7, seconds=13)
 RECORDING_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_:]*$")
 

@@ -1,0 +1,256 @@
+"""The HTTP client for Grafana: authentication, TLS, timeouts, retries and error messages in one place.
+
+Retries use urllib3's `Retry` mounted on a `requests` adapter: exponential backoff with jitter on
+connection errors, dropped connections and HTTP 429/502/503/504 (honouring `Retry-After`, capped),
+for every method - our writes are idempotent (whole-group PUT, dashboard save by uid, delete by uid).
+Other 4xx are never retried. A small subclass only adds a retry counter for the report and narrows
+the statuses where `Retry-After` alone triggers a retry to 429 and 503 (urllib3 also includes 413,
+which Grafana uses for "dashboard too large": retrying that cannot help).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import Counter
+from typing import Any, Callable, Iterable
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
+
+from agentgrafana.grafana.settings import GrafanaSettings
+
+log = logging.getLogger("agentgrafana.grafana")
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+USER_AGENT = "agentgrafana"
+
+
+class GrafanaError(Exception):
+    """A Grafana request failed. The text names the object, the HTTP status and Grafana's message."""
+
+    def __init__(self, text: str, *, status: int | None = None, grafana_message: str = "") -> None:
+        super().__init__(text)
+        self.status = status
+        self.grafana_message = grafana_message
+
+
+class GrafanaUnreachable(GrafanaError):
+    """No HTTP answer at all: connection refused, timeout, TLS failure, dropped connections."""
+
+    def __init__(self, text: str, *, reason: str = "") -> None:
+        super().__init__(text)
+        self.reason = reason or text
+
+
+class GrafanaUnhealthy(GrafanaError):
+    """Grafana answered /api/health but is not healthy (or is not Grafana)."""
+
+
+class RequestStats:
+    """Thread-safe counts of logical HTTP requests by method, and of retried attempts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.by_method: Counter[str] = Counter()
+        self.retries = 0
+
+    def count(self, method: str) -> None:
+        with self._lock:
+            self.by_method[method] += 1
+
+    def count_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_method.values())
+
+
+class _CountingRetry(Retry):
+    RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
+
+    def __init__(self, *args: Any, on_retry: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_retry = on_retry
+
+    def new(self, **kw: Any) -> "_CountingRetry":
+        fresh = super().new(**kw)
+        fresh.on_retry = self.on_retry
+        return fresh
+
+    def increment(self, *args: Any, **kwargs: Any) -> "_CountingRetry":
+        fresh = super().increment(*args, **kwargs)  # raises MaxRetryError when exhausted
+        if self.on_retry:
+            self.on_retry()
+        return fresh
+
+
+def _grafana_message(response: requests.Response) -> str:
+    """Grafana's own explanation from an error body ({"message": ...}), else a short text."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = " ".join(response.text.split())[:200]
+        return text or response.reason or ""
+    if isinstance(body, dict) and body.get("message"):
+        status = body.get("status")
+        return f"{body['message']} ({status})" if isinstance(status, str) and status else str(body["message"])
+    return response.reason or ""
+
+
+def _transport_reason(exc: requests.RequestException) -> str:
+    """A short, readable cause for a request that got no HTTP answer."""
+    cause: Any = exc.args[0] if exc.args else exc
+    if isinstance(cause, MaxRetryError) and cause.reason is not None:
+        cause = cause.reason
+    text = re.sub(r"<[^>]* object at 0x[0-9a-f]+>:?\s*", "", str(cause))
+    text = re.sub(r"^\w+Pool\(host=[^)]*\):\s*", "", text)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        text += " (pass --ca-bundle with the CA that signed Grafana's certificate)"
+    return text
+
+
+class GrafanaClient:
+    """Talks JSON to one Grafana. Safe to use from several threads (one Session per thread)."""
+
+    def __init__(self, settings: GrafanaSettings) -> None:
+        self.settings = settings
+        self.base_url = settings.url.rstrip("/")
+        self.stats = RequestStats()
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"GrafanaClient({self.base_url!r})"
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._new_session()
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def _new_session(self) -> requests.Session:
+        s = self.settings
+        retry = _CountingRetry(
+            total=s.retries,
+            connect=s.retries,
+            read=s.retries,
+            status=s.retries,
+            other=0,
+            redirect=0,
+            allowed_methods=None,  # every method: our writes are idempotent
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=s.backoff_factor,
+            backoff_jitter=s.backoff_jitter,
+            backoff_max=s.backoff_max,
+            retry_after_max=s.retry_after_max,
+            respect_retry_after_header=True,
+            raise_on_status=False,  # hand back the last answer so its status and message can be reported
+            on_retry=self.stats.count_retry,
+        )
+        session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=max(s.concurrency, 1))
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        if s.token:
+            session.headers["Authorization"] = f"Bearer {s.token}"
+        elif s.user:
+            session.auth = (s.user, s.password or "")
+        if s.org_id is not None:
+            session.headers["X-Grafana-Org-Id"] = str(s.org_id)
+        session.verify = s.verify
+        return session
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+
+    def __enter__(self) -> "GrafanaClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str = "",
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        expect: Iterable[int] = (200,),
+        missing_ok: bool = False,
+    ) -> Any:
+        """Send one request; return the decoded JSON body (None when empty, or on 404 if `missing_ok`).
+
+        Raise GrafanaUnreachable when no answer came, GrafanaError for any unexpected status.
+        `what` names the object for error messages, e.g. 'dashboard "Agent Overview" (agent-overview)'.
+        """
+        what = what or f"{method} {path}"
+        self.stats.count(method)
+        try:
+            response = self._session().request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=body,
+                headers=headers,
+                timeout=self.settings.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            reason = self.settings.scrub(_transport_reason(exc))
+            raise GrafanaUnreachable(
+                f"{what}: Grafana at {self.base_url} did not answer: {reason}", reason=reason
+            ) from None
+        log.debug("%s %s -> %s", method, path, response.status_code)
+        if missing_ok and response.status_code == 404:
+            return None
+        if response.status_code not in tuple(expect):
+            message = self.settings.scrub(_grafana_message(response))
+            raise GrafanaError(
+                f"{what}: HTTP {response.status_code}: {message}",
+                status=response.status_code,
+                grafana_message=message,
+            )
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise GrafanaError(
+                f"{what}: HTTP {response.status_code} with a body that is not JSON "
+                f"(is {self.base_url} really Grafana?)",
+                status=response.status_code,
+            ) from None
+
+    def health(self) -> dict[str, Any]:
+        """GET /api/health (no auth needed); raise GrafanaUnreachable or GrafanaUnhealthy with a clear message."""
+        try:
+            body = self.request("GET", "/api/health", what="health check", expect=(200, 503))
+        except GrafanaUnreachable as exc:
+            raise GrafanaUnreachable(f"Grafana at {self.base_url} is unreachable: {exc.reason}") from None
+        except GrafanaError as exc:
+            if exc.status == 503:
+                raise GrafanaUnhealthy(f"Grafana at {self.base_url} is unavailable (HTTP 503)", status=503) from None
+            raise GrafanaUnhealthy(
+                f"{self.base_url} does not look like Grafana: GET /api/health gave HTTP {exc.status}",
+                status=exc.status,
+            ) from None
+        database = body.get("database") if isinstance(body, dict) else None
+        if database != "ok":
+            raise GrafanaUnhealthy(f"Grafana at {self.base_url} is unhealthy: its database is {database or 'unknown'!s}")
+        return body

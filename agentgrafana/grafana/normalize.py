@@ -1,0 +1,183 @@
+"""Normalise Grafana objects before comparing them, so that only real changes count.
+
+Grafana stores dashboards with an `id` and `version` of its own, its UI adds default-valued fields on
+save, and the alerting API hands rules back with server fields (`id`, `orgID`, `updated`,
+`provenance`) and `for` as a duration string. Both sides of every comparison go through the same
+functions here, so a default that one side spells out and the other omits compares equal.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from typing import Any, Iterable
+
+OWNER_TAG = "managed-by-agentgrafana"
+OWNER_LABEL = ("managed_by", "agentgrafana")
+HASH_TAG_PREFIX = "agentgrafana-hash:"
+HASH_LENGTH = 12
+
+# Dashboard fields whose default the Grafana UI writes out on save; a default counts as absent.
+_DASHBOARD_DEFAULTS: dict[str, Any] = {
+    "editable": True,
+    "fiscalYearStartMonth": 0,
+    "graphTooltip": 0,
+    "liveNow": False,
+    "weekStart": "",
+    "refresh": "",
+    "timezone": "",
+    "style": "dark",
+}
+_SERVER_DASHBOARD_FIELDS = ("id", "version")
+_SERVER_RULE_FIELDS = frozenset({"id", "orgID", "folderUID", "ruleGroup", "updated", "provenance"})
+_QUERY_MODEL_DEFAULTS = {"intervalMs": 1000, "maxDataPoints": 43200}  # Grafana fills these in on save
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
+_DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def canonical(value: Any) -> str:
+    """Compact JSON with sorted keys: the form that is hashed."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def pretty(value: Any) -> str:
+    """Indented JSON with sorted keys: the form that is diffed."""
+    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
+
+
+def _clean(value: Any) -> Any:
+    """Integral floats become ints (Grafana's Go encoder writes 10.0 as 10); empty values are dropped."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        cleaned = {k: _clean(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if not any(v is e or v == e for e in _EMPTY if type(v) is type(e) or e is None)}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _without_panel_noise(panels: Iterable[Any]) -> list[Any]:
+    out = []
+    for panel in panels:
+        if isinstance(panel, dict):
+            panel = {k: v for k, v in panel.items() if k != "pluginVersion"}
+            if isinstance(panel.get("panels"), list):  # collapsed rows hold their panels
+                panel["panels"] = _without_panel_noise(panel["panels"])
+        out.append(panel)
+    return out
+
+
+def strip_hash_tags(tags: Iterable[str]) -> list[str]:
+    return [t for t in tags if not str(t).startswith(HASH_TAG_PREFIX)]
+
+
+def normalize_dashboard(model: dict[str, Any], *, keep_hash_tag: bool = True) -> dict[str, Any]:
+    """The dashboard without server fields, UI-written defaults, built-in annotations or tag order."""
+    d = {k: copy.deepcopy(v) for k, v in model.items() if k not in _SERVER_DASHBOARD_FIELDS}
+    for key, default in _DASHBOARD_DEFAULTS.items():
+        if key in d and d[key] == default and type(d[key]) is type(default):
+            del d[key]
+    if isinstance(d.get("panels"), list):
+        d["panels"] = _without_panel_noise(d["panels"])
+    annotations = d.get("annotations")
+    if isinstance(annotations, dict) and isinstance(annotations.get("list"), list):
+        annotations["list"] = [a for a in annotations["list"] if not (isinstance(a, dict) and a.get("builtIn"))]
+    tags = [str(t) for t in d.get("tags") or []]
+    d["tags"] = sorted(set(tags if keep_hash_tag else strip_hash_tags(tags)))
+    return _clean(d)
+
+
+def dashboard_content_hash(model: dict[str, Any]) -> str:
+    """Hash of the normalised dashboard, ignoring its own hash tag: what the hash tag records."""
+    digest = hashlib.sha256(canonical(normalize_dashboard(model, keep_hash_tag=False)).encode())
+    return digest.hexdigest()[:HASH_LENGTH]
+
+
+def recorded_hash(model: dict[str, Any]) -> str | None:
+    """The content hash recorded in the dashboard's `agentgrafana-hash:` tag at our last push."""
+    for tag in model.get("tags") or []:
+        if str(tag).startswith(HASH_TAG_PREFIX):
+            return str(tag)[len(HASH_TAG_PREFIX):]
+    return None
+
+
+def with_ownership_tags(model: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `model` tagged as ours, with the hash tag recording its current content."""
+    d = copy.deepcopy(model)
+    tags = strip_hash_tags(str(t) for t in d.get("tags") or [])
+    if OWNER_TAG not in tags:
+        tags.append(OWNER_TAG)
+    d["tags"] = tags
+    d["tags"] = tags + [HASH_TAG_PREFIX + dashboard_content_hash(d)]
+    return d
+
+
+def is_owned_dashboard(model_or_tags: dict[str, Any] | Iterable[str]) -> bool:
+    tags = model_or_tags.get("tags") or [] if isinstance(model_or_tags, dict) else model_or_tags
+    return OWNER_TAG in tags
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds in a Prometheus/Go duration ("5m", "1h30m", "5m0s", "0s") or a number of seconds."""
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value).strip()
+    if text in ("", "0"):
+        return 0
+    pos, total = 0, 0.0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != pos:
+            raise ValueError(f"not a duration: {value!r}")
+        total += float(match.group(1)) * _DURATION_SECONDS[match.group(2)]
+        pos = match.end()
+    if pos != len(text):
+        raise ValueError(f"not a duration: {value!r}")
+    return total
+
+
+def _normalize_rule(rule: dict[str, Any], keep: set[str] | None) -> dict[str, Any]:
+    r = {k: copy.deepcopy(v) for k, v in rule.items() if k not in _SERVER_RULE_FIELDS}
+    if keep is not None:
+        r = {k: v for k, v in r.items() if k in keep}
+    if "for" in r:
+        try:
+            r["for"] = parse_duration(r["for"])
+        except ValueError:
+            pass  # compare as sent; Grafana will reject it
+    if r.get("isPaused") is False:
+        del r["isPaused"]
+    for query in r.get("data") or []:
+        model = query.get("model") if isinstance(query, dict) else None
+        if isinstance(model, dict):
+            for key, default in _QUERY_MODEL_DEFAULTS.items():
+                if model.get(key) == default:
+                    del model[key]
+    return _clean(r)
+
+
+def normalize_rule_group(group: dict[str, Any], *, keep: set[str] | None = None) -> dict[str, Any]:
+    """The group as we send it: title, folderUid, interval and rules (sorted by uid, then title).
+
+    With `keep`, rules are cut down to those fields: we compare only what we send.
+    """
+    rules = [_normalize_rule(r, keep) for r in group.get("rules") or []]
+    rules.sort(key=lambda r: (str(r.get("uid", "")), str(r.get("title", ""))))
+    return {
+        "title": group.get("title"),
+        "folderUid": group.get("folderUid"),
+        "interval": _clean(parse_duration(group.get("interval", 0))),
+        "rules": rules,
+    }
+
+
+def rule_fields(rules: Iterable[dict[str, Any]]) -> set[str]:
+    """The fields we send for a group's rules (the union over its rules)."""
+    return {k for r in rules for k in r} - _SERVER_RULE_FIELDS
+
+
+def is_owned_rule(rule: dict[str, Any]) -> bool:
+    labels = rule.get("labels") or {}
+    return labels.get(OWNER_LABEL[0]) == OWNER_LABEL[1]

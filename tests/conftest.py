@@ -1,0 +1,42 @@
+"""Shared fixtures: the project root on sys.path, promtool/prometheus discovery that fails in CI."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+INSTALL_HINT = "install Debian's prometheus package: sudo apt-get update && sudo apt-get install -y prometheus"
+
+
+def _require_binary(name: str) -> str:
+    path = shutil.which(name)
+    if path:
+        return path
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{name} is missing in CI; .ci/run must install it ({INSTALL_HINT})")
+    pytest.skip(f"{name} not found; {INSTALL_HINT}")
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """Path to promtool; skips locally with install instructions, fails when CI=true."""
+    return _require_binary("promtool")
+
+
+@pytest.fixture(scope="session")
+def prometheus_binary() -> str:
+    """Path to the prometheus server binary; skips locally with install instructions, fails when CI=true."""
+    return _require_binary("prometheus")
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
