@@ -32,7 +32,6 @@ _DASHBOARD_DEFAULTS: dict[str, Any] = {
 _SERVER_DASHBOARD_FIELDS = ("id", "version")
 _SERVER_RULE_FIELDS = frozenset({"id", "orgID", "folderUID", "ruleGroup", "updated", "provenance"})
 _QUERY_MODEL_DEFAULTS = {"intervalMs": 1000, "maxDataPoints": 43200}  # Grafana fills these in on save
-_EMPTY: tuple[Any, ...] = (None, "", [], {})
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 _DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
@@ -47,13 +46,17 @@ def pretty(value: Any) -> str:
     return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, list, dict)) and not value)
+
+
 def _clean(value: Any) -> Any:
     """Integral floats become ints (Grafana's Go encoder writes 10.0 as 10); empty values are dropped."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
         cleaned = {k: _clean(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if not any(v is e or v == e for e in _EMPTY if type(v) is type(e) or e is None)}
+        return {k: v for k, v in cleaned.items() if not _is_empty(v)}
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value
@@ -111,7 +114,7 @@ def with_ownership_tags(model: dict[str, Any]) -> dict[str, Any]:
     if OWNER_TAG not in tags:
         tags.append(OWNER_TAG)
     d["tags"] = tags
-    d["tags"] = tags + [HASH_TAG_PREFIX + dashboard_content_hash(d)]
+    d["tags"].append(HASH_TAG_PREFIX + dashboard_content_hash(d))  # the hash ignores hash tags
     return d
 
 

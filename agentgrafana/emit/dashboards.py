@@ -1,0 +1,77 @@
+"""Dashboard outputs: one JSON file per dashboard, Grafana file provisioning, ConfigMaps for the sidecar."""
+from __future__ import annotations
+
+import json
+
+from ..config import Config
+from ..model import DashboardOut, Folder
+from . import json_bytes, k8s_name, yaml_bytes
+
+CONFIGMAP_LIMIT_BYTES = 1024 * 1024
+GRAFANA_DASHBOARD_ROOT = "/var/lib/grafana/dashboards"
+
+
+def dashboard_path(d: DashboardOut) -> str:
+    return f"dashboards/{d.folder.uid}/{d.uid}.json"
+
+
+def configmap_path(d: DashboardOut) -> str:
+    return f"kubernetes/dashboards/{d.folder.uid}/{d.uid}.yaml"
+
+
+def dashboard_files(config: Config, dashboards: list[DashboardOut]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for d in dashboards:
+        body = json_bytes(d.model)
+        files[dashboard_path(d)] = body
+        files[configmap_path(d)] = configmap(config, d, body)
+    files["grafana/provisioning/dashboards/agentgrafana.yaml"] = provisioning(dashboards)
+    return files
+
+
+def provisioning(dashboards: list[DashboardOut]) -> bytes:
+    """One file provider per folder, reading the JSON files copied under /var/lib/grafana/dashboards."""
+    folders: list[Folder] = sorted({d.folder for d in dashboards})
+    providers = [{
+        "name": f"agentgrafana-{f.uid}",
+        "orgId": 1,
+        "folder": f.title,
+        "folderUid": f.uid,
+        "type": "file",
+        "disableDeletion": False,
+        "allowUiUpdates": False,
+        "updateIntervalSeconds": 30,
+        "options": {"path": f"{GRAFANA_DASHBOARD_ROOT}/{f.uid}", "foldersFromFilesStructure": False},
+    } for f in folders]
+    return yaml_bytes({"apiVersion": 1, "providers": providers})
+
+
+def configmap(config: Config, d: DashboardOut, body: bytes) -> bytes:
+    """A ConfigMap for the Grafana sidecar, the dashboard JSON as a literal block (byte-identical to the file).
+
+    Written by hand rather than through a YAML emitter: the envelope is fixed, the JSON is embedded
+    verbatim, and at a thousand dashboards this is ten times faster. Tests round-trip it through PyYAML.
+    """
+    k8s = config.kubernetes
+    labels = {**k8s.common_labels, **k8s.dashboard_label}
+    lines = [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata:",
+        f"  name: {json.dumps(k8s_name('grafana-dashboard-' + d.uid))}",
+        f"  namespace: {json.dumps(k8s.namespace)}",
+        "  labels:",
+        *(f"    {json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(labels.items())),
+        "  annotations:",
+        f"    {json.dumps(k8s.folder_annotation)}: {json.dumps(d.folder.title, ensure_ascii=False)}",
+        "data:",
+        f"  {json.dumps(d.uid + '.json')}: |",
+    ]
+    text = body.decode("utf-8")
+    embedded = "".join("    " + line + "\n" if line else "\n" for line in text.splitlines())
+    return ("\n".join(lines) + "\n" + embedded).encode("utf-8")
+
+
+def configmap_sizes(files: dict[str, bytes]) -> dict[str, int]:
+    """Size of every ConfigMap among the files (the 1 MiB limit applies to the whole object)."""
+    return {path: len(body) for path, body in files.items() if path.startswith("kubernetes/")}

@@ -1,0 +1,298 @@
+"""Compare a build with what a Grafana holds and decide, per object, what a push would do.
+
+Ownership: every dashboard we push carries the tag `managed-by-agentgrafana`, every Grafana-managed
+rule the label `managed_by: agentgrafana`. Pruning only considers owned objects inside the build's
+folders (so two configurations pushing to different folders of one Grafana never prune each other);
+a rule group counts as ours only if all its rules carry the label. Nothing unowned is written or
+deleted without `--force`.
+
+Conflict detection (dashboards): at push time we add a second tag, `agentgrafana-hash:<12 hex>`,
+holding a hash of the normalised dashboard we sent (computed without that tag). Tags are a plain,
+documented dashboard field that Grafana stores as given, returns from the API, keeps when the UI
+saves, and that needs no state file outside Grafana (CI runners and laptops see the same truth).
+On the next plan, hashing the live dashboard the same way tells whether someone changed it since
+our last push: the recorded hash no longer matches its content (or the tags are gone). A live
+dashboard that changed since our push AND differs from what we now generate is a conflict: reported
+with a diff, not written without `--force`. Unowned dashboards that happen to share a generated uid
+are conflicts too. The write itself then carries the `version` we planned against with
+`overwrite: false`, so an edit landing between plan and write is refused by Grafana (412) rather
+than overwritten; `--force` sends `overwrite: true`.
+
+Rule groups have no such marker (labels and annotations reach notifications); a generated group is
+updated whenever its normalised form differs, and is a conflict only when it holds unowned rules,
+which the whole-group PUT would delete.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+from urllib.parse import quote
+
+from agentgrafana.grafana.client import GrafanaClient
+from agentgrafana.grafana.normalize import (
+    OWNER_LABEL,
+    OWNER_TAG,
+    dashboard_content_hash,
+    is_owned_dashboard,
+    is_owned_rule,
+    normalize_dashboard,
+    normalize_rule_group,
+    pretty,
+    recorded_hash,
+    rule_fields,
+    with_ownership_tags,
+)
+from agentgrafana.model import Build, DashboardOut, Folder, GrafanaRuleGroup
+
+CREATE, UPDATE, UNCHANGED, DELETE, CONFLICT, ORPHANED = "create", "update", "unchanged", "delete", "conflict", "orphaned"
+FOLDER, DASHBOARD, RULE_GROUP = "folder", "dashboard", "rule-group"
+DEFAULT_MESSAGE = "agentgrafana push"
+SEARCH_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class PushOptions:
+    """What a push may do. `message` is the dashboard version message (Grafana keeps 500 characters)."""
+
+    dry_run: bool = False
+    prune: bool = False
+    force: bool = False
+    disable_provenance: bool = False
+    message: str = DEFAULT_MESSAGE
+
+
+@dataclass
+class Change:
+    """One object's planned action, with both normalised sides for a diff."""
+
+    kind: str
+    key: str  # folder uid, dashboard uid, or "<folderUid>/<group name>"
+    title: str
+    action: str
+    folder_uid: str = ""
+    reason: str = ""
+    resolution: str = ""  # what --force does with a conflict: UPDATE or DELETE
+    payload: dict[str, Any] | None = None  # the request body for create/update
+    live: Any = None  # normalised live object
+    desired: Any = None  # normalised generated object
+    rule_uids: list[str] = field(default_factory=list)  # rules to delete when pruning a group
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.key}" + (f' "{self.title}"' if self.title and self.title != self.key else "")
+
+    def diff(self) -> str:
+        """A unified diff from the live object to the generated one ('' when there is nothing to compare)."""
+        if self.live is None or self.desired is None:
+            return ""
+        lines = difflib.unified_diff(
+            pretty(self.live).splitlines(),
+            pretty(self.desired).splitlines(),
+            fromfile=f"grafana/{self.kind}/{self.key}",
+            tofile=f"generated/{self.kind}/{self.key}",
+            lineterm="",
+        )
+        return "\n".join(lines)
+
+
+@dataclass
+class Plan:
+    changes: list[Change]
+
+    def of(self, kind: str, *actions: str) -> list[Change]:
+        return [c for c in self.changes if c.kind == kind and (not actions or c.action in actions)]
+
+
+def desired_dashboard(d: DashboardOut) -> dict[str, Any]:
+    """The dashboard JSON we push: our uid, no server id/version, ownership and hash tags."""
+    model = copy.deepcopy(d.model)
+    model.pop("version", None)
+    model["id"] = None
+    model["uid"] = d.uid
+    model.setdefault("title", d.title)
+    return with_ownership_tags(model)
+
+
+def desired_rule_group(g: GrafanaRuleGroup) -> dict[str, Any]:
+    """The rule-group PUT body; every rule carries our ownership label and names its group."""
+    rules = []
+    for rule in g.rules:
+        r = copy.deepcopy(rule)
+        r["labels"] = {**(r.get("labels") or {}), OWNER_LABEL[0]: OWNER_LABEL[1]}
+        r["folderUID"] = g.folder.uid
+        r["ruleGroup"] = g.name
+        rules.append(r)
+    return {"title": g.name, "folderUid": g.folder.uid, "interval": g.interval_seconds, "rules": rules}
+
+
+def dashboard_path(uid: str) -> str:
+    return f"/api/dashboards/uid/{quote(uid, safe='')}"
+
+
+def rule_group_path(folder_uid: str, group: str) -> str:
+    return f"/api/v1/provisioning/folder/{quote(folder_uid, safe='')}/rule-groups/{quote(group, safe='')}"
+
+
+def compared_dashboard(model: dict[str, Any], folder_uid: str) -> dict[str, Any]:
+    return {"folderUid": folder_uid, "dashboard": normalize_dashboard(model)}
+
+
+def make_plan(client: GrafanaClient, build: Build, options: PushOptions) -> Plan:
+    """Read what Grafana holds for the build and classify every object. Raises GrafanaError on read failure."""
+    folders = [_plan_folder(client, f) for f in build.folders]
+    missing = {c.key for c in folders if c.action == CREATE}
+    with ThreadPoolExecutor(max_workers=client.settings.concurrency) as pool:
+        dashboards = list(pool.map(lambda d: _plan_dashboard(client, d, options), build.dashboards))
+        orphans = _plan_orphan_dashboards(client, build, options, pool)
+    groups = [_plan_rule_group(client, g, options, g.folder.uid in missing) for g in build.grafana_rule_groups]
+    orphan_groups = _plan_orphan_rule_groups(client, build, options)
+    return Plan(folders + dashboards + groups + orphan_groups + orphans)
+
+
+def _plan_folder(client: GrafanaClient, folder: Folder) -> Change:
+    path = f"/api/folders/{quote(folder.uid, safe='')}"
+    live = client.request("GET", path, what=f"folder {folder.uid}", missing_ok=True)
+    desired = {"uid": folder.uid, "title": folder.title}
+    if live is None:
+        return Change(FOLDER, folder.uid, folder.title, CREATE, payload=desired)
+    reason = "" if live.get("title") == folder.title else f'exists with the title "{live.get("title")}" (left as is)'
+    return Change(FOLDER, folder.uid, folder.title, UNCHANGED, reason=reason)
+
+
+def _plan_dashboard(client: GrafanaClient, d: DashboardOut, options: PushOptions) -> Change:
+    model = desired_dashboard(d)
+    title = str(model.get("title", d.title))
+    change = Change(DASHBOARD, d.uid, title, CREATE, folder_uid=d.folder.uid)
+    change.desired = compared_dashboard(model, d.folder.uid)
+    live = client.request("GET", dashboard_path(d.uid), what=f'dashboard "{title}" ({d.uid})', missing_ok=True)
+    if live is None:
+        change.payload = _dashboard_body(model, d.folder.uid, None, options)
+        return change
+    live_model = live.get("dashboard") or {}
+    meta = live.get("meta") or {}
+    change.live = compared_dashboard(live_model, str(meta.get("folderUid") or ""))
+    if change.live == change.desired:
+        change.action = UNCHANGED
+        return change
+    change.payload = _dashboard_body(model, d.folder.uid, live_model.get("version"), options)
+    live_hash = dashboard_content_hash(live_model)
+    if not is_owned_dashboard(live_model):
+        change.action, change.resolution = CONFLICT, UPDATE
+        change.reason = f"exists in Grafana without the {OWNER_TAG} tag (not ours)"
+    elif recorded_hash(live_model) != live_hash and live_hash != dashboard_content_hash(model):
+        change.action, change.resolution = CONFLICT, UPDATE
+        change.reason = "edited in Grafana since the last push"
+    else:
+        change.action = UPDATE
+    return change
+
+
+def _dashboard_body(model: dict[str, Any], folder_uid: str, version: int | None, options: PushOptions) -> dict[str, Any]:
+    dashboard = dict(model)
+    if version is not None:
+        dashboard["version"] = version  # Grafana refuses (412) if someone saved since we read it
+    return {"dashboard": dashboard, "folderUid": folder_uid, "message": options.message[:500], "overwrite": False}
+
+
+def _search_owned(client: GrafanaClient, folder_uids: Iterable[str]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    base = [("type", "dash-db"), ("tag", OWNER_TAG)] + [("folderUIDs", uid) for uid in folder_uids]
+    page = 1
+    while True:
+        params = base + [("limit", SEARCH_PAGE), ("page", page)]
+        hits = client.request("GET", "/api/search", params=params, what="search for owned dashboards") or []
+        found.extend(hits)
+        if len(hits) < SEARCH_PAGE:
+            return found
+        page += 1
+
+
+def _plan_orphan_dashboards(
+    client: GrafanaClient, build: Build, options: PushOptions, pool: ThreadPoolExecutor
+) -> list[Change]:
+    folder_uids = sorted({f.uid for f in build.folders})
+    if not folder_uids:
+        return []
+    generated = {d.uid for d in build.dashboards}
+    hits = [h for h in _search_owned(client, folder_uids) if h.get("uid") not in generated]
+    hits.sort(key=lambda h: str(h.get("uid")))
+    return list(pool.map(lambda h: _plan_orphan_dashboard(client, h, options), hits))
+
+
+def _plan_orphan_dashboard(client: GrafanaClient, hit: dict[str, Any], options: PushOptions) -> Change:
+    uid, title = str(hit["uid"]), str(hit.get("title", ""))
+    change = Change(DASHBOARD, uid, title, ORPHANED, folder_uid=str(hit.get("folderUid") or ""))
+    if not options.prune:
+        change.reason = "no longer generated (use --prune)"
+        return change
+    live = client.request("GET", dashboard_path(uid), what=f'dashboard "{title}" ({uid})', missing_ok=True)
+    if live is None:  # deleted by someone else in the meantime
+        change.action = UNCHANGED
+        return change
+    live_model = live.get("dashboard") or {}
+    change.live = compared_dashboard(live_model, change.folder_uid)
+    if not is_owned_dashboard(live_model):
+        change.action, change.reason = UNCHANGED, "no longer carries our tag (left alone)"
+    elif recorded_hash(live_model) != dashboard_content_hash(live_model):
+        change.action, change.resolution = CONFLICT, DELETE
+        change.reason = "no longer generated, but edited in Grafana since the last push"
+    else:
+        change.action, change.reason = DELETE, "no longer generated"
+    return change
+
+
+def _provenance(rules: Iterable[dict[str, Any]]) -> str:
+    seen = {str(r.get("provenance") or "") for r in rules}
+    return seen.pop() if len(seen) == 1 else "mixed"
+
+
+def _plan_rule_group(client: GrafanaClient, g: GrafanaRuleGroup, options: PushOptions, folder_missing: bool) -> Change:
+    body = desired_rule_group(g)
+    key = f"{g.folder.uid}/{g.name}"
+    change = Change(RULE_GROUP, key, g.name, CREATE, folder_uid=g.folder.uid, payload=body)
+    change.desired = normalize_rule_group(body)
+    if body["rules"]:
+        change.desired["provenance"] = "" if options.disable_provenance else "api"
+    live = None
+    if not folder_missing:
+        live = client.request("GET", rule_group_path(g.folder.uid, g.name), what=f"rule group {key}", missing_ok=True)
+    if not live or not live.get("rules"):
+        return change
+    change.live = normalize_rule_group(live, keep=rule_fields(body["rules"]))
+    change.live["provenance"] = _provenance(live["rules"])
+    unowned = [str(r.get("title") or r.get("uid")) for r in live["rules"] if not is_owned_rule(r)]
+    if change.live == change.desired:
+        change.action = UNCHANGED
+    elif unowned:
+        change.action, change.resolution = CONFLICT, UPDATE
+        change.reason = f"holds rules not managed by agentgrafana, which a push would delete: {', '.join(unowned)}"
+    else:
+        change.action = UPDATE
+    return change
+
+
+def _plan_orphan_rule_groups(client: GrafanaClient, build: Build, options: PushOptions) -> list[Change]:
+    folder_uids = {f.uid for f in build.folders}
+    if not folder_uids:
+        return []
+    generated = {(g.folder.uid, g.name) for g in build.grafana_rule_groups}
+    rules = client.request("GET", "/api/v1/provisioning/alert-rules", what="list of alert rules") or []
+    live_groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rule in rules:
+        key = (str(rule.get("folderUID", "")), str(rule.get("ruleGroup", "")))
+        if key[0] in folder_uids and key not in generated:
+            live_groups.setdefault(key, []).append(rule)
+    changes = []
+    for (folder_uid, name), members in sorted(live_groups.items()):
+        if not all(is_owned_rule(r) for r in members):
+            continue  # not (entirely) ours: never touched
+        change = Change(
+            RULE_GROUP, f"{folder_uid}/{name}", name, DELETE if options.prune else ORPHANED,
+            folder_uid=folder_uid, rule_uids=sorted(str(r["uid"]) for r in members),
+            reason="no longer generated" + ("" if options.prune else " (use --prune)"),
+        )
+        changes.append(change)
+    return changes

@@ -1,0 +1,98 @@
+"""The one-way pipeline: content → model → validate → emit. Nothing is written here (see `writer`).
+
+`build` raises `ValidationFailed` with every finding, so a caller writes either the whole set or nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import alerting
+from .board import Board
+from .catalog import CATALOG, Catalog
+from .config import Config
+from .context import Context
+from .discovery import ContentError, ContentModule, discover
+from .emit.dashboards import CONFIGMAP_LIMIT_BYTES, configmap_sizes, dashboard_files
+from .encode import EncodeError, dashboard_json
+from .lint import Finding, ValidationFailed
+from .lint.dashboards import lint_dashboards
+from .model import Build, DashboardOut, Folder
+
+
+def build(config: Config, root: Path, catalog: Catalog = CATALOG) -> Build:
+    """Build, validate and emit everything defined under `root` for `config`."""
+    ctx = Context(config, catalog)
+    modules = discover(root)
+    groups = alerting.collect_rule_groups(ctx, [m for m in modules if m.kind != "dashboards"])
+    recorded = alerting.recorded_series(groups, catalog)
+    dashboards = collect_dashboards(ctx, [m for m in modules if m.kind == "dashboards"])
+    grafana_groups = alerting.grafana_rule_groups(ctx, groups, dashboards)
+
+    findings = lint_dashboards(dashboards, catalog, recorded)
+    findings += alerting.lint_rules(groups, catalog, recorded, dashboards)
+    if findings:
+        raise ValidationFailed(findings)
+
+    files = dashboard_files(config, dashboards)
+    files.update(alerting.rule_files(ctx, groups, grafana_groups))
+    oversized = [Finding(path, "", "", "configmap-size",
+                         f"ConfigMap is {size:,} bytes, over the 1 MiB limit: the sidecar cannot load it; "
+                         "split the dashboard")
+                 for path, size in sorted(configmap_sizes(files).items()) if size > CONFIGMAP_LIMIT_BYTES]
+    if oversized:
+        raise ValidationFailed(oversized)
+    return Build(dashboards=dashboards, rule_groups=groups, grafana_rule_groups=grafana_groups, files=files)
+
+
+def main_folder(config: Config) -> Folder:
+    return Folder(config.grafana.folder.uid, config.grafana.folder.title)
+
+
+def tenant_folder(config: Config, tenant: str) -> Folder:
+    base = main_folder(config)
+    return Folder(f"{base.uid}-{tenant}"[:40], f"{base.title} / {tenant}")
+
+
+def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> list[DashboardOut]:
+    """Call every dashboard module, encode the results, then link the core dashboards to each other."""
+    out: list[DashboardOut] = []
+    for m in modules:
+        for result in _call(ctx, m):
+            try:
+                model = dashboard_json(result)
+            except EncodeError as exc:
+                raise ContentError(f"{m.path}: {exc}") from None
+            tenant = result.ctx.tenant if isinstance(result, Board) else None
+            folder = tenant_folder(ctx.config, tenant) if tenant else main_folder(ctx.config)
+            out.append(DashboardOut(uid=str(model.get("uid", "")), title=str(model.get("title", "")),
+                                    folder=folder, model=model, source=m.path.as_posix()))
+    return add_navigation(out, ctx.config)
+
+
+def _call(ctx: Context, m: ContentModule) -> Iterable[Any]:
+    fn = getattr(m.module, "dashboards", None)
+    try:
+        if callable(fn):
+            return list(fn(ctx))
+        return [m.module.dashboard(ctx)]
+    except ContentError:
+        raise
+    except Exception as exc:  # a bug in content is reported with its module
+        raise ContentError(f"{m.path}: building the dashboard failed: {type(exc).__name__}: {exc}") from exc
+
+
+def add_navigation(dashboards: list[DashboardOut], config: Config) -> list[DashboardOut]:
+    """Every dashboard links to each dashboard of the main folder (not itself), keeping time and variables."""
+    core = [d for d in dashboards if d.folder == main_folder(config)]
+    linked = []
+    for d in dashboards:
+        links = list(d.model.get("links") or [])
+        for other in core:
+            if other.uid != d.uid:
+                links.append({"title": other.title, "type": "link", "url": f"/d/{other.uid}",
+                              "icon": "dashboard", "includeVars": True, "keepTime": True,
+                              "asDropdown": False, "targetBlank": False, "tags": [], "tooltip": ""})
+        linked.append(replace(d, model={**d.model, "links": links}))
+    return linked
