@@ -45,13 +45,13 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("config-reference", help="print every configuration key with its default")
 
     d = sub.add_parser("diff", help="what a change does: against a git revision (--base) or a live Grafana "
-                                    "(--url)")
+                                    "(--url)", conflict_handler="resolve")
+    _grafana_args(d, push=False)  # first: diff's own --format (with markdown) replaces the client's
     _common(d)
     d.add_argument("--base", help="git revision to compare the fresh build with (its committed generated/)")
     d.add_argument("--old", type=Path, help="compare two output folders: OLD ...")
     d.add_argument("--new", type=Path, help="... and NEW (default: a fresh build)")
     d.add_argument("--format", choices=("markdown", "text", "json"), default="text")
-    _grafana_args(d, push=False)
 
     p = sub.add_parser("push", help="apply the build to a Grafana over its HTTP API")
     _common(p)

@@ -15,7 +15,6 @@ from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import heatmap as hm
 from grafana_foundation_sdk.models import piechart as pm
 from grafana_foundation_sdk.models import prometheus as prom
-from grafana_foundation_sdk.models import table as tm
 from grafana_foundation_sdk.models import tempo as tpm
 
 PROMETHEUS = dm.DataSourceRef(type_val="prometheus", uid="${datasource}")
@@ -51,7 +50,7 @@ def _targets(panel: Any, targets: Sequence[Target | str]) -> Any:
         if t.legend:
             q = q.legend_format(t.legend)
         if t.instant:
-            q = q.instant().range(False)
+            q = q.instant()
         if t.exemplar:
             q = q.exemplar(True)
         if t.table:
@@ -140,7 +139,7 @@ def table_panel(title: str, description: str, targets: Sequence[Target | str], u
         "renameByName": dict(rename or {}),
     }))
     if sort_by:
-        panel = panel.sort_by([tm.TableSortByFieldState(display_name=sort_by, desc=True)])
+        panel = panel.sort_by([common.TableSortByFieldState().display_name(sort_by).desc(True)])
     return panel
 
 

@@ -76,14 +76,20 @@ def ratio(numerator: str, denominator: str, group: Iterable[str] = ()) -> str:
     return f"{numerator}\n/{on}\n({denominator} > 0)"
 
 
-def gpu(metric: str, matchers: str = "", filtered: bool = True) -> str:
+# dcgm-exporter reports an unsupported field as 9223372036854775794; drop such samples.
+DCGM_UNSUPPORTED_GUARD = "< 9e18"
+
+
+def gpu(metric: str, matchers: str = "", filtered: bool = True, fn: str = "", window: str = RATE_INTERVAL) -> str:
     """A dcgm-exporter series with a `host` label taken from `Hostname` or `hostname`, whichever exists.
 
-    The `$host` filter matches either label: the empty alternative lets the absent one pass.
+    The `$host` filter matches either label: the empty alternative lets the absent one pass. `fn`
+    (e.g. "rate") applies a range function first, for counters. Unsupported-field samples are dropped.
     """
     parts = ['Hostname=~"${host}|"', 'hostname=~"${host}|"', 'gpu=~"$gpu"'] if filtered else []
     if matchers:
         parts.append(matchers)
     inner = f"{metric}{{{', '.join(parts)}}}" if parts else metric
+    inner = f"{fn}({inner}[{window}])" if fn else f"({inner} {DCGM_UNSUPPORTED_GUARD})"
     return (f'label_replace(label_replace({inner}, "host", "$1", "Hostname", "(.+)"), '
             f'"host", "$1", "hostname", "(.+)")')
