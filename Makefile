@@ -1,0 +1,72 @@
+# agentgrafana: generate -> validate/lint -> promtool check -> promtool test -> live check (kubernetes-mixin style).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+OUT    := generated
+
+.PHONY: all generate check lint promtool-check test verify-live bench bench-quick push diff preview catalog clean prometheus
+
+all: generate
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,preview]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+## generate: create the virtualenv if needed, validate everything, write generated/
+generate: $(STAMP)
+	$(BIN)/python generate.py --out $(OUT)
+
+## check: validate, then fail listing every stale file when generated/ differs from a fresh generation
+check: $(STAMP)
+	$(BIN)/agentgrafana generate --check --out $(OUT)
+	@$(MAKE) --no-print-directory promtool-check
+
+## promtool-check: promtool check rules on every generated Prometheus rule file (skipped without promtool)
+promtool-check:
+	@if command -v promtool >/dev/null 2>&1; then \
+		files="$$(ls $(OUT)/prometheus/rules/*.yaml 2>/dev/null)"; \
+		if [ -n "$$files" ]; then promtool check rules $$files; fi; \
+	else echo "promtool not found: apt-get install -y prometheus (Debian) to check rule files"; fi
+
+## prometheus: install Debian's prometheus package (promtool + server) when missing and running as root
+prometheus:
+	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	else echo "promtool/prometheus missing: run 'sudo apt-get update && sudo apt-get install -y prometheus'"; fi
+
+## test: unit tests, promtool rule tests, Grafana API double, live Prometheus check
+test: $(STAMP) prometheus
+	$(BIN)/python -m pytest -q
+
+## verify-live: backfill simulated traffic into a real Prometheus and query every panel and alert
+verify-live: $(STAMP) prometheus
+	$(BIN)/python -m agentgrafana.live
+
+## bench: benchmarks (generation at scale, validation throughput, push round-trips, grafanalib comparison)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/run.py --quick
+
+## push: apply generated objects to Grafana (GRAFANA_URL, GRAFANA_TOKEN; see README)
+push: $(STAMP)
+	$(BIN)/agentgrafana push
+
+## diff: what this branch changes, against BASE (default origin/main, else HEAD)
+diff: $(STAMP)
+	$(BIN)/agentgrafana diff --base $${BASE:-HEAD} --format markdown
+
+## preview: one PNG per dashboard under preview/
+preview: $(STAMP)
+	$(BIN)/agentgrafana preview --out preview
+
+catalog: $(STAMP)
+	$(BIN)/agentgrafana catalog
+
+clean:
+	rm -rf $(VENV) build preview .pytest_cache
