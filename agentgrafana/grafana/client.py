@@ -25,6 +25,10 @@ from agentgrafana.grafana.settings import GrafanaSettings
 log = logging.getLogger("agentgrafana.grafana")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_HINTS = {
+    401: " (Grafana rejected the credentials: check GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD)",
+    403: " (the credentials lack a permission this needs)",
+}
 USER_AGENT = "agentgrafana"
 
 
@@ -221,8 +225,9 @@ class GrafanaClient:
             return None
         if response.status_code not in tuple(expect):
             message = self.settings.scrub(_grafana_message(response))
+            hint = _HINTS.get(response.status_code, "")
             raise GrafanaError(
-                f"{what}: HTTP {response.status_code}: {message}",
+                f"{what}: HTTP {response.status_code}: {message}{hint}",
                 status=response.status_code,
                 grafana_message=message,
             )

@@ -1,0 +1,214 @@
+"""Carry out a plan against Grafana; `push` runs health check, plan and apply in one call.
+
+Writes go folders first (dashboards and rule groups need them), then dashboards (in parallel, bounded
+by the settings' concurrency), then rule groups (their rules may link to dashboards), then prunes.
+One object failing does not stop the others; a lost connection or rejected credentials do, and what
+was not attempted is reported as failed. Every write is safe to repeat, so a re-run finishes the job.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+from urllib.parse import quote
+
+from agentgrafana.grafana.client import GrafanaClient, GrafanaError, GrafanaUnreachable
+from agentgrafana.grafana.plan import (
+    CONFLICT,
+    CREATE,
+    DASHBOARD,
+    DELETE,
+    FOLDER,
+    RULE_GROUP,
+    UPDATE,
+    Change,
+    Plan,
+    PushOptions,
+    compared_dashboard,
+    dashboard_path,
+    make_plan,
+    rule_group_path,
+)
+from agentgrafana.grafana.report import ObjectResult, PushReport
+from agentgrafana.grafana.settings import GrafanaSettings
+from agentgrafana.model import Build
+
+OnResult = Callable[[ObjectResult], None]
+_DONE = {CREATE: "created", UPDATE: "updated", DELETE: "deleted"}
+
+
+class _Run:
+    """Collects results (thread-safe), tells the caller about each, and remembers why to stop early."""
+
+    def __init__(self, on_result: OnResult | None) -> None:
+        self.results: list[ObjectResult] = []
+        self.failed_folders: set[str] = set()
+        self.abort_reason = ""
+        self._on_result = on_result
+        self._lock = threading.Lock()
+
+    def emit(self, result: ObjectResult) -> None:
+        with self._lock:
+            self.results.append(result)
+            if self._on_result:
+                self._on_result(result)
+
+
+def _planned_result(change: Change, options: PushOptions) -> ObjectResult:
+    detail = change.reason
+    if change.action == CONFLICT:
+        detail += f" (--force would {change.resolution})" if options.force else " (use --force to overwrite)"
+    return ObjectResult(change.kind, change.key, change.title, change.action, detail, change.diff())
+
+
+def _execute(run: _Run, change: Change, action: str, write: Callable[[], str], note: str = "") -> None:
+    """Do one write and report it; the write returns a detail for the report line."""
+    if run.abort_reason:
+        run.emit(ObjectResult(change.kind, change.key, change.title, "failed", f"not attempted: {run.abort_reason}"))
+        return
+    if action != DELETE and change.folder_uid in run.failed_folders:
+        detail = f"not attempted: folder {change.folder_uid} could not be created"
+        run.emit(ObjectResult(change.kind, change.key, change.title, "failed", detail))
+        return
+    try:
+        detail = write()
+    except GrafanaError as exc:
+        if isinstance(exc, GrafanaUnreachable) or exc.status == 401:
+            run.abort_reason = "an earlier request failed: " + str(exc)
+        if change.kind == FOLDER:
+            run.failed_folders.add(change.key)
+        run.emit(ObjectResult(change.kind, change.key, change.title, "failed", str(exc)))
+        return
+    detail = "; ".join(part for part in (note, detail) if part)
+    run.emit(ObjectResult(change.kind, change.key, change.title, _DONE[action], detail, change.diff()))
+
+
+def _create_folder(client: GrafanaClient, change: Change) -> str:
+    try:
+        client.request("POST", "/api/folders", body=change.payload)
+    except GrafanaError as exc:
+        # 409: it exists after all (e.g. an earlier attempt of this request landed before the connection dropped).
+        path = f"/api/folders/{quote(change.key, safe='')}"
+        if exc.status == 409 and client.request("GET", path, missing_ok=True) is not None:
+            return "already existed"
+        raise
+    return ""
+
+
+def _save_dashboard(client: GrafanaClient, change: Change, force: bool) -> str:
+    body = dict(change.payload or {}, overwrite=force)
+    try:
+        saved = client.request("POST", "/api/dashboards/db", body=body) or {}
+    except GrafanaError as exc:
+        if exc.status != 412 or force:
+            raise
+        # Our version is stale: either an earlier attempt of this request landed, or someone saved meanwhile.
+        live = client.request("GET", dashboard_path(change.key), missing_ok=True)
+        if live and compared_dashboard(live["dashboard"], str(live["meta"].get("folderUid") or "")) == change.desired:
+            return "already as generated"
+        raise GrafanaError(f"{exc}; it changed in Grafana during this push: run again to re-plan", status=412) from None
+    return f"version {saved.get('version')}"
+
+
+def _provenance_headers(options: PushOptions) -> dict[str, str] | None:
+    return {"X-Disable-Provenance": "true"} if options.disable_provenance else None
+
+
+def _put_rule_group(client: GrafanaClient, change: Change, options: PushOptions) -> str:
+    path = rule_group_path(change.folder_uid, change.title)
+    client.request("PUT", path, body=change.payload, headers=_provenance_headers(options))
+    return f"{len((change.payload or {}).get('rules', []))} rules"
+
+
+def _delete_rule_group(client: GrafanaClient, change: Change, options: PushOptions) -> str:
+    for uid in change.rule_uids:
+        path = f"/api/v1/provisioning/alert-rules/{quote(uid, safe='')}"
+        client.request("DELETE", path, expect=(200, 204), headers=_provenance_headers(options), missing_ok=True)
+    return f"{len(change.rule_uids)} rules"
+
+
+def _delete_dashboard(client: GrafanaClient, change: Change) -> str:
+    client.request("DELETE", dashboard_path(change.key), missing_ok=True)
+    return ""
+
+
+def _intent(change: Change, options: PushOptions) -> tuple[str, str] | None:
+    """The write to do for a change and a note for the report, or None when nothing is written."""
+    if change.action in (CREATE, UPDATE, DELETE):
+        return change.action, ""
+    if change.action == CONFLICT and options.force:
+        return change.resolution, f"forced over a conflict: {change.reason}"
+    return None
+
+
+def _each(
+    run: _Run, items: list[tuple[Change, str, str]], write: Callable[[Change], str], workers: int = 1
+) -> None:
+    """Execute the writes, `workers` at a time; unexpected exceptions propagate."""
+    def one(item: tuple[Change, str, str]) -> None:
+        change, action, note = item
+        _execute(run, change, action, lambda: write(change), note)
+
+    if workers <= 1 or len(items) <= 1:
+        for item in items:
+            one(item)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one, items))
+
+
+def apply_plan(client: GrafanaClient, plan: Plan, options: PushOptions, on_result: OnResult | None = None) -> list[ObjectResult]:
+    """Write what the plan says, in dependency order; report every object exactly once."""
+    run = _Run(on_result)
+    writes: dict[str, list[tuple[Change, str, str]]] = {FOLDER: [], DASHBOARD: [], RULE_GROUP: []}
+    deletes: list[tuple[Change, str, str]] = []
+    for change in plan.changes:
+        intent = _intent(change, options)
+        if intent is None:
+            run.emit(_planned_result(change, options))
+        elif intent[0] == DELETE:
+            deletes.append((change, *intent))
+        else:
+            writes[change.kind].append((change, *intent))
+
+    workers = client.settings.concurrency
+    _each(run, writes[FOLDER], lambda c: _create_folder(client, c))
+    _each(run, writes[DASHBOARD], lambda c: _save_dashboard(client, c, options.force), workers)
+    _each(run, writes[RULE_GROUP], lambda c: _put_rule_group(client, c, options))
+    _each(run, [d for d in deletes if d[0].kind == RULE_GROUP], lambda c: _delete_rule_group(client, c, options))
+    _each(run, [d for d in deletes if d[0].kind == DASHBOARD], lambda c: _delete_dashboard(client, c), workers)
+    return run.results
+
+
+def push(
+    build: Build,
+    settings: GrafanaSettings,
+    options: PushOptions = PushOptions(),
+    *,
+    on_result: OnResult | None = None,
+) -> PushReport:
+    """Check Grafana's health, plan the build against it, and apply the plan (unless `options.dry_run`).
+
+    Raises GrafanaError (GrafanaUnreachable, GrafanaUnhealthy, ...) when it cannot get as far as a plan;
+    after that, failures are per object and reported in the returned PushReport.
+    """
+    started = time.monotonic()
+    with GrafanaClient(settings) as client:
+        client.health()
+        plan = make_plan(client, build, options)
+        if options.dry_run:
+            results = [_planned_result(c, options) for c in plan.changes]
+            for result in results:
+                if on_result:
+                    on_result(result)
+        else:
+            results = apply_plan(client, plan, options, on_result)
+        return PushReport(
+            url=settings.url,
+            dry_run=options.dry_run,
+            results=results,
+            requests=dict(client.stats.by_method),
+            retries=client.stats.retries,
+            seconds=time.monotonic() - started,
+        )
