@@ -1,0 +1,192 @@
+"""Generated files: deterministic, atomic, minimal rewrites, valid for Grafana's provisioning and the sidecar."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agentgrafana import config as config_mod
+from agentgrafana.catalog import CATALOG
+from agentgrafana.cli import main
+from agentgrafana.lint import ValidationFailed
+from agentgrafana.pipeline import build
+from agentgrafana.promql import analyze, expand_variables
+from agentgrafana.writer import compare, write_tree
+
+ROOT = Path(__file__).resolve().parents[1]
+GRAFANALIB_PROJECT = ROOT / "tests" / "fixtures" / "grafanalib_project"
+
+
+@pytest.fixture(scope="module")
+def default_build():
+    return build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_two_runs_with_different_hash_seeds_write_identical_trees(tmp_path: Path) -> None:
+    trees = []
+    for seed in ("1", "4242"):
+        out = tmp_path / f"out-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, str(ROOT / "generate.py"), "--out", str(out)], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+        trees.append(_tree(out))
+    assert trees[0] == trees[1]
+    assert len(trees[0]) > 10
+
+
+def test_committed_generated_tree_is_fresh(default_build) -> None:
+    """The drift check CI relies on: generated/ in the repository equals a fresh generation."""
+    changes = compare(ROOT / "generated", default_build.files)
+    assert changes.clean, (f"generated/ is stale (run `make generate`): changed={changes.changed} "
+                           f"missing={changes.added} extra={changes.removed}")
+
+
+def test_check_fails_on_a_hand_edit_and_passes_after_generate(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "gen"
+    assert main(["generate", "--root", str(ROOT), "--out", str(out)]) == 0
+    assert main(["generate", "--check", "--root", str(ROOT), "--out", str(out)]) == 0
+    victim = next(out.glob("dashboards/*/agent-overview.json"))
+    victim.write_text(victim.read_text().replace("Total requests", "Total requests!"))
+    (out / "stray.json").write_text("{}")
+    capsys.readouterr()
+    assert main(["generate", "--check", "--root", str(ROOT), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"stale: {out}/{victim.relative_to(out).as_posix()}" in err
+    assert f"not generated any more: {out}/stray.json" in err
+    assert main(["generate", "--root", str(ROOT), "--out", str(out)]) == 0
+    assert main(["generate", "--check", "--root", str(ROOT), "--out", str(out)]) == 0
+
+
+def test_only_changed_files_are_rewritten_and_stale_ones_removed(tmp_path: Path, default_build) -> None:
+    out = tmp_path / "gen"
+    write_tree(out, default_build.files)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    files = dict(default_build.files)
+    changed_path = next(iter(sorted(files)))
+    files[changed_path] = files[changed_path] + b"\n"
+    removed_path = sorted(files)[-1]
+    del files[removed_path]
+    os.utime(out / changed_path, ns=(0, 0))
+    changes = write_tree(out, files)
+    assert changes.changed == [changed_path] and changes.removed == [removed_path] and not changes.added
+    assert not (out / removed_path).exists()
+    untouched = [p for p in mtimes if p.relative_to(out).as_posix() not in (changed_path, removed_path)]
+    assert all(p.stat().st_mtime_ns == mtimes[p] for p in untouched)
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_output_is_sorted_json_with_trailing_newline(default_build) -> None:
+    for path, body in default_build.files.items():
+        assert body.endswith(b"\n"), path
+        if path.endswith(".json"):
+            data = json.loads(body)
+            assert body.decode() == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_configmaps_round_trip_to_the_dashboard_json(default_build) -> None:
+    cfg = config_mod.load(ROOT / "monitoring.yaml")
+    for d in default_build.dashboards:
+        cm = yaml.safe_load(default_build.files[f"kubernetes/dashboards/{d.folder.uid}/{d.uid}.yaml"])
+        assert cm["kind"] == "ConfigMap" and cm["metadata"]["namespace"] == cfg.kubernetes.namespace
+        assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
+        assert cm["metadata"]["annotations"]["grafana_folder"] == d.folder.title
+        (key, text), = cm["data"].items()
+        assert key == f"{d.uid}.json"
+        assert text.encode() == default_build.files[f"dashboards/{d.folder.uid}/{d.uid}.json"]
+
+
+def test_provisioning_points_each_folder_at_its_files(default_build) -> None:
+    prov = yaml.safe_load(default_build.files["grafana/provisioning/dashboards/agentgrafana.yaml"])
+    assert prov["apiVersion"] == 1
+    (provider,) = prov["providers"]
+    assert provider["folderUid"] == "ai-agents" and provider["type"] == "file"
+    assert provider["options"]["path"].endswith("/ai-agents")
+
+
+def test_every_dashboard_meets_the_house_rules(default_build) -> None:
+    assert len(default_build.dashboards) == 5
+    for d in default_build.dashboards:
+        m = d.model
+        assert m["schemaVersion"] == 41
+        names = {v["name"] for v in m["templating"]["list"]}
+        assert {"datasource", "tenant", "agent", "model"} <= names, d.uid
+        assert "managed-by-agentgrafana" in m["tags"]
+        link_targets = {link["url"] for link in m["links"]}
+        assert link_targets == {f"/d/{o.uid}" for o in default_build.dashboards if o.uid != d.uid}
+        for p in m["panels"]:
+            if p["type"] == "row":
+                continue
+            assert p["fieldConfig"]["defaults"]["unit"], (d.uid, p["title"])
+            assert p["description"], (d.uid, p["title"])
+
+
+def test_every_prometheus_panel_reads_only_catalog_metrics_or_recording_rules(default_build) -> None:
+    recorded = {r.record for r in default_build.recording_rules}
+    known = {name for m in CATALOG for name in m.series_names()} | recorded
+    seen: set[str] = set()
+    for d in default_build.dashboards:
+        for p in d.model["panels"]:
+            for t in p.get("targets", []):
+                if t.get("datasource", {}).get("type") != "prometheus":
+                    continue
+                metrics = analyze(expand_variables(t["expr"]), CATALOG, {r: frozenset({"tenant_id", "agent_name"})
+                                                                         for r in recorded}).metrics
+                assert metrics, (d.uid, p["title"])
+                assert metrics <= known, (d.uid, p["title"], metrics - known)
+                seen |= metrics
+    assert {"DCGM_FI_DEV_GPU_UTIL", "llm_cost_dollars_total", "agent_request_duration_seconds_bucket"} <= seen
+
+
+def test_gpu_queries_work_with_either_hostname_label(default_build) -> None:
+    gpu = next(d for d in default_build.dashboards if d.uid == "agent-gpu")
+    for p in gpu.model["panels"]:
+        for t in p.get("targets", []):
+            if "DCGM_" in t["expr"]:
+                assert '"Hostname", "(.+)"' in t["expr"] and '"hostname", "(.+)"' in t["expr"], p["title"]
+
+
+def test_grafanalib_module_goes_through_the_same_validation_and_output() -> None:
+    result = build(config_mod.Config(), GRAFANALIB_PROJECT)
+    (d,) = result.dashboards
+    assert d.uid == "agent-legacy-llm"
+    assert "dashboards/ai-agents/agent-legacy-llm.json" in result.files
+    assert "kubernetes/dashboards/ai-agents/agent-legacy-llm.yaml" in result.files
+    assert d.model["panels"][0]["targets"][0]["expr"].startswith("histogram_quantile(0.95")
+
+
+def test_a_broken_grafanalib_expression_is_rejected(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(GRAFANALIB_PROJECT, project)
+    module = project / "dashboards" / "legacy_llm.py"
+    module.write_text(module.read_text().replace('"llm_inference_duration_seconds", ["model"]',
+                                                 '"llm_inference_duration_seconds", ["agent_name"]'))
+    with pytest.raises(ValidationFailed) as info:
+        build(config_mod.Config(), project)
+    texts = [f.text() for f in info.value.findings]
+    assert any("dashboard agent-legacy-llm" in t and 'panel "LLM P95 by model"' in t and
+               "label 'agent_name' does not exist" in t for t in texts), texts
+
+
+def test_per_tenant_dashboards_fix_the_tenant_in_their_own_folder() -> None:
+    cfg = config_mod.from_mapping({"budgets": {"tenants": {"acme": 250, "globex": 80},
+                                               "per_tenant_dashboards": True}})
+    result = build(cfg, ROOT)
+    tenant_boards = {d.uid: d for d in result.dashboards if d.folder.uid != "ai-agents"}
+    assert set(tenant_boards) == {"agent-cost-acme", "agent-cost-globex"}
+    acme = tenant_boards["agent-cost-acme"]
+    assert acme.folder.uid == "ai-agents-acme"
+    tenant_var = next(v for v in acme.model["templating"]["list"] if v["name"] == "tenant")
+    assert tenant_var["type"] == "constant" and tenant_var["query"] == "acme"
+    assert "$250.00" in acme.model["description"]
+    prov = yaml.safe_load(result.files["grafana/provisioning/dashboards/agentgrafana.yaml"])
+    assert {p["folderUid"] for p in prov["providers"]} == {"ai-agents", "ai-agents-acme", "ai-agents-globex"}
