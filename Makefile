@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 OUT    := generated
 
-.PHONY: all generate check lint promtool-check test verify-live bench bench-quick push diff preview catalog clean prometheus
+.PHONY: all generate check promtool-check test verify-live bench bench-quick push diff preview catalog clean prometheus readme
 
 all: generate
 
@@ -70,3 +70,7 @@ catalog: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build preview .pytest_cache
+
+## readme: refresh the README's configuration reference and metric catalog from the code
+readme: $(STAMP)
+	$(BIN)/python -m agentgrafana.readme

@@ -66,7 +66,7 @@ class LatencySet:
 class GpuThresholds:
     utilisation_low_percent: float = percent(40, "daily-check band: below this the GPU is under-used")
     utilisation_high_percent: float = percent(80, "daily-check band: above this the GPU is saturated")
-    memory_used_alert_ratio: float = ratio(0.9, "framebuffer used / total above this fires GPUMemoryPressure")
+    memory_used_alert_ratio: float = ratio(0.9, "framebuffer used / total above this fires GPUFramebufferMemoryHigh")
     temperature_alert_celsius: float = positive(85, "GPU temperature above this fires GPUHighTemperature")
 
 
@@ -77,9 +77,9 @@ class Thresholds:
     agent_error_rate_daily_check: float = ratio(0.01, "error-rate target drawn on dashboards (daily check)")
     agent_p99_daily_check_seconds: float = positive(5, "P99 target of the daily check, drawn on the overview")
     tool_error_rate_alert: float = ratio(0.10, "tool errors / tool executions above this fires ToolHighErrorRate")
-    rate_limit_errors_per_5m_alert: float = positive(10, "rate-limit errors by model in 5 min above this fires")
-    timeouts_per_minute_alert: float = positive(5, "agent timeouts per minute above this fires AgentTimeouts")
-    budget_utilisation_alert: float = positive(1.0, "daily cost / daily budget above this fires the budget alert")
+    rate_limit_errors_per_5m_alert: float = positive(10, "rate-limit errors by model in 5 min above this fires LLMRateLimitErrors")
+    timeouts_per_minute_alert: float = positive(5, "agent timeouts per minute above this fires AgentHighTimeoutRate")
+    budget_utilisation_alert: float = positive(1.0, "daily cost / daily budget above this fires TenantDailyCostBudgetExceeded")
     slow_trace_seconds: float = positive(10, "traces longer than this are listed as slow requests")
     gpu: GpuThresholds = field(default_factory=GpuThresholds)
 
@@ -131,8 +131,8 @@ class Alerting:
     group_interval: str = checked("1m", "duration", "evaluation interval of every rule group")
     prometheusrule_release: str = checked("kube-prometheus-stack", "nonempty",
                                           "value of the PrometheusRule `release` label")
-    no_data_state: str = checked("OK", "no_data_state", "Grafana noDataState (NoData|Alerting|OK|KeepLast)")
-    exec_err_state: str = checked("Error", "exec_err_state", "Grafana execErrState (Error|Alerting|OK|KeepLast)")
+    no_data_state: str = checked("OK", "no_data_state", "Grafana noDataState: NoData, Alerting, OK or KeepLast")
+    exec_err_state: str = checked("Error", "exec_err_state", "Grafana execErrState: Error, Alerting, OK or KeepLast")
 
 
 @dataclass(frozen=True)
