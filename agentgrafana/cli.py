@@ -67,10 +67,8 @@ def parser() -> argparse.ArgumentParser:
 
 def _grafana_args(p: argparse.ArgumentParser, push: bool) -> None:
     """Connection flags from the Grafana client (`--url`, token from the environment, TLS, timeouts)."""
-    try:
-        from .grafana import commands
-    except ImportError:  # TODO(integration): remove once agentgrafana.grafana.commands lands
-        return
+    from .grafana import commands
+
     commands.add_connection_arguments(p)
     if push:
         commands.add_push_arguments(p)
@@ -167,6 +165,8 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.url:
         from .grafana import commands
 
+        if args.format == "markdown":  # the live plan is a terminal report; JSON stays JSON
+            args.format = "text"
         cfg = load_config(args)
         return commands.plan_command(args, build(cfg, Path(args.root).resolve()),
                                      disable_provenance=cfg.grafana.disable_provenance, stdout=out, stderr=err)
