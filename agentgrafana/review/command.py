@@ -1,0 +1,38 @@
+"""`agentgrafana diff` without `--url`: the review of a change, from git (`--base`) or two folders."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Callable, TextIO
+
+from ..model import Build
+from .compare import diff_files
+from .render import render
+from .report import Report
+from .sources import SourceError, read_dir, read_git
+
+EXIT_OK, EXIT_USAGE = 0, 2
+LoadBuild = Callable[[argparse.Namespace], Build]
+
+
+def diff_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO, err: TextIO) -> int:
+    """Print the report; exit 0 whether or not something changed (a review is not a check), 2 on bad input."""
+    try:
+        report = review(args, load_build)
+    except SourceError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_USAGE
+    out.write(render(report, getattr(args, "format", None) or "text"))
+    return EXIT_OK
+
+
+def review(args: argparse.Namespace, load_build: LoadBuild) -> Report:
+    """Old files: `--old DIR` or `generated/` at `--base`; new files: `--new DIR` or a fresh build."""
+    base, old_dir, new_dir = getattr(args, "base", None), getattr(args, "old", None), getattr(args, "new", None)
+    if base and old_dir:
+        raise SourceError("give either --base REF or --old DIR, not both")
+    if not base and not old_dir:
+        raise SourceError("nothing to compare with: give --base REF (a git revision) or --old DIR")
+    old = read_git(Path(args.root), base) if base else read_dir(Path(old_dir))
+    new = read_dir(Path(new_dir)) if new_dir else load_build(args).files
+    return diff_files(old, new)
