@@ -154,6 +154,7 @@ class GrafanaDouble:
         self._scripts: list[_Script] = []
         self._random: tuple[float, list[Fault], random.Random, int] | None = None
         self._consecutive: Counter[tuple[str, str]] = Counter()
+        self._random_count = 0
         self._next_id = 1
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -196,7 +197,7 @@ class GrafanaDouble:
     def random_faults(
         self, probability: float, faults: Iterable[Fault], *, seed: int = 0, max_consecutive: int = 2
     ) -> None:
-        """Each request gets one of `faults` with `probability` (seeded RNG).
+        """Each request is faulted with `probability` (seeded RNG); the faults are used in turn.
 
         No single request (method + path + query) is faulted more than `max_consecutive` times in a row, so a
         client with enough retries always gets through: the test is about retrying, not about dice.
@@ -225,7 +226,8 @@ class GrafanaDouble:
             probability, faults, rng, limit = self._random
             if rng.random() < probability and self._consecutive[(method, key)] < limit:
                 self._consecutive[(method, key)] += 1
-                return rng.choice(faults)
+                self._random_count += 1
+                return faults[(self._random_count - 1) % len(faults)]  # in turn: every kind shows up
             self._consecutive[(method, key)] = 0
             return None
 

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 
 from agentgrafana.grafana import PushOptions, push
 from agentgrafana.grafana.normalize import HASH_TAG_PREFIX, OWNER_TAG, dashboard_content_hash, recorded_hash
-from grafana_builds import FOLDER, TOKEN, UIDS, double, make_build, no_proxies, settings, settings_for, with_expr  # noqa: F401
+from grafana_builds import TOKEN, UIDS, double, make_build, no_proxies, settings, settings_for, with_expr  # noqa: F401
 from grafana_double import GrafanaDouble
 
 
@@ -154,7 +153,6 @@ def test_moving_a_dashboard_back_to_our_folder_is_an_update(double, settings):
 def test_model_without_owner_tag_gets_it(double, settings):
     build = make_build(uids=("agent-overview",), groups=())
     build.dashboards[0].model["tags"] = ["ai-agents"]
-    build = dataclasses.replace(build)
 
     push(build, settings)
 

@@ -14,7 +14,14 @@ from typing import TextIO
 from agentgrafana.grafana.apply import push
 from agentgrafana.grafana.client import GrafanaError
 from agentgrafana.grafana.plan import DEFAULT_MESSAGE, PushOptions
-from agentgrafana.grafana.report import ObjectResult, PushReport, render_json, render_result, summary_line
+from agentgrafana.grafana.report import (
+    ObjectResult,
+    PushReport,
+    render_json,
+    render_markdown,
+    render_result,
+    summary_line,
+)
 from agentgrafana.grafana.settings import SettingsError, add_connection_arguments, settings_from_args
 from agentgrafana.model import Build
 
@@ -75,7 +82,7 @@ def _run(
     except SettingsError as exc:
         print(f"agentgrafana: {exc}", file=stderr)
         return 2
-    as_text = settings.output_format == "text"
+    fmt = settings.output_format
     lock = threading.Lock()
 
     def progress(result: ObjectResult) -> None:
@@ -83,15 +90,17 @@ def _run(
             print(render_result(result, diffs=result.state in diff_states), file=stdout, flush=True)
 
     try:
-        report: PushReport = push(build, settings, options, on_result=progress if as_text else None)
+        report: PushReport = push(build, settings, options, on_result=progress if fmt == "text" else None)
     except GrafanaError as exc:
         message = settings.scrub(str(exc))
         print(f"agentgrafana: {message}", file=stderr)
-        if not as_text:
+        if fmt == "json":
             stdout.write(json.dumps({"grafana": settings.url, "ok": False, "error": message}, indent=2) + "\n")
         return 1
-    if as_text:
-        print(summary_line(report), file=stdout)
-    else:
+    if fmt == "json":
         stdout.write(render_json(report))
+    elif fmt == "markdown":
+        stdout.write(render_markdown(report))
+    else:
+        print(summary_line(report), file=stdout)
     return report.exit_code

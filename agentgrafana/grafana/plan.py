@@ -43,6 +43,7 @@ from agentgrafana.grafana.normalize import (
     pretty,
     recorded_hash,
     rule_fields,
+    strip_hash_tags,
     with_ownership_tags,
 )
 from agentgrafana.model import Build, DashboardOut, Folder, GrafanaRuleGroup
@@ -80,22 +81,26 @@ class Change:
     desired: Any = None  # normalised generated object
     rule_uids: list[str] = field(default_factory=list)  # rules to delete when pruning a group
 
-    @property
-    def label(self) -> str:
-        return f"{self.kind} {self.key}" + (f' "{self.title}"' if self.title and self.title != self.key else "")
-
     def diff(self) -> str:
         """A unified diff from the live object to the generated one ('' when there is nothing to compare)."""
         if self.live is None or self.desired is None:
             return ""
         lines = difflib.unified_diff(
-            pretty(self.live).splitlines(),
-            pretty(self.desired).splitlines(),
+            pretty(_shown(self.live)).splitlines(),
+            pretty(_shown(self.desired)).splitlines(),
             fromfile=f"grafana/{self.kind}/{self.key}",
             tofile=f"generated/{self.kind}/{self.key}",
             lineterm="",
         )
         return "\n".join(lines)
+
+
+def _shown(compared: Any) -> Any:
+    """A compared object as diffs show it: without our hash tag, which changes with any content change."""
+    dashboard = compared.get("dashboard") if isinstance(compared, dict) else None
+    if not isinstance(dashboard, dict) or "tags" not in dashboard:
+        return compared
+    return {**compared, "dashboard": {**dashboard, "tags": strip_hash_tags(dashboard["tags"])}}
 
 
 @dataclass

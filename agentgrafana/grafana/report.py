@@ -23,7 +23,8 @@ class ObjectResult:
     diff: str = ""
 
     def line(self) -> str:
-        name = self.key + (f' "{self.title}"' if self.title and self.title != self.key else "")
+        shows_title = self.title and self.title != self.key.rsplit("/", 1)[-1]
+        name = self.key + (f' "{self.title}"' if shows_title else "")
         text = f"{self.state:<9} {self.kind:<10} {name}"
         return f"{text}: {self.detail}" if self.detail else text
 
@@ -92,6 +93,21 @@ def render_result(result: ObjectResult, *, diffs: bool) -> str:
 def render_text(report: PushReport, *, diffs: bool = False) -> str:
     lines = [render_result(r, diffs=diffs) for r in report.results]
     return "\n".join(lines + [summary_line(report)]) + "\n"
+
+
+def render_markdown(report: PushReport) -> str:
+    """For pull-request comments: one bullet per object that is not unchanged, diffs in fenced blocks."""
+    head = "Plan against" if report.dry_run else "Push to"
+    lines = [f"### {head} {report.url}", ""]
+    for r in report.results:
+        if r.state == "unchanged":
+            continue
+        name = f"`{r.key}`" + (f" ({r.title})" if r.title and r.title != r.key.rsplit("/", 1)[-1] else "")
+        lines.append(f"- **{r.state}** {r.kind} {name}" + (f": {r.detail}" if r.detail else ""))
+        if r.diff:
+            lines += ["", "  ```diff", *("  " + line for line in r.diff.splitlines()), "  ```", ""]
+    lines += ["", summary_line(report)]
+    return "\n".join(lines) + "\n"
 
 
 def render_json(report: PushReport) -> str:

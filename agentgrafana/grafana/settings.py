@@ -15,6 +15,7 @@ from typing import Mapping
 from urllib.parse import urlsplit
 
 OUTPUT_FORMATS = ("text", "json")
+REPORT_FORMATS = OUTPUT_FORMATS + ("markdown",)  # `diff` offers markdown for pull-request comments
 _REDACTED = "***"
 
 
@@ -116,8 +117,8 @@ def validate(s: GrafanaSettings) -> None:
         raise SettingsError("--timeout must be positive")
     if not 1 <= s.concurrency <= 64:
         raise SettingsError("--concurrency must be between 1 and 64")
-    if s.output_format not in OUTPUT_FORMATS:
-        raise SettingsError(f"--format must be one of {', '.join(OUTPUT_FORMATS)}")
+    if s.output_format not in REPORT_FORMATS:
+        raise SettingsError(f"--format must be one of {', '.join(REPORT_FORMATS)}")
     if s.retries < 0:
         raise SettingsError("retries must not be negative")
     if s.ca_bundle and s.insecure_skip_verify:

@@ -1,0 +1,106 @@
+"""--prune deletes only owned objects, in our folders, that are no longer generated; nothing else."""
+from __future__ import annotations
+
+from agentgrafana.grafana import PushOptions, push
+from agentgrafana.grafana.normalize import OWNER_TAG
+from grafana_builds import (  # noqa: F401
+    FOLDER, OTHER_FOLDER, dashboard_model, double, make_build, no_proxies, rule, settings,
+)
+
+
+def states(report):
+    return {(r.kind, r.key): r.state for r in report.results}
+
+
+def seed_unowned(double):
+    """Dashboards and a rule group somebody made by hand, next to ours and elsewhere."""
+    double.add_folder(OTHER_FOLDER.uid, OTHER_FOLDER.title)
+    mine_too = dashboard_model("hand-made", "Hand made")
+    mine_too["tags"] = ["ai-agents"]
+    double.add_dashboard(mine_too, FOLDER.uid)
+    double.add_dashboard(dashboard_model("their-board", "Their board"), OTHER_FOLDER.uid)  # owned tag, other folder
+    double.add_rule(FOLDER.uid, "hand-rules", rule("hand-rule", "Hand rule", "up == 0"))
+
+
+def test_without_prune_orphans_are_reported_not_deleted(double, settings):
+    push(make_build(), settings)
+    seed_unowned(double)
+    double.reset_log()
+
+    report = push(make_build(uids=("agent-overview", "agent-cost"), groups=()), settings)
+
+    assert states(report)[("dashboard", "agent-tools")] == "orphaned"
+    assert states(report)[("rule-group", "ai-agents/agent-alerts")] == "orphaned"
+    assert "use --prune" in next(r.detail for r in report.results if r.key == "agent-tools")
+    assert double.writes() == []
+    assert report.exit_code == 0
+    assert {"agent-tools", "hand-made", "their-board"} <= set(double.dashboards)
+    assert not {"hand-made", "their-board", "ai-agents/hand-rules"} & {r.key for r in report.results}
+
+
+def test_prune_deletes_owned_leftovers_and_nothing_else(double, settings):
+    push(make_build(), settings)
+    seed_unowned(double)
+    double.reset_log()
+
+    report = push(make_build(uids=("agent-overview", "agent-cost"), groups=()), settings, PushOptions(prune=True))
+
+    assert report.exit_code == 0
+    assert states(report)[("dashboard", "agent-tools")] == "deleted"
+    assert states(report)[("rule-group", "ai-agents/agent-alerts")] == "deleted"
+    assert sorted((r.method, r.path) for r in double.writes()) == [
+        ("DELETE", "/api/dashboards/uid/agent-tools"),
+        ("DELETE", "/api/v1/provisioning/alert-rules/agent-alerts-errors"),
+        ("DELETE", "/api/v1/provisioning/alert-rules/agent-alerts-latency"),
+    ]
+    assert set(double.dashboards) == {"agent-overview", "agent-cost", "hand-made", "their-board"}
+    assert set(double.rules) == {"hand-rule"}
+    search = double.calls("GET", "/api/search")
+    assert search and search[0].query["tag"] == [OWNER_TAG] and search[0].query["folderUIDs"] == [FOLDER.uid]
+    double.reset_log()
+    again = push(make_build(uids=("agent-overview", "agent-cost"), groups=()), settings, PushOptions(prune=True))
+    assert double.writes() == [] and "deleted" not in again.counts()
+
+
+def test_prune_leaves_a_group_holding_an_unowned_rule(double, settings):
+    push(make_build(), settings)
+    double.add_rule(FOLDER.uid, "agent-alerts", rule("hand-rule", "Hand rule", "up == 0"))
+    double.reset_log()
+
+    report = push(make_build(groups=()), settings, PushOptions(prune=True))
+
+    assert ("rule-group", "ai-agents/agent-alerts") not in states(report)
+    assert double.writes() == []
+    assert len(double.rule_group(FOLDER.uid, "agent-alerts")["rules"]) == 3
+
+
+def test_prune_of_an_edited_leftover_needs_force(double, settings):
+    push(make_build(), settings)
+    double.edit_dashboard("agent-tools", lambda m: m.update(title="Tools, annotated by hand"))
+    smaller = make_build(uids=("agent-overview", "agent-cost"))
+    double.reset_log()
+
+    report = push(smaller, settings, PushOptions(prune=True))
+
+    assert states(report)[("dashboard", "agent-tools")] == "conflict"
+    assert double.writes() == [] and "agent-tools" in double.dashboards
+    assert report.exit_code == 1
+
+    forced = push(smaller, settings, PushOptions(prune=True, force=True))
+    assert states(forced)[("dashboard", "agent-tools")] == "deleted"
+    assert "agent-tools" not in double.dashboards
+
+
+def test_search_is_paged(double, settings, monkeypatch):
+    import agentgrafana.grafana.plan as plan_module
+
+    monkeypatch.setattr(plan_module, "SEARCH_PAGE", 2)
+    uids = tuple(f"agent-{i}" for i in range(5))
+    push(make_build(uids=uids, groups=()), settings)
+    double.reset_log()
+
+    report = push(make_build(uids=uids[:1], groups=()), settings, PushOptions(prune=True))
+
+    assert [r.query["page"] for r in double.calls("GET", "/api/search")] == [["1"], ["2"], ["3"]]
+    assert report.counts() == {"unchanged": 2, "deleted": 4}  # folder, agent-0; four pruned
+    assert set(double.dashboards) == {"agent-0"}
