@@ -1,0 +1,120 @@
+"""The simulated platform: who calls what. Every series the simulator writes is derived from these entities."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from ..config import Config
+
+AGENT_JOB = ("agent-platform", "10.0.1.15:8000")
+DCGM_JOB = "dcgm-exporter"
+FB_TOTAL_MIB = 81920.0
+
+MODELS = {"gpt-4o": "openai", "claude-3-5-sonnet": "anthropic", "llama-3-70b": "vllm"}
+# agent -> (models it calls, tenants using it, tools, vector collections)
+AGENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "research-agent": (("gpt-4o",), ("acme", "globex", "initech"), ("web_search", "retrieve_docs"), ("docs-kb",)),
+    "support-agent": (("claude-3-5-sonnet",), ("acme", "globex", "umbrella"),
+                      ("retrieve_docs", "ticket_lookup", "send_email"), ("docs-kb", "tickets")),
+    "code-agent": (("gpt-4o",), ("initech",), ("code_exec", "retrieve_docs"), ("code-index",)),
+    "sales-agent": (("llama-3-70b",), ("globex", "umbrella"), ("sql_query", "send_email"), ("docs-kb",)),
+}
+TENANTS = ("acme", "globex", "initech", "umbrella")
+OVERSPENDER = "globex"  # keeps the default budget and blows through it in the budget scenario
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One (agent, tenant, model) stream of requests."""
+
+    agent: str
+    tenant: str
+    model: str
+    rate: float  # requests per second at the diurnal mean
+
+
+@dataclass(frozen=True)
+class Gpu:
+    """One GPU scraped by dcgm-exporter; `host_label` is `Hostname` (older releases) or `hostname` (2026)."""
+
+    host: str
+    host_label: str
+    index: int
+    model_name: str
+    pod: str
+
+    @property
+    def uuid(self) -> str:
+        digest = hashlib.sha256(f"{self.host}/{self.index}".encode()).hexdigest()
+        return f"GPU-{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.host}/{self.index}"
+
+    def labels(self) -> dict[str, str]:
+        """dcgm-exporter labels (with --kubernetes), plus what Prometheus adds when scraping."""
+        return {
+            "gpu": str(self.index), "UUID": self.uuid, "pci_bus_id": f"00000000:{0x07 + 0x10 * self.index:02X}:00.0",
+            "device": f"nvidia{self.index}", "modelName": self.model_name, self.host_label: self.host,
+            "pod": self.pod, "namespace": "inference", "container": "vllm",
+            "job": DCGM_JOB, "instance": f"{self.host}:9400",
+        }
+
+
+@dataclass(frozen=True)
+class Topology:
+    workloads: tuple[Workload, ...]
+    tools: dict[str, tuple[str, ...]]
+    collections: dict[str, tuple[str, ...]]
+    gpus: tuple[Gpu, ...]
+    budgets: dict[str, float] = field(default_factory=dict)  # tenant -> daily budget in USD
+    overspender: str = OVERSPENDER
+    rich_tenant: str | None = None  # a tenant whose override budget lies above the default
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w.agent for w in self.workloads))
+
+    @property
+    def tenants(self) -> tuple[str, ...]:
+        return tuple(sorted({w.tenant for w in self.workloads}))
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w.model for w in self.workloads))
+
+    def provider(self, model: str) -> str:
+        return MODELS.get(model, "custom")
+
+
+def topology(config: Config) -> Topology:
+    """The default platform, extended with every tenant that has a budget override in `config`."""
+    budgets = config.budgets
+    extra = tuple(t for t in sorted(budgets.tenants) if t not in TENANTS)
+    workloads: list[Workload] = []
+    for a_index, (agent, (models, tenants, _, _)) in enumerate(AGENTS.items()):
+        for t_index, tenant in enumerate(tenants + (extra if agent == "support-agent" else ())):
+            for model in models:
+                rate = 0.35 + 0.15 * ((a_index + 2 * t_index) % 4)
+                workloads.append(Workload(agent, tenant, model, rate))
+    tenant_names = sorted({w.tenant for w in workloads})
+    richer = [t for t in tenant_names if budgets.for_tenant(t) > budgets.daily_usd_default and t != OVERSPENDER]
+    rich = max(richer, key=lambda t: (budgets.for_tenant(t), t)) if richer else None
+    overspender = OVERSPENDER if budgets.for_tenant(OVERSPENDER) == budgets.daily_usd_default else min(
+        tenant_names, key=lambda t: (budgets.for_tenant(t), t))
+    gpus = (
+        Gpu("gpu-node-a", "Hostname", 0, "NVIDIA A100-SXM4-80GB", "vllm-llama-0"),
+        Gpu("gpu-node-a", "Hostname", 1, "NVIDIA A100-SXM4-80GB", "vllm-llama-0"),
+        Gpu("gpu-node-b", "hostname", 0, "NVIDIA H100 80GB HBM3", "vllm-llama-1"),
+        Gpu("gpu-node-b", "hostname", 1, "NVIDIA H100 80GB HBM3", "vllm-llama-1"),
+    )
+    return Topology(
+        workloads=tuple(workloads),
+        tools={agent: spec[2] for agent, spec in AGENTS.items()},
+        collections={agent: spec[3] for agent, spec in AGENTS.items()},
+        gpus=gpus,
+        budgets={t: budgets.for_tenant(t) for t in tenant_names},
+        overspender=overspender,
+        rich_tenant=rich,
+    )
