@@ -1,0 +1,67 @@
+"""`agentgrafana preview`: one PNG per dashboard of the build, in `--out`."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Callable, TextIO
+
+from ..model import Build
+from .data import DEFAULT_PATH, DataError, Results, load_results
+from .layout import layout
+
+EXIT_OK, EXIT_USAGE = 0, 2
+LoadBuild = Callable[[argparse.Namespace], Build]
+
+
+def preview_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO, err: TextIO) -> int:
+    try:
+        from .render import render_dashboard
+    except ImportError:
+        print("error: previews need matplotlib: pip install 'agentgrafana[preview]'", file=err)
+        return EXIT_USAGE
+    root = Path(getattr(args, "root", ".") or ".")
+    try:
+        results, data_note = _results(getattr(args, "data", None), root)
+    except DataError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_USAGE
+    build = load_build(args)
+    changed: dict[str, set[str]] = {}
+    added: set[str] = set()
+    base = getattr(args, "base", None)
+    if base:
+        from ..review import SourceError, diff_files, read_git
+
+        try:
+            report = diff_files(read_git(root, base), build.files)
+        except SourceError as exc:
+            print(f"error: {exc}", file=err)
+            return EXIT_USAGE
+        for e in report.section("dashboards"):
+            changed[e.key] = {ref.removeprefix("panel:") for ref in e.panel_refs}
+            if e.status == "added":  # a new dashboard: every panel is new
+                added.add(e.key)
+                model = next((d.model for d in build.dashboards if d.uid == e.key), {})
+                changed[e.key] = {x.key for x in layout(model)}
+    out_dir = Path(args.out)
+    for d in sorted(build.dashboards, key=lambda d: d.uid):
+        path = out_dir / f"{d.uid}.png"
+        note = f"new since {base}" if d.uid in added else (
+            f"changed since {base}: {len(changed[d.uid])} panel(s) highlighted" if changed.get(d.uid) else "")
+        boxes = render_dashboard(d.model, path, results.get(d.uid), changed.get(d.uid), note=note)
+        panels = [b for b in boxes if b.content != "row"]
+        with_data = sum(1 for b in panels if b.content != "placeholder")
+        lit = sum(1 for b in boxes if b.highlighted)
+        print(f"{path}: {len(panels)} panel{'s' if len(panels) != 1 else ''}, {with_data} with data" + (f", {lit} highlighted" if lit else ""),
+              file=out)
+    print(f"{len(build.dashboards)} preview(s) in {out_dir}/ ({data_note}).", file=out)
+    return EXIT_OK
+
+
+def _results(data: Path | None, root: Path) -> tuple[Results, str]:
+    if data is not None:
+        return load_results(Path(data)), f"data from {data}"
+    default = root / DEFAULT_PATH
+    if default.is_file():
+        return load_results(default), f"data from {default}"
+    return {}, f"no query results: run the live check to record {DEFAULT_PATH}"

@@ -1,0 +1,260 @@
+"""Draw one dashboard as a PNG with matplotlib (Agg, no pyplot state): grid, rows, titles, types, data.
+
+`render_dashboard` returns the boxes it drew (pixel coordinates, top-left origin) so callers and tests can
+check the picture without looking at it.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from .data import Series
+from .layout import COLUMNS, Placed, grid_height, layout
+from .units import format_value
+
+WIDTH = 1600  # px
+UNIT = 30  # px per grid row, as Grafana
+MARGIN = 16
+HEADER = 76
+GAP = 6
+DPI = 100
+MAX_SERIES = 8
+SERIES_KINDS = {"timeseries", "graph", "barchart", "trend", "xychart", "state-timeline", "heatmap"}
+VALUE_KINDS = {"stat", "gauge", "singlestat"}
+NAMED_COLORS = {"green": "#73BF69", "red": "#F2495C", "yellow": "#FADE2A", "orange": "#FF9830",
+                "blue": "#5794F2", "purple": "#B877D9", "dark-red": "#C4162A", "dark-green": "#37872D",
+                "dark-yellow": "#E0B400", "dark-orange": "#FA6400", "dark-blue": "#1F60C4",
+                "semi-dark-red": "#E02F44", "semi-dark-green": "#56A64B", "semi-dark-orange": "#FF780A",
+                "semi-dark-yellow": "#F2CC0C", "transparent": "#00000000", "text": "#CCCCDC"}
+PALETTE = ["#73BF69", "#F2CC0C", "#8AB8FF", "#FF780A", "#F2495C", "#5794F2", "#B877D9", "#705DA0"]
+
+
+@dataclass(frozen=True)
+class Theme:
+    page: str
+    panel: str
+    border: str
+    text: str
+    muted: str
+    grid: str
+    highlight: str = "#FF9830"
+
+
+DARK = Theme(page="#111217", panel="#181B1F", border="#2C3036", text="#D8D9DA", muted="#8E8E9A", grid="#2C3036")
+LIGHT = Theme(page="#F4F5F5", panel="#FFFFFF", border="#D0D1D3", text="#24292E", muted="#6E7077", grid="#E4E5E6")
+THEMES = {"dark": DARK, "light": LIGHT}
+
+
+@dataclass(frozen=True)
+class Box:
+    """A panel as drawn: pixel rectangle (top-left origin), what it shows, and whether it is highlighted."""
+
+    key: str
+    title: str
+    type: str
+    x: float
+    y: float
+    w: float
+    h: float
+    content: str  # series | value | bars | table | placeholder | row
+    highlighted: bool
+
+
+def canvas_size(placed: list[Placed]) -> tuple[int, int]:
+    return WIDTH, HEADER + max(grid_height(placed), 4) * UNIT + MARGIN
+
+
+def render_dashboard(model: dict[str, Any], path: Path, results: dict[str, list[Series]] | None = None,
+                     changed: set[str] | None = None, note: str = "", theme: str = "dark") -> list[Box]:
+    """Write `path` (PNG, WIDTH px wide) and return one Box per panel drawn, rows included (content "row")."""
+    with rc_context({"text.parse_math": False, "font.family": "DejaVu Sans"}):  # `$tenant` is no TeX
+        return _render(model, path, results, changed, note, THEMES[theme])
+
+
+def _render(model: dict[str, Any], path: Path, results: dict[str, list[Series]] | None, changed: set[str] | None,
+            note: str, th: Theme) -> list[Box]:
+    placed = layout(model)
+    width, height = canvas_size(placed)
+    fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor=th.page)
+    FigureCanvasAgg(fig)
+    page = fig.add_axes((0, 0, 1, 1))
+    page.set_xlim(0, width)
+    page.set_ylim(height, 0)
+    page.axis("off")
+    _header(page, model, len([p for p in placed if not p.is_row]), note, th)
+    col = (width - 2 * MARGIN) / COLUMNS
+    boxes = []
+    for p in placed:
+        x0, y0 = MARGIN + p.x * col + GAP / 2, HEADER + p.y * UNIT + GAP / 2
+        w, h = p.w * col - GAP, p.h * UNIT - GAP
+        hi = bool(changed) and p.key in (changed or set())
+        title = str(p.panel.get("title") or "")
+        if p.is_row:
+            _row(page, p, x0, y0, w, h, hi, th)
+            boxes.append(Box(p.key, title, "row", x0, y0, w, h, "row", hi))
+            continue
+        content = _panel(fig, page, p, (x0, y0, w, h), (width, height), (results or {}).get(str(p.id)), hi, th)
+        boxes.append(Box(p.key, title, str(p.panel.get("type") or ""), x0, y0, w, h, content, hi))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, facecolor=th.page)
+    return boxes
+
+
+def _header(ax: Any, model: dict[str, Any], n: int, note: str, th: Theme) -> None:
+    ax.text(MARGIN, 14, str(model.get("title") or "(untitled)"), color=th.text, fontsize=20, fontweight="bold",
+            va="top")
+    tags = ", ".join(str(t) for t in model.get("tags") or [])
+    sub = f"uid {model.get('uid', '?')}  ·  {n} panel{'s' if n != 1 else ''}" + (f"  ·  tags: {tags}" if tags else "")
+    ax.text(MARGIN, 48, sub, color=th.muted, fontsize=11, va="top")
+    if note:
+        ax.text(WIDTH - MARGIN, 18, note, color=th.highlight, fontsize=11, va="top", ha="right", fontweight="bold")
+
+
+def _row(ax: Any, p: Placed, x: float, y: float, w: float, h: float, hi: bool, th: Theme) -> None:
+    mark = "▸" if p.panel.get("collapsed") else "▾"
+    color = th.highlight if hi else th.text
+    ax.text(x + 2, y + h / 2 + 1, f"{mark} {p.panel.get('title') or ''}", color=color, fontsize=12,
+            fontweight="bold", va="center")
+    ax.plot([x, x + w], [y + h + GAP / 2 - 1] * 2, color=th.highlight if hi else th.border, linewidth=1)
+
+
+def _panel(fig: Figure, ax: Any, p: Placed, rect: tuple[float, float, float, float], size: tuple[int, int],
+           series: list[Series] | None, hi: bool, th: Theme) -> str:
+    x, y, w, h = rect
+    ax.add_patch(Rectangle((x, y), w, h, facecolor=th.panel, edgecolor=th.highlight if hi else th.border,
+                           linewidth=3 if hi else 1))
+    ptype = str(p.panel.get("type") or "?")
+    ax.text(x + 8, y + 8, _fit(str(p.panel.get("title") or "(no title)"), w - 90, 7.2), color=th.text,
+            fontsize=11, fontweight="bold", va="top")
+    ax.text(x + w - 8, y + 9, ptype + ("  ● changed" if hi else ""), color=th.highlight if hi else th.muted,
+            fontsize=8, va="top", ha="right")
+    body = (x + 8, y + 30, w - 16, h - 38)
+    series = [s for s in series or [] if s.values]
+    unit = str(((p.panel.get("fieldConfig") or {}).get("defaults") or {}).get("unit") or "")
+    if series and body[3] > 12:
+        if ptype in VALUE_KINDS:
+            _values(ax, p, series, body, unit, th)
+            return "value"
+        if ptype == "bargauge":
+            _bars(fig, series, body, size, unit, th)
+            return "bars"
+        if ptype == "table":
+            _table(ax, series, body, unit, th)
+            return "table"
+        _lines(fig, series, body, size, unit, th)
+        return "series"
+    _placeholder(ax, p, body, th)
+    return "placeholder"
+
+
+def _fit(text: str, px: float, per_char: float) -> str:
+    n = max(3, int(px / per_char))
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _threshold_color(p: Placed, value: float) -> str:
+    steps = ((((p.panel.get("fieldConfig") or {}).get("defaults") or {}).get("thresholds") or {}).get("steps")
+             or [])
+    color = "green"
+    for step in steps:
+        v = step.get("value")
+        if v is None or (isinstance(v, (int, float)) and value >= v):
+            color = str(step.get("color") or color)
+    return NAMED_COLORS.get(color, color if color.startswith("#") else NAMED_COLORS["green"])
+
+
+def _values(ax: Any, p: Placed, series: list[Series], body: tuple[float, ...], unit: str, th: Theme) -> None:
+    x, y, w, h = body
+    shown = series[:4]
+    cell = w / len(shown)
+    size = max(10.0, min(34.0, h * 0.45, cell / 5.5))
+    for i, s in enumerate(shown):
+        value = s.last if s.last is not None else math.nan
+        cx = x + cell * (i + 0.5)
+        ax.text(cx, y + h * 0.5, format_value(value, unit), color=_threshold_color(p, value), fontsize=size,
+                fontweight="bold", ha="center", va="center")
+        if len(shown) > 1:
+            ax.text(cx, y + h - 2, _fit(s.name, cell, 6), color=th.muted, fontsize=8, ha="center", va="bottom")
+
+
+def _inset(fig: Figure, body: tuple[float, ...], size: tuple[int, int], left: float, bottom: float) -> Any:
+    x, y, w, h = body
+    width, height = size
+    return fig.add_axes(((x + left) / width, (height - (y + h)) / height + bottom / height,
+                         max(w - left, 1) / width, max(h - bottom, 1) / height))
+
+
+def _style(a: Any, th: Theme) -> None:
+    a.set_facecolor(th.panel)
+    for side in a.spines.values():
+        side.set_visible(False)
+    a.tick_params(colors=th.muted, labelsize=7, length=0)
+    a.grid(True, color=th.grid, linewidth=0.6)
+
+
+def _lines(fig: Figure, series: list[Series], body: tuple[float, ...], size: tuple[int, int], unit: str,
+           th: Theme) -> None:
+    legend = body[3] >= 150
+    a = _inset(fig, body, size, left=58, bottom=(34 if legend else 16))
+    _style(a, th)
+    for i, s in enumerate(series[:MAX_SERIES]):
+        a.plot(s.times, s.values, color=PALETTE[i % len(PALETTE)], linewidth=1.2, label=_fit(s.name, 160, 5))
+    a.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, unit)))
+    a.yaxis.set_major_locator(MaxNLocator(4))
+    a.xaxis.set_major_locator(MaxNLocator(6))
+    a.xaxis.set_major_formatter(FuncFormatter(
+        lambda t, _: datetime.fromtimestamp(t, tz=timezone.utc).strftime("%H:%M")))
+    a.margins(x=0)
+    if legend:
+        a.legend(loc="upper left", bbox_to_anchor=(0, -0.1), ncol=4, fontsize=7, frameon=False,
+                 labelcolor=th.muted, handlelength=1.2, borderaxespad=0)
+
+
+def _bars(fig: Figure, series: list[Series], body: tuple[float, ...], size: tuple[int, int], unit: str,
+          th: Theme) -> None:
+    a = _inset(fig, body, size, left=110, bottom=4)
+    _style(a, th)
+    shown = series[:MAX_SERIES]
+    values = [s.last or 0.0 for s in shown]
+    a.barh(range(len(shown)), values, color=[PALETTE[i % len(PALETTE)] for i in range(len(shown))])
+    a.set_yticks(range(len(shown)), [_fit(s.name, 100, 5) for s in shown])
+    a.invert_yaxis()
+    a.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, unit)))
+    a.xaxis.set_major_locator(MaxNLocator(4))
+
+
+def _table(ax: Any, series: list[Series], body: tuple[float, ...], unit: str, th: Theme) -> None:
+    x, y, w, h = body
+    rows = max(1, int(h // 16))
+    for i, s in enumerate(series[:rows]):
+        ax.text(x, y + 8 + i * 16, _fit(s.name, w - 90, 5.5), color=th.text, fontsize=8, va="center")
+        ax.text(x + w, y + 8 + i * 16, format_value(s.last, unit), color=th.text, fontsize=8, va="center",
+                ha="right")
+
+
+def _placeholder(ax: Any, p: Placed, body: tuple[float, ...], th: Theme) -> None:
+    x, y, w, h = body
+    queries = [str(t.get("expr") or t.get("query") or "") for t in p.panel.get("targets") or []]
+    text = " ; ".join(" ".join(q.split()) for q in queries if q) or str(p.panel.get("description") or "")
+    ax.text(x + w / 2, y + 6, "no data recorded", color=th.muted, fontsize=8, ha="center", va="top",
+            style="italic")
+    if not text or h < 30:
+        return
+    per_line = max(10, int(w / 6.3))
+    lines = textwrap.wrap(text, per_line)
+    room = max(1, int((h - 22) // 12))
+    if len(lines) > room:
+        lines = lines[:room]
+        lines[-1] = _fit(lines[-1] + "…", w, 6.3)
+    ax.text(x, y + 22, "\n".join(lines), color=th.muted, fontsize=7.5, family="monospace", va="top",
+            linespacing=1.25)
