@@ -101,7 +101,7 @@ def _save_dashboard(client: GrafanaClient, change: Change, force: bool) -> str:
     try:
         saved = client.request("POST", "/api/dashboards/db", body=body) or {}
     except GrafanaError as exc:
-        if exc.status != 412 or force:
+        if exc.status != 412 or force or "version-mismatch" not in exc.grafana_message:
             raise
         # Our version is stale: either an earlier attempt of this request landed, or someone saved meanwhile.
         live = client.request("GET", dashboard_path(change.key), missing_ok=True)

@@ -28,6 +28,7 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _HINTS = {
     401: " (Grafana rejected the credentials: check GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD)",
     403: " (the credentials lack a permission this needs)",
+    **{code: " (Grafana redirected: check --url, e.g. https:// or a sub-path)" for code in (301, 302, 307, 308)},
 }
 USER_AGENT = "agentgrafana"
 
@@ -171,7 +172,6 @@ class GrafanaClient:
             session.auth = (s.user, s.password or "")
         if s.org_id is not None:
             session.headers["X-Grafana-Org-Id"] = str(s.org_id)
-        session.verify = s.verify
         return session
 
     def close(self) -> None:
@@ -213,6 +213,7 @@ class GrafanaClient:
                 json=body,
                 headers=headers,
                 timeout=self.settings.timeout,
+                verify=self.settings.verify,  # per request: requests lets REQUESTS_CA_BUNDLE override the session's
                 allow_redirects=False,
             )
         except requests.RequestException as exc:

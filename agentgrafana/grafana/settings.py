@@ -107,6 +107,8 @@ def validate(s: GrafanaSettings) -> None:
         raise SettingsError("do not put credentials in the Grafana URL; use GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD")
     if parts.query or parts.fragment:
         raise SettingsError("the Grafana URL must not have a query or fragment")
+    if s.token and any(c.isspace() or not c.isprintable() for c in s.token):
+        raise SettingsError("GRAFANA_TOKEN contains spaces or control characters")
     if s.token and (s.user or s.password):
         raise SettingsError("set either GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD, not both")
     if bool(s.user) != bool(s.password):
