@@ -18,15 +18,23 @@ LoadBuild = Callable[[argparse.Namespace], Build]
 def diff_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO, err: TextIO) -> int:
     """Print the report; exit 0 whether or not something changed (a review is not a check), 2 on bad input."""
     try:
-        report = review(args, load_build)
+        old, new = sources(args, load_build)
     except SourceError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
+    if not old:
+        where = f"generated/ at {args.base}" if getattr(args, "base", None) else str(args.old)
+        print(f"note: nothing in {where}: everything is reported as added", file=err)
+    report = diff_files(old, new)
     out.write(render(report, getattr(args, "format", None) or "text"))
     return EXIT_OK
 
 
 def review(args: argparse.Namespace, load_build: LoadBuild) -> Report:
+    return diff_files(*sources(args, load_build))
+
+
+def sources(args: argparse.Namespace, load_build: LoadBuild) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """Old files: `--old DIR` or `generated/` at `--base`; new files: `--new DIR` or a fresh build."""
     base, old_dir, new_dir = getattr(args, "base", None), getattr(args, "old", None), getattr(args, "new", None)
     if base and old_dir:
@@ -35,4 +43,4 @@ def review(args: argparse.Namespace, load_build: LoadBuild) -> Report:
         raise SourceError("nothing to compare with: give --base REF (a git revision) or --old DIR")
     old = read_git(Path(args.root), base) if base else read_dir(Path(old_dir))
     new = read_dir(Path(new_dir)) if new_dir else load_build(args).files
-    return diff_files(old, new)
+    return old, new

@@ -8,6 +8,7 @@ from itertools import groupby
 from .report import SECTIONS, Detail, Entry, Report
 
 TITLE = "Monitoring changes"
+LONG = 90  # before + after longer than this: on two lines
 _SYMBOL = {"added": "+", "removed": "-", "changed": "~", "moved": ">", "retitled": "~"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 
@@ -55,7 +56,7 @@ def _label(d: Detail) -> str:
 # --- text -----------------------------------------------------------------------------------------
 
 def to_text(report: Report) -> str:
-    lines = [f"{TITLE}: {report.summary()}"]
+    lines = [report.summary() if report.empty else f"{TITLE}: {report.summary()}"]
     for section in SECTIONS:
         entries = report.section(section)
         if not entries:
@@ -104,6 +105,8 @@ def _text_detail(d: Detail, e: Entry, pad: int) -> list[str]:
         return out
     if d.before is None:
         return [f"{sp}{d.field} {d.action}: {d.after}{where}"]
+    if len(d.before) + len(d.after or "") > LONG:
+        return [f"{sp}{_label(d)} changed{where}", f"{sp}  before: {d.before}", f"{sp}  after:  {d.after}"]
     return [f"{sp}{_label(d)}: {d.before} → {d.after}{where}"]
 
 
@@ -168,6 +171,9 @@ def _md_detail(d: Detail, e: Entry, pad: int) -> list[str]:
         return out
     if d.before is None:
         return [f"{sp}- {md_escape(d.field)} **{d.action}**: {md_code(d.after or '')}{where}"]
+    if len(d.before) + len(d.after or "") > LONG:
+        return [f"{sp}- {md_escape(_label(d))} **changed**{where}", f"{sp}  - before: {md_code(d.before)}",
+                f"{sp}  - after: {md_code(d.after or '')}"]
     return [f"{sp}- {md_escape(_label(d))}: {md_code(d.before)} → {md_code(d.after or '')}{where}"]
 
 
