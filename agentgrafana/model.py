@@ -7,7 +7,10 @@ reads the same objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .alerting.scenario import Scenario
 
 
 @dataclass(frozen=True, order=True)
@@ -54,6 +57,8 @@ class Alert:
     group: str  # rule group name
     labels: tuple[tuple[str, str], ...] = ()
     source: str = ""
+    # how to drive `expr` to a chosen value: the generated promtool tests come from it
+    scenario: "Scenario | None" = field(default=None, compare=False, repr=False)
 
     @property
     def prometheus_expr(self) -> str:

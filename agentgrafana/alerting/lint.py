@@ -1,0 +1,285 @@
+"""Alert and recording-rule lint, offline like mixtool and pint; `lint_rules` runs every rule.
+
+Each rule inspects an alert or a recording rule through an adapter method and yields (message, expr);
+checks across rules (duplicates) and against dashboards (panel links) run once over everything.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from .. import promql
+from ..catalog import Catalog
+from ..lint import Finding
+from ..lint.dashboards import panels_of
+from ..model import Alert, DashboardOut, RecordingRule, RuleGroup
+from . import template
+from .duration import is_duration, seconds
+from .grafana import EVALUATORS, panel_link
+
+CAMEL_CASE = re.compile(r"^[A-Z][a-zA-Z0-9]*$")
+RECORD_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$")
+UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-/]*$")
+SEVERITIES = ("critical", "warning", "info")
+GRAFANA_SCHEDULER_SECONDS = 10
+
+Result = Iterator[tuple[str, str]]  # (message, expr)
+
+
+class RuleCheck:
+    """Base check: override whichever adapters apply."""
+
+    name = ""
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        return iter(())
+
+    def recording(self, r: RecordingRule, group: RuleGroup) -> Result:
+        return iter(())
+
+
+class Expression(RuleCheck):
+    """Every expression parses and matches the catalog and the recording rules (pint promql/*, rule/dependency)."""
+
+    name = "rule-promql"
+
+    def __init__(self, catalog: Catalog, recorded: dict[str, frozenset[str]]):
+        self.catalog, self.recorded = catalog, recorded
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        for problem in promql.analyze(a.expr, self.catalog, self.recorded).problems:
+            yield problem, a.expr
+
+    def recording(self, r: RecordingRule, group: RuleGroup) -> Result:
+        for problem in promql.analyze(r.expr, self.catalog, self.recorded).problems:
+            yield problem, r.expr
+
+
+class GrafanaVariables(RuleCheck):
+    """Rules run outside dashboards: no `$variable` may appear in a query."""
+
+    name = "rule-variables"
+    VARIABLE = re.compile(r"\$(\{?[A-Za-z_]\w*)")
+
+    def _check(self, expr: str) -> Result:
+        # label_replace replacement strings ("$1") are not variables
+        names = [m.group(1) for m in self.VARIABLE.finditer(expr)]
+        if names:
+            yield f"uses the dashboard variable ${names[0].lstrip('{')}; rules have no variables", expr
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        return self._check(a.expr)
+
+    def recording(self, r: RecordingRule, group: RuleGroup) -> Result:
+        return self._check(r.expr)
+
+
+class AlertName(RuleCheck):
+    name = "alert-name"
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        if not CAMEL_CASE.match(a.name):
+            yield f"alert name {a.name!r} must be CamelCase (e.g. AgentHighLatency)", ""
+        if not a.title.strip() or len(a.title) > 190:
+            yield "Grafana rule title must be 1-190 characters", ""
+
+
+class Severity(RuleCheck):
+    name = "alert-severity"
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        if a.severity not in SEVERITIES:
+            yield f"severity {a.severity!r} must be one of {', '.join(SEVERITIES)}", ""
+        if "severity" in dict(a.labels):
+            yield "set the severity through `severity`, not through `labels`", ""
+
+
+class Annotations(RuleCheck):
+    """mixtool: summary and description present; description templated, summary plain."""
+
+    name = "alert-annotations"
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        if not a.summary.strip():
+            yield "summary annotation is missing", ""
+        elif "{{" in a.summary:
+            yield "summary must be plain text (no templates); put values into the description", ""
+        if not a.description.strip():
+            yield "description annotation is missing", ""
+        elif "{{" not in a.description:
+            yield "description must use templates ({{ $labels.<name> }}, {{ $value | humanize }}, ...)", ""
+        if not a.runbook.strip() or not SLUG.match(a.runbook):
+            yield f"runbook slug {a.runbook!r} must be lower-case words joined by '-'", ""
+
+
+class Template(RuleCheck):
+    """pint alerts/template: templates only use labels the query keeps, in a form both targets render."""
+
+    name = "alert-template"
+
+    def __init__(self, catalog: Catalog, recorded: dict[str, frozenset[str]]):
+        self.catalog, self.recorded = catalog, recorded
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        for text in (a.summary, a.description):
+            for problem in template.problems(text):
+                yield problem, ""
+        kept = promql.analyze(a.prometheus_expr, self.catalog, self.recorded).labels
+        if kept is None:
+            return
+        static = {k for k, _ in a.labels} | {"severity"}
+        for label in sorted(template.labels_used(a.description) - static):
+            if label not in kept:
+                yield (f"template uses $labels.{label}, which the query does not keep (it keeps: "
+                       f"{', '.join(sorted(kept)) or 'no labels'})", a.expr)
+
+
+class Comparison(RuleCheck):
+    """pint alerts/comparison: the Prometheus alert compares; the shared query does not, so Grafana can."""
+
+    name = "alert-comparison"
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        try:
+            if not promql.has_comparison(a.prometheus_expr):
+                yield "the alert expression has no comparison, so it would always fire", a.prometheus_expr
+            elif promql.has_comparison(a.expr):
+                yield ("the query already filters at the top; keep the comparison in op/threshold so Grafana's "
+                       "threshold step and the configuration own it"), a.expr
+        except ValueError:
+            return  # rule-promql reports the parse error
+
+
+class Threshold(RuleCheck):
+    name = "alert-threshold"
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        if a.op not in EVALUATORS:
+            extra = (" (Grafana's threshold step has only gt and lt, so the two targets could not agree at the "
+                     "threshold itself; use > or < with an adjusted threshold)") if a.op in (">=", "<=") else ""
+            yield f"comparison {a.op!r} is not allowed; use > or <{extra}", ""
+        if not isinstance(a.threshold, (int, float)) or not math.isfinite(a.threshold):
+            yield f"threshold {a.threshold!r} must be a finite number", ""
+
+
+class For(RuleCheck):
+    """pint alerts/for: a valid duration, not shorter than the evaluation interval (it would round up)."""
+
+    name = "alert-for"
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        if not is_duration(a.for_):
+            yield f"for {a.for_!r} is not a Prometheus duration (use 0s for immediately)", ""
+            return
+        wait = seconds(a.for_)
+        if is_duration(group.interval) and 0 < wait < seconds(group.interval):
+            yield (f"for {a.for_} is shorter than the group interval {group.interval}: the alert can only fire "
+                   f"after a whole interval; use 0s or at least {group.interval}"), ""
+
+
+class Uid(RuleCheck):
+    name = "alert-uid"
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        if not UID.match(a.uid):
+            yield f"Grafana rule uid {a.uid!r} must be 1-40 characters of letters, digits, '-' or '_'", ""
+
+
+class Scenario(RuleCheck):
+    """Every alert carries a scenario, so the generated promtool tests prove it fires and stays silent."""
+
+    name = "alert-test"
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        if a.scenario is None:
+            yield "no test scenario: set `scenario=` so promtool tests prove the alert fires and stays silent", ""
+
+
+class RecordName(RuleCheck):
+    name = "recording-name"
+
+    def recording(self, r: RecordingRule, group: RuleGroup) -> Result:
+        if not RECORD_NAME.match(r.record):
+            yield f"recording rule name {r.record!r} must be level:metric:operations", r.expr
+
+
+class GroupInterval(RuleCheck):
+    name = "rule-group-interval"
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        if not is_duration(group.interval):
+            yield f"group interval {group.interval!r} is not a Prometheus duration", ""
+        elif seconds(group.interval) % GRAFANA_SCHEDULER_SECONDS:
+            yield (f"group interval {group.interval} must be a multiple of {GRAFANA_SCHEDULER_SECONDS}s for "
+                   "Grafana's scheduler"), ""
+
+
+def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[RuleCheck]:
+    return [Expression(catalog, recorded), GrafanaVariables(), AlertName(), Severity(), Annotations(),
+            Template(catalog, recorded), Comparison(), Threshold(), For(), Uid(), Scenario(), RecordName(),
+            GroupInterval()]
+
+
+def lint_rules(groups: list[RuleGroup], catalog: Catalog, recorded: dict[str, frozenset[str]],
+               dashboards: list[DashboardOut]) -> list[Finding]:
+    findings: list[Finding] = []
+    rules = checks(catalog, recorded)
+    for g in groups:
+        for r in g.recording:
+            for check in rules:
+                for message, expr in check.recording(r, g):
+                    findings.append(Finding(r.source, f"recording rule {r.record}", "", check.name, message, expr))
+        for a in g.alerts:
+            for check in rules:
+                for message, expr in check.alert(a, g):
+                    findings.append(Finding(a.source, f"alert {a.name}", "", check.name, message, expr))
+    findings.extend(_duplicates(groups))
+    findings.extend(_panel_links(groups, dashboards))
+    return findings
+
+
+def _duplicates(groups: list[RuleGroup]) -> Iterator[Finding]:
+    """pint rule/duplicate: alert names, Grafana uids and (record, labels) pairs are unique."""
+    alerts = [a for g in groups for a in g.alerts]
+    names = Counter(a.name for a in alerts)
+    uids = Counter(a.uid for a in alerts)
+    for a in alerts:
+        if names[a.name] > 1:
+            yield Finding(a.source, f"alert {a.name}", "", "rule-duplicate",
+                          f"alert {a.name} is defined {names[a.name]} times")
+        if uids[a.uid] > 1:
+            yield Finding(a.source, f"alert {a.name}", "", "rule-duplicate",
+                          f"Grafana rule uid {a.uid} is used by {uids[a.uid]} alerts")
+    records = Counter((r.record, r.labels) for g in groups for r in g.recording)
+    for g in groups:
+        for r in g.recording:
+            if records[(r.record, r.labels)] > 1:
+                yield Finding(r.source, f"recording rule {r.record}", "", "rule-duplicate",
+                              f"{r.record} with labels {dict(r.labels)} is recorded "
+                              f"{records[(r.record, r.labels)]} times")
+    group_names = Counter(g.name for g in groups)
+    for name, count in group_names.items():
+        if count > 1:
+            yield Finding("", f"rule group {name}", "", "rule-duplicate", f"group {name} is defined {count} times")
+
+
+def _panel_links(groups: list[RuleGroup], dashboards: list[DashboardOut]) -> Iterator[Finding]:
+    """Every alert links to exactly one panel of a generated dashboard."""
+    by_uid = {d.uid: d for d in dashboards}
+    for g in groups:
+        for a in g.alerts:
+            if panel_link(a, dashboards):
+                continue
+            d = by_uid.get(a.dashboard_uid)
+            if d is None:
+                message = f"links to dashboard {a.dashboard_uid!r}, which is not generated"
+            else:
+                titles = [p.get("title") for p in panels_of(d.model)]
+                count = titles.count(a.panel_title)
+                message = (f"dashboard {a.dashboard_uid} has {count} panels titled {a.panel_title!r}" if count
+                           else f"dashboard {a.dashboard_uid} has no panel titled {a.panel_title!r}")
+            yield Finding(a.source, f"alert {a.name}", "", "alert-dashboard-link", message)
+

@@ -1,0 +1,59 @@
+"""Prometheus outputs: one rule file per group, and the same groups as a prometheus-operator PrometheusRule."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import Config
+from ..emit import k8s_name, yaml_bytes
+from ..model import Alert, RecordingRule, RuleGroup
+
+
+def runbook_url(config: Config, alert: Alert) -> str:
+    return f"{config.alerting.runbook_base_url.rstrip('/')}/{alert.runbook}"
+
+
+def annotations(config: Config, alert: Alert) -> dict[str, str]:
+    """The annotations both targets share (templates in Prometheus form)."""
+    return {"summary": alert.summary, "description": alert.description, "runbook_url": runbook_url(config, alert)}
+
+
+def alert_labels(alert: Alert) -> dict[str, str]:
+    return {"severity": alert.severity, **dict(alert.labels)}
+
+
+def recording_rule(rule: RecordingRule) -> dict[str, Any]:
+    out: dict[str, Any] = {"record": rule.record, "expr": rule.expr}
+    if rule.labels:
+        out["labels"] = dict(rule.labels)
+    return out
+
+
+def alerting_rule(config: Config, alert: Alert) -> dict[str, Any]:
+    return {"alert": alert.name, "expr": alert.prometheus_expr, "for": alert.for_,
+            "labels": alert_labels(alert), "annotations": annotations(config, alert)}
+
+
+def group_dict(config: Config, group: RuleGroup) -> dict[str, Any]:
+    rules = [recording_rule(r) for r in group.recording] + [alerting_rule(config, a) for a in group.alerts]
+    return {"name": group.name, "interval": group.interval, "rules": rules}
+
+
+def rule_file_path(group: RuleGroup) -> str:
+    return f"prometheus/rules/{group.name}.yaml"
+
+
+def rule_files(config: Config, groups: list[RuleGroup]) -> dict[str, bytes]:
+    return {rule_file_path(g): yaml_bytes({"groups": [group_dict(config, g)]}) for g in groups}
+
+
+def prometheus_rule(config: Config, groups: list[RuleGroup]) -> bytes:
+    """monitoring.coreos.com/v1 PrometheusRule; `release` makes kube-prometheus-stack select it."""
+    k8s = config.kubernetes
+    labels = {**k8s.common_labels, "release": config.alerting.prometheusrule_release}
+    return yaml_bytes({
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": k8s_name(f"{config.grafana.uid_prefix}-agentgrafana-rules"),
+                     "namespace": k8s.namespace, "labels": dict(sorted(labels.items()))},
+        "spec": {"groups": [group_dict(config, g) for g in groups]},
+    })
