@@ -1,0 +1,68 @@
+"""Agent alerts (group agent-alerts): latency, error rate and timeouts, by agent."""
+from agentgrafana.alerting import scenario as sc
+from agentgrafana.alerting.define import alert, threshold
+from agentgrafana.context import Context
+from agentgrafana.model import Alert
+
+GROUP = "agent-alerts"
+AGENT = {"agent_name": "support-bot"}
+REQUEST = {**AGENT, "model": "gpt-4o", "tenant_id": "acme"}
+ERROR = {**AGENT, "error_type": "llm_error", "tenant_id": "acme"}
+REQUESTS = "agent_request_duration_seconds_count"
+
+
+def alerts(ctx: Context) -> list[Alert]:
+    return [latency(ctx), error_rate(ctx), timeouts(ctx)]
+
+
+def latency(ctx: Context) -> Alert:
+    metric = "agent_request_duration_seconds"
+    buckets = ctx.catalog.metric(metric).buckets
+    limit = threshold(ctx, "latency_seconds.agent.p99_alert")
+    return alert(
+        ctx, "AgentHighLatency", key="high-latency", group=GROUP,
+        expr="agent_name:agent_request_duration_seconds:p99_rate5m",
+        threshold_key="latency_seconds.agent.p99_alert", for_="5m", severity="warning",
+        summary=f"Agent P99 latency is above {limit:g} s.",
+        description=("P99 latency of agent {{ $labels.agent_name }} is {{ $value | humanizeDuration }} over the last "
+                     f"5 minutes (limit {limit:g}s)."),
+        dashboard="performance", panel="Agent latency P50 / P95 / P99",
+        scenario=sc.Scenario(
+            sc.labels(**AGENT),
+            lambda v, m: sc.histogram(metric, REQUEST, buckets, 0.99, v, m),
+            idle=lambda m: sc.flat_histogram(metric, REQUEST, buckets, m)))
+
+
+def error_rate(ctx: Context) -> Alert:
+    limit = threshold(ctx, "agent_error_rate_alert")
+    return alert(
+        ctx, "AgentHighErrorRate", key="high-error-rate", group=GROUP,
+        expr="agent_name:agent_error_ratio:rate5m",
+        threshold_key="agent_error_rate_alert", for_="5m", severity="critical",
+        summary=f"Agent error rate is above {limit * 100:.4g}%.",
+        description=("{{ $value | humanizePercentage }} of the requests to agent {{ $labels.agent_name }} failed over "
+                     f"the last 5 minutes (limit {limit * 100:.4g}%)."),
+        dashboard="overview", panel="Error rate by agent",
+        scenario=sc.Scenario(
+            sc.labels(**AGENT),
+            lambda v, m: sc.ratio("agent_errors_total", ERROR, REQUESTS, REQUEST, v, m),
+            idle=lambda m: [sc.flat(REQUESTS, REQUEST, m), sc.flat("agent_errors_total", ERROR, m)],
+            extra=(sc.Case("AgentHighErrorRate is silent for an agent with traffic and no errors",
+                           (sc.counter(REQUESTS, REQUEST, 600, 11),), 11),)))
+
+
+def timeouts(ctx: Context) -> Alert:
+    limit = threshold(ctx, "timeouts_per_minute_alert")
+    series = {**AGENT, "tenant_id": "acme"}
+    return alert(
+        ctx, "AgentHighTimeoutRate", key="high-timeout-rate", group=GROUP,
+        expr=f"{ctx.q.rate('agent_timeout_total', ['agent_name'], '5m', filtered=False)} * 60",
+        threshold_key="timeouts_per_minute_alert", for_="5m", severity="warning",
+        summary=f"Agent requests time out more than {limit:g} times a minute.",
+        description=("Agent {{ $labels.agent_name }} has {{ $value | humanize }} timeouts per minute over the last "
+                     f"5 minutes (limit {limit:g})."),
+        dashboard="performance", panel="Timeouts per minute by agent",
+        scenario=sc.Scenario(
+            sc.labels(**AGENT),
+            lambda v, m: [sc.counter("agent_timeout_total", series, v, m)],
+            idle=lambda m: [sc.flat("agent_timeout_total", series, m)]))

@@ -1,0 +1,49 @@
+"""LLM provider alerts (group llm-alerts): inference latency and rate limiting, by model."""
+from agentgrafana.alerting import scenario as sc
+from agentgrafana.alerting.define import alert, threshold
+from agentgrafana.context import Context
+from agentgrafana.model import Alert
+
+GROUP = "llm-alerts"
+MODEL = {"model": "gpt-4o"}
+
+
+def alerts(ctx: Context) -> list[Alert]:
+    return [inference_latency(ctx), rate_limits(ctx)]
+
+
+def inference_latency(ctx: Context) -> Alert:
+    metric = "llm_inference_duration_seconds"
+    buckets = ctx.catalog.metric(metric).buckets
+    series = {**MODEL, "provider": "openai"}
+    limit = threshold(ctx, "latency_seconds.llm.p99_alert")
+    return alert(
+        ctx, "LLMHighInferenceLatency", key="llm-high-latency", group=GROUP,
+        expr="model:llm_inference_duration_seconds:p99_rate5m",
+        threshold_key="latency_seconds.llm.p99_alert", for_="5m", severity="warning",
+        summary=f"LLM inference P99 latency is above {limit:g} s.",
+        description=("P99 inference latency of model {{ $labels.model }} is {{ $value | humanizeDuration }} over the "
+                     f"last 5 minutes (limit {limit:g}s)."),
+        dashboard="performance", panel="LLM inference latency P95 / P99",
+        scenario=sc.Scenario(
+            sc.labels(**MODEL),
+            lambda v, m: sc.histogram(metric, series, buckets, 0.99, v, m),
+            idle=lambda m: sc.flat_histogram(metric, series, buckets, m)))
+
+
+def rate_limits(ctx: Context) -> Alert:
+    metric = "llm_rate_limit_errors_total"
+    series = {**MODEL, "provider": "openai", "tenant_id": "acme"}
+    limit = threshold(ctx, "rate_limit_errors_per_5m_alert")
+    return alert(
+        ctx, "LLMRateLimitErrors", key="llm-rate-limit", group=GROUP,
+        expr=ctx.q.increase(metric, ["model"], "5m", filtered=False),
+        threshold_key="rate_limit_errors_per_5m_alert", for_="2m", severity="warning",
+        summary=f"The LLM provider rejects more than {limit:g} calls in 5 minutes (rate limit).",
+        description=("Model {{ $labels.model }} had {{ $value | humanize }} rate-limit errors (HTTP 429) in the last "
+                     f"5 minutes (limit {limit:g})."),
+        dashboard="performance", panel="Rate-limit errors by model",
+        scenario=sc.Scenario(
+            sc.labels(**MODEL),
+            lambda v, m: [sc.counter(metric, series, v / 5, m)],
+            idle=lambda m: [sc.flat(metric, series, m)]))

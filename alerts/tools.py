@@ -1,0 +1,69 @@
+"""Tool and retrieval alerts (group tool-alerts): tool latency and errors, vector-search latency."""
+from agentgrafana.alerting import scenario as sc
+from agentgrafana.alerting.define import alert, threshold
+from agentgrafana.context import Context
+from agentgrafana.model import Alert
+
+GROUP = "tool-alerts"
+TOOL = {"tool_name": "web_search"}
+TOOL_SERIES = {**TOOL, "agent_name": "support-bot"}
+CALLS = "tool_execution_duration_seconds_count"
+
+
+def alerts(ctx: Context) -> list[Alert]:
+    return [tool_latency(ctx), tool_errors(ctx), vector_search_latency(ctx)]
+
+
+def tool_latency(ctx: Context) -> Alert:
+    metric = "tool_execution_duration_seconds"
+    buckets = ctx.catalog.metric(metric).buckets
+    limit = threshold(ctx, "latency_seconds.tool.p99_alert")
+    return alert(
+        ctx, "ToolHighExecutionLatency", key="tool-high-latency", group=GROUP,
+        expr="tool_name:tool_execution_duration_seconds:p99_rate5m",
+        threshold_key="latency_seconds.tool.p99_alert", for_="5m", severity="warning",
+        summary=f"Tool execution P99 latency is above {limit:g} s.",
+        description=("P99 execution time of tool {{ $labels.tool_name }} is {{ $value | humanizeDuration }} over the "
+                     f"last 5 minutes (limit {limit:g}s)."),
+        dashboard="performance", panel="Tool execution latency P95 / P99",
+        scenario=sc.Scenario(
+            sc.labels(**TOOL),
+            lambda v, m: sc.histogram(metric, TOOL_SERIES, buckets, 0.99, v, m),
+            idle=lambda m: sc.flat_histogram(metric, TOOL_SERIES, buckets, m)))
+
+
+def tool_errors(ctx: Context) -> Alert:
+    errors = {**TOOL_SERIES, "error_type": "timeout"}
+    limit = threshold(ctx, "tool_error_rate_alert")
+    return alert(
+        ctx, "ToolHighErrorRate", key="tool-high-error-rate", group=GROUP,
+        expr="tool_name:tool_execution_error_ratio:rate5m",
+        threshold_key="tool_error_rate_alert", for_="5m", severity="warning",
+        summary=f"Tool error rate is above {limit * 100:.4g}%.",
+        description=("{{ $value | humanizePercentage }} of the calls to tool {{ $labels.tool_name }} failed over the "
+                     f"last 5 minutes (limit {limit * 100:.4g}%)."),
+        dashboard="performance", panel="Tool error rate by tool",
+        scenario=sc.Scenario(
+            sc.labels(**TOOL),
+            lambda v, m: sc.ratio("tool_execution_errors_total", errors, CALLS, TOOL_SERIES, v, m),
+            idle=lambda m: [sc.flat(CALLS, TOOL_SERIES, m), sc.flat("tool_execution_errors_total", errors, m)]))
+
+
+def vector_search_latency(ctx: Context) -> Alert:
+    metric = "vector_search_duration_seconds"
+    buckets = ctx.catalog.metric(metric).buckets
+    collection = {"collection": "support-docs"}
+    series = {**collection, "agent_name": "support-bot"}
+    limit = threshold(ctx, "latency_seconds.vector_search.p99_alert")
+    return alert(
+        ctx, "VectorSearchHighLatency", key="vector-search-latency", group=GROUP,
+        expr="collection:vector_search_duration_seconds:p99_rate5m",
+        threshold_key="latency_seconds.vector_search.p99_alert", for_="5m", severity="warning",
+        summary=f"Vector search P99 latency is above {limit * 1000:g} ms.",
+        description=("P99 search latency of collection {{ $labels.collection }} is {{ $value | humanizeDuration }} "
+                     f"over the last 5 minutes (limit {limit * 1000:g}ms)."),
+        dashboard="performance", panel="Vector search latency P95 / P99",
+        scenario=sc.Scenario(
+            sc.labels(**collection),
+            lambda v, m: sc.histogram(metric, series, buckets, 0.99, v, m),
+            idle=lambda m: sc.flat_histogram(metric, series, buckets, m)))
