@@ -14,7 +14,9 @@ On the next plan, hashing the live dashboard the same way tells whether someone 
 our last push: the recorded hash no longer matches its content (or the tags are gone). A live
 dashboard that changed since our push AND differs from what we now generate is a conflict: reported
 with a diff, not written without `--force`. Unowned dashboards that happen to share a generated uid
-are conflicts too. The write itself then carries the `version` we planned against with
+are conflicts too, and so are UI copies ("Save as" keeps our tags, but the recorded hash no longer
+matches a copy's uid and title), which keeps prune away from them. The price: users see the hash tag
+in the tag list. The write itself then carries the `version` we planned against with
 `overwrite: false`, so an edit landing between plan and write is refused by Grafana (412) rather
 than overwritten; `--force` sends `overwrite: true`.
 
@@ -105,10 +107,9 @@ def _shown(compared: Any) -> Any:
 
 @dataclass
 class Plan:
-    changes: list[Change]
+    """Every object's change, in the order they are reported: folders, dashboards, rule groups, leftovers."""
 
-    def of(self, kind: str, *actions: str) -> list[Change]:
-        return [c for c in self.changes if c.kind == kind and (not actions or c.action in actions)]
+    changes: list[Change]
 
 
 def desired_dashboard(d: DashboardOut) -> dict[str, Any]:
