@@ -254,14 +254,17 @@ class LiveServer:
     dataset: Dataset
     workdir: Path
     timings: dict[str, float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # setup steps that failed under keep_going
 
 
 @contextmanager
 def live_prometheus(dataset: Dataset, rule_files: dict[str, bytes], prometheus_binary: str = "prometheus",
-                    promtool: str = "promtool", workdir: Path | None = None) -> Iterator[LiveServer]:
+                    promtool: str = "promtool", workdir: Path | None = None,
+                    keep_going: bool = False) -> Iterator[LiveServer]:
     """Backfill `dataset`, start Prometheus with `rule_files` (path -> YAML), backfill their recording rules.
 
-    The server is stopped and the temporary directory removed on exit, whatever happens inside.
+    With `keep_going`, a failed recording-rule backfill is recorded in `errors` instead of raised, so the
+    checks still run. The server is stopped and the temporary directory removed on exit, whatever happens.
     """
     own = workdir is None
     work = Path(tempfile.mkdtemp(prefix="agentgrafana-live-")) if workdir is None else workdir
@@ -293,6 +296,7 @@ def live_prometheus(dataset: Dataset, rule_files: dict[str, bytes], prometheus_b
         levels = rule_levels(rule_files)
         interval = _group_interval(rule_files)
         t0 = time.monotonic()
+        errors: list[str] = []
         for n, level_files in enumerate(levels):
             level_paths = []
             for rel, body in sorted(level_files.items()):
@@ -301,13 +305,18 @@ def live_prometheus(dataset: Dataset, rule_files: dict[str, bytes], prometheus_b
                 path.write_bytes(body)
                 level_paths.append(path)
             out = work / f"blocks{n}"
-            backfill_rules(promtool, prom.url, level_paths, dataset.start, dataset.end, out, interval)
+            try:
+                backfill_rules(promtool, prom.url, level_paths, dataset.start, dataset.end, out, interval)
+            except PrometheusError as exc:
+                if not keep_going:
+                    raise
+                errors.append(f"recording-rule backfill (level {n}) failed: {exc}")
             for block in sorted(out.iterdir()) if out.exists() else []:
                 os.replace(block, data_dir / block.name)
             prom.restart()
         timings["backfill rules"] = time.monotonic() - t0
         timings["rule levels"] = float(len(levels))
-        yield LiveServer(prom, dataset, work, timings)
+        yield LiveServer(prom, dataset, work, timings, errors)
     finally:
         if prom is not None:
             prom.stop()

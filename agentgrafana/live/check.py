@@ -1,0 +1,421 @@
+"""The live check: every panel target, recording rule and alert of a build, queried on a real Prometheus.
+
+- Panel targets run as range queries over the simulated window with variables expanded as a user selecting
+  "All" sees them; a target is dead when it errors or returns no finite value. Tempo (TraceQL) targets are
+  listed as not checked; nothing else is skipped.
+- Recording rules must produce series (their backfilled output).
+- Each alert's Prometheus condition must return series inside its incident window for at least its `for`
+  duration, and nothing in the normal window.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from ..config import Config
+from ..model import Build
+from ..promql import expand_variables
+from . import scenarios as sc
+from .prometheus import LiveServer, Prometheus, QueryError, finite_points, live_prometheus
+from .simulator import Dataset, SimOptions, simulate
+
+RULE_FILE_PREFIX = "prometheus/rules/"
+MAX_POINTS = 120  # per series in the recorded results (and the panel query resolution)
+MAX_SERIES = 8  # per panel in the recorded results
+ALERT_STEP = 30  # seconds between alert evaluations over a window
+NOT_CHECKED_TYPES = ("tempo",)
+DURATION_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds of a Prometheus duration such as `5m` or `1h30m` (0 for empty)."""
+    return sum(int(n) * DURATION_UNITS[u] for n, u in DURATION_RE.findall(text or ""))
+
+
+# --- results -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetCheck:
+    dashboard_uid: str
+    dashboard: str
+    panel_id: int
+    panel: str
+    ref_id: str
+    query: str  # as sent, variables expanded
+    series: int = 0
+    finite: int = 0
+    error: str = ""
+
+    @property
+    def dead(self) -> bool:
+        return bool(self.error) or self.finite == 0
+
+    @property
+    def reason(self) -> str:
+        if self.error:
+            return f"query error: {self.error}"
+        return "no series" if self.series == 0 else f"{self.series} series but no finite value (NaN/Inf only)"
+
+    @property
+    def name(self) -> str:
+        return f"{self.dashboard} / {self.panel} [{self.ref_id}]"
+
+
+@dataclass
+class NotChecked:
+    dashboard: str
+    panel: str
+    ref_id: str
+    datasource: str
+
+
+@dataclass
+class RuleCheck:
+    record: str
+    file: str
+    series: int = 0
+    finite: int = 0
+    error: str = ""
+
+    @property
+    def dead(self) -> bool:
+        return bool(self.error) or self.finite == 0
+
+
+@dataclass
+class AlertCheck:
+    name: str
+    scenario: str | None
+    for_seconds: float
+    fired_series: int = 0
+    longest_seconds: float = -1.0  # longest continuous true stretch in the incident window (-1: never true)
+    normal_hits: list[dict[str, str]] = field(default_factory=list)
+    leaked: list[dict[str, str]] = field(default_factory=list)  # series that must stay silent in the incident
+    error: str = ""
+
+    @property
+    def problems(self) -> list[str]:
+        out = []
+        if self.error:
+            out.append(f"query error: {self.error}")
+        if self.scenario is None:
+            out.append("no incident scenario simulates this alert's condition")
+        elif self.fired_series == 0 and not self.error:
+            out.append(f"silent in its incident window '{self.scenario}'")
+        elif self.longest_seconds < self.for_seconds and not self.error:
+            out.append(f"true for at most {self.longest_seconds:.0f} s in '{self.scenario}', less than "
+                       f"for: {self.for_seconds:.0f} s, so it would never fire")
+        if self.normal_hits:
+            out.append(f"fires in the normal window for {_labels_text(self.normal_hits)}")
+        if self.leaked:
+            out.append(f"fires for series that must stay silent: {_labels_text(self.leaked)}")
+        return out
+
+
+def _labels_text(items: list[dict[str, str]], limit: int = 3) -> str:
+    texts = ["{" + ", ".join(f'{k}="{v}"' for k, v in sorted(x.items())) + "}" for x in items[:limit]]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(texts) + more
+
+
+@dataclass
+class LiveReport:
+    dataset: Dataset
+    prometheus_version: str
+    targets: list[TargetCheck] = field(default_factory=list)
+    not_checked: list[NotChecked] = field(default_factory=list)
+    rules: list[RuleCheck] = field(default_factory=list)
+    alerts: list[AlertCheck] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)  # recorded query results for previews
+    errors: list[str] = field(default_factory=list)  # setup steps that failed (kept going)
+
+    @property
+    def dead_targets(self) -> list[TargetCheck]:
+        return [t for t in self.targets if t.dead]
+
+    @property
+    def dead_panels(self) -> list[str]:
+        """Dashboard / panel titles with at least one dead target."""
+        return list(dict.fromkeys(f"{t.dashboard} / {t.panel}" for t in self.dead_targets))
+
+    @property
+    def dead_rules(self) -> list[RuleCheck]:
+        return [r for r in self.rules if r.dead]
+
+    @property
+    def failed_alerts(self) -> list[AlertCheck]:
+        return [a for a in self.alerts if a.problems]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.dead_targets or self.dead_rules or self.failed_alerts or self.errors)
+
+    def text(self) -> str:
+        d = self.dataset
+        panels = {(t.dashboard_uid, t.panel_id) for t in self.targets}
+        lines = [
+            f"Live check on Prometheus {self.prometheus_version}: {d.series} simulated series, {d.samples:,} "
+            f"samples, {(d.end - d.start) / 3600:g} h at {d.step} s "
+            f"({time.strftime('%Y-%m-%d %H:%M', time.gmtime(d.start))} to "
+            f"{time.strftime('%H:%M', time.gmtime(d.end))} UTC)",
+            f"Panels: {len(panels)} checked ({len(self.targets)} targets), {len(self.dead_panels)} dead, "
+            f"{len(self.not_checked)} not checked",
+        ]
+        lines += [f"  ERROR {e}" for e in self.errors]
+        for t in self.dead_targets:
+            lines.append(f"  DEAD {t.name}: {t.reason}\n       {_one_line(t.query)}")
+        for n in self.not_checked:
+            lines.append(f"  NOT CHECKED {n.dashboard} / {n.panel} [{n.ref_id}]: {n.datasource} datasource "
+                         "(Prometheus cannot serve it)")
+        lines.append(f"Recording rules: {len(self.rules)} checked, {len(self.dead_rules)} without data")
+        for r in self.dead_rules:
+            lines.append(f"  DEAD {r.record} ({r.file}): {r.error or 'no series'}")
+        lines.append(f"Alerts: {len(self.alerts)} checked, {len(self.failed_alerts)} wrong")
+        for a in self.alerts:
+            state = "FAIL" if a.problems else "ok  "
+            detail = "; ".join(a.problems) if a.problems else (
+                f"fires in '{a.scenario}' ({a.fired_series} series, true for {a.longest_seconds:.0f} s), "
+                "silent in 'normal'")
+            lines.append(f"  {state} {a.name}: {detail}")
+        if self.timings:
+            lines.append("Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()
+                                                 if k != "rule levels"))
+        lines.append("PASSED" if self.ok else "FAILED")
+        return "\n".join(lines)
+
+
+def _one_line(expr: str) -> str:
+    return " ".join(expr.split())
+
+
+# --- running -----------------------------------------------------------------------------------------------
+
+
+def rule_files(build: Build) -> dict[str, bytes]:
+    """The generated Prometheus rule files of a build."""
+    return {p: b for p, b in build.files.items() if p.startswith(RULE_FILE_PREFIX) and p.endswith((".yaml", ".yml"))}
+
+
+def default_end(now: float | None = None) -> int:
+    """The end of the simulated window: the last full hour, so runs within an hour are byte-identical."""
+    now = time.time() if now is None else now
+    return int(now) // 3600 * 3600
+
+
+def run(build: Build, config: Config, prometheus_binary: str = "prometheus", promtool: str = "promtool",
+        options: SimOptions = SimOptions(), end: int | None = None, keep_going: bool = False) -> LiveReport:
+    """Simulate, backfill, start Prometheus, check everything, stop Prometheus."""
+    t0 = time.monotonic()
+    dataset = simulate(config, default_end() if end is None else end, options)
+    simulated = time.monotonic() - t0
+    with live_prometheus(dataset, rule_files(build), prometheus_binary, promtool,
+                         keep_going=keep_going) as server:
+        report = check(build, server)
+    report.timings = {"simulate": simulated, **report.timings, "total": time.monotonic() - t0}
+    return report
+
+
+def check(build: Build, server: LiveServer) -> LiveReport:
+    """Run every check of `build` against a running server (shareable between checks)."""
+    prom, d = server.prometheus, server.dataset
+    report = LiveReport(d, prom.version(), timings=dict(server.timings), errors=list(server.errors))
+    t0 = time.monotonic()
+    check_dashboards(build, prom, d, report)
+    report.timings["panel queries"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    check_rules(build, prom, d, report)
+    check_alerts(build, prom, d, report)
+    report.timings["rule and alert queries"] = time.monotonic() - t0
+    return report
+
+
+def query_step(d: Dataset) -> int:
+    """Range-query resolution: at most MAX_POINTS points over the window, a multiple of the scrape step."""
+    steps = math.ceil((d.end - d.start) / MAX_POINTS / d.step)
+    return max(1, steps) * d.step
+
+
+def builtin_values(d: Dataset) -> dict[str, str]:
+    """Grafana's interval variables for a panel showing the whole simulated window."""
+    step = query_step(d)
+    rng = d.end - d.start
+    rate_interval = max(step + d.step, 4 * d.step)  # Grafana: max($__interval + scrape, 4 * scrape)
+    return {"__interval": f"{step}s", "__interval_ms": str(step * 1000), "__rate_interval": f"{rate_interval}s",
+            "__range": f"{rng}s", "__range_s": str(rng), "__range_ms": str(rng * 1000), "__auto": f"{step}s",
+            "__from": str(d.start * 1000), "__to": str(d.end * 1000)}
+
+
+def variable_values(model: dict[str, Any], prom: Prometheus, d: Dataset) -> dict[str, str]:
+    """What each dashboard variable expands to when the user selects "All" (or its only/first value)."""
+    values = builtin_values(d)
+    for var in (model.get("templating") or {}).get("list") or []:
+        name, kind = var.get("name", ""), var.get("type", "")
+        current = (var.get("current") or {}).get("value")
+        if kind == "constant":
+            values[name] = str(var.get("query", ""))
+        elif kind in ("query", "custom") and var.get("includeAll"):
+            values[name] = var.get("allValue") or ".*"
+        elif kind == "query":
+            values[name] = _first_label_value(var, prom, d)
+        elif kind == "datasource":
+            values[name] = str(current or var.get("query", ""))
+        elif isinstance(current, str) and current and current != "$__all":
+            values[name] = current
+        elif kind == "custom":
+            values[name] = str(var.get("query", "")).split(",")[0].strip()
+    return values
+
+
+def _first_label_value(var: dict[str, Any], prom: Prometheus, d: Dataset) -> str:
+    query = var.get("query")
+    query = query.get("query", "") if isinstance(query, dict) else str(query or "")
+    m = re.fullmatch(r"\s*label_values\((?:(.*),\s*)?([A-Za-z_]\w*)\)\s*", query)
+    if not m:
+        return ".*"
+    series, label = m.group(1), m.group(2)
+    try:
+        params: dict[str, Any] = {"start": d.start, "end": d.end}
+        if series:
+            params["match[]"] = expand_variables(series, builtin_values(d))
+        values = prom.session.get(f"{prom.url}/api/v1/label/{label}/values", params=params, timeout=30).json()
+        found = sorted(values.get("data") or [])
+    except Exception:  # a broken variable query leaves "All"-like behaviour; panels still get checked
+        return ".*"
+    return re.escape(found[0]) if found else ".*"
+
+
+def iter_panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every panel, including those inside (collapsed) rows."""
+    for panel in panels or []:
+        yield panel
+        yield from iter_panels(panel.get("panels") or [])
+
+
+def _datasource_type(target: dict[str, Any], panel: dict[str, Any]) -> str:
+    for ds in (target.get("datasource"), panel.get("datasource")):
+        if isinstance(ds, dict) and ds.get("type"):
+            return str(ds["type"])
+    return "prometheus"
+
+
+def check_dashboards(build: Build, prom: Prometheus, d: Dataset, report: LiveReport) -> None:
+    step = query_step(d)
+    for dash in build.dashboards:
+        values = variable_values(dash.model, prom, d)
+        recorded: dict[str, list[dict[str, Any]]] = {}
+        for panel in iter_panels(dash.model.get("panels") or []):
+            if panel.get("type") == "row":
+                continue
+            title = str(panel.get("title", "")) or f"panel {panel.get('id')}"
+            for target in panel.get("targets") or []:
+                ds = _datasource_type(target, panel)
+                ref = str(target.get("refId", ""))
+                if ds in NOT_CHECKED_TYPES:
+                    report.not_checked.append(NotChecked(dash.title, title, ref, ds))
+                    continue
+                if target.get("hide"):
+                    continue  # hidden queries feed expressions only; Grafana does not draw them
+                expr = expand_variables(str(target.get("expr", "")), values)
+                tc = TargetCheck(dash.uid, dash.title, int(panel.get("id") or 0), title, ref, expr)
+                if ds != "prometheus":
+                    tc.error = f"datasource type '{ds}' cannot be checked on Prometheus"
+                elif not expr.strip():
+                    tc.error = "empty expression"
+                else:
+                    try:
+                        result = prom.query_range(expr, d.start, d.end, step)
+                        tc.series = len(result)
+                        tc.finite = sum(finite_points(s) for s in result)
+                        recorded.setdefault(str(panel.get("id")), []).extend(result)
+                    except QueryError as exc:
+                        tc.error = str(exc)
+                report.targets.append(tc)
+        report.results[dash.uid] = {pid: _downsample(series) for pid, series in recorded.items()}
+
+
+def _downsample(result: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for s in result:
+        points = [[int(float(ts)), float(v)] for ts, v in s.get("values", []) if math.isfinite(float(v))]
+        if not points:
+            continue
+        every = math.ceil(len(points) / MAX_POINTS)
+        out.append({"labels": dict(s.get("metric", {})), "values": points[::every]})
+        if len(out) == MAX_SERIES:
+            break
+    return out
+
+
+def check_rules(build: Build, prom: Prometheus, d: Dataset, report: LiveReport) -> None:
+    step = query_step(d)
+    for path, body in sorted(rule_files(build).items()):
+        for group in (yaml.safe_load(body) or {}).get("groups") or []:
+            for rule in group.get("rules") or []:
+                if "record" not in rule:
+                    continue
+                rc = RuleCheck(str(rule["record"]), path)
+                try:
+                    result = prom.query_range(rc.record, d.start, d.end, step)
+                    rc.series, rc.finite = len(result), sum(finite_points(s) for s in result)
+                except QueryError as exc:
+                    rc.error = str(exc)
+                report.rules.append(rc)
+
+
+def recorded_exprs(build: Build) -> dict[str, str]:
+    out = {}
+    for body in rule_files(build).values():
+        for group in (yaml.safe_load(body) or {}).get("groups") or []:
+            for rule in group.get("rules") or []:
+                if "record" in rule:
+                    out[str(rule["record"])] = str(rule["expr"])
+    return out
+
+
+def check_alerts(build: Build, prom: Prometheus, d: Dataset, report: LiveReport) -> None:
+    recorded = recorded_exprs(build)
+    normal = d.window(sc.NORMAL)
+    for alert in build.alerts:
+        scenario = sc.scenario_for(alert, d.scenarios, recorded)
+        ac = AlertCheck(alert.name, scenario.name if scenario else None, parse_duration(alert.for_))
+        try:
+            if scenario is not None:
+                result = prom.query_range(alert.prometheus_expr, *d.window(scenario.name), ALERT_STEP)
+                firing = [s for s in result if finite_points(s)]
+                ac.fired_series = len(firing)
+                ac.longest_seconds = max((_longest_run(s) for s in firing), default=-1.0)
+                ac.leaked = [s["metric"] for s in firing
+                             if any(s["metric"].get(k) == v for k, v in scenario.silent)]
+            result = prom.query_range(alert.prometheus_expr, *normal, ALERT_STEP)
+            ac.normal_hits = [s["metric"] for s in result if finite_points(s)]
+        except QueryError as exc:
+            ac.error = str(exc)
+        report.alerts.append(ac)
+
+
+def _longest_run(series: dict[str, Any]) -> float:
+    """Longest stretch (seconds) of consecutive evaluations that returned a value."""
+    stamps = [float(ts) for ts, v in series.get("values", []) if math.isfinite(float(v))]
+    best, first = 0.0, None
+    for i, ts in enumerate(stamps):
+        if first is None or ts - stamps[i - 1] > ALERT_STEP * 1.5:
+            first = ts
+        best = max(best, ts - first)
+    return best if stamps else -1.0
+
+
+def write_results(report: LiveReport, path: Path) -> None:
+    """Query results for previews: {"dashboards": {uid: {panel id: [{"labels", "values"}]}}}."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = json.dumps({"dashboards": report.results}, sort_keys=True, separators=(",", ":"))
+    path.write_text(body + "\n", encoding="utf-8")
