@@ -10,11 +10,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 from typing import Any, Iterable
 
-OWNER_TAG = "managed-by-agentgrafana"
-OWNER_LABEL = ("managed_by", "agentgrafana")
+from agentgrafana.alerting.duration import seconds
+from agentgrafana.alerting.grafana import OWNERSHIP_LABEL as OWNER_LABEL
+from agentgrafana.board import OWNERSHIP_TAG as OWNER_TAG
+
 HASH_TAG_PREFIX = "agentgrafana-hash:"
 HASH_LENGTH = 12
 
@@ -32,8 +33,6 @@ _DASHBOARD_DEFAULTS: dict[str, Any] = {
 _SERVER_DASHBOARD_FIELDS = ("id", "version")
 _SERVER_RULE_FIELDS = frozenset({"id", "orgID", "folderUID", "ruleGroup", "updated", "provenance"})
 _QUERY_MODEL_DEFAULTS = {"intervalMs": 1000, "maxDataPoints": 43200}  # Grafana fills these in on save
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
-_DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
 def canonical(value: Any) -> str:
@@ -124,21 +123,10 @@ def is_owned_dashboard(model_or_tags: dict[str, Any] | Iterable[str]) -> bool:
 
 
 def parse_duration(value: Any) -> float:
-    """Seconds in a Prometheus/Go duration ("5m", "1h30m", "5m0s", "0s") or a number of seconds."""
+    """Seconds in a duration as Grafana returns it ("5m", "1h30m", "5m0s", "0s") or a number of seconds."""
     if isinstance(value, (int, float)):
         return value
-    text = str(value).strip()
-    if text in ("", "0"):
-        return 0
-    pos, total = 0, 0.0
-    for match in _DURATION_PART.finditer(text):
-        if match.start() != pos:
-            raise ValueError(f"not a duration: {value!r}")
-        total += float(match.group(1)) * _DURATION_SECONDS[match.group(2)]
-        pos = match.end()
-    if pos != len(text):
-        raise ValueError(f"not a duration: {value!r}")
-    return total
+    return seconds(str(value).strip())
 
 
 def _normalize_rule(rule: dict[str, Any], keep: set[str] | None) -> dict[str, Any]:
