@@ -90,10 +90,19 @@ def test_light_theme_and_empty_dashboard(tmp_path: Path) -> None:
     assert boxes == [] and read_png(tmp_path / "e.png")[0] == WIDTH
 
 
+def test_pie_with_data(tmp_path: Path) -> None:
+    m = {"uid": "share", "title": "Share", "panels": [p(1, "piechart", "Model cost share", 0, 0, 12, 8)]}
+    boxes = render_dashboard(m, tmp_path / "s.png", parse_results({"dashboards": {"share": {"1": series(3, 2)}}})[
+        "share"])
+    assert [b.content for b in boxes] == ["pie"]
+    assert read_png(tmp_path / "s.png") == (WIDTH, HEADER + 8 * UNIT + 16)
+
+
 def test_units() -> None:
     assert format_value(0.973, "percentunit") == "97.3%"
     assert format_value(0.0123, "s") == "12.3 ms"
     assert format_value(12.345, "currencyUSD") == "$12.35"
+    assert format_value(0.00042, "currencyUSD") == "$0.00042"
     assert format_value(None) == "—"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Circle, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .data import Series
@@ -66,7 +66,7 @@ class Box:
     y: float
     w: float
     h: float
-    content: str  # series | value | bars | table | placeholder | row
+    content: str  # series | value | bars | pie | table | placeholder | row
     highlighted: bool
 
 
@@ -148,6 +148,9 @@ def _panel(fig: Figure, ax: Any, p: Placed, rect: tuple[float, float, float, flo
         if ptype == "bargauge":
             _bars(fig, series, body, size, unit, th)
             return "bars"
+        if ptype == "piechart":
+            _pie(fig, series, body, size, unit, th)
+            return "pie"
         if ptype == "table":
             _table(ax, series, body, unit, th)
             return "table"
@@ -207,8 +210,14 @@ def _lines(fig: Figure, series: list[Series], body: tuple[float, ...], size: tup
     legend = body[3] >= 150
     a = _inset(fig, body, size, left=58, bottom=(34 if legend else 16))
     _style(a, th)
-    for i, s in enumerate(series[:MAX_SERIES]):
-        a.plot(s.times, s.values, color=PALETTE[i % len(PALETTE)], linewidth=1.2, label=_fit(s.name, 160, 5))
+    shown = series[:MAX_SERIES]
+    ncol = max(1, min(len(shown), int(body[2] // 190)))
+    more = len(series) - ncol
+    for i, s in enumerate(shown):
+        name = _fit(s.name, body[2] / ncol - 30, 5.2) if i < ncol else "_hidden"
+        if i == ncol - 1 and more > 0:
+            name = _fit(s.name, body[2] / ncol - 80, 5.2) + f"  (+{more} more)"
+        a.plot(s.times, s.values, color=PALETTE[i % len(PALETTE)], linewidth=1.2, label=name)
     a.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, unit)))
     a.yaxis.set_major_locator(MaxNLocator(4))
     a.xaxis.set_major_locator(MaxNLocator(6))
@@ -216,7 +225,7 @@ def _lines(fig: Figure, series: list[Series], body: tuple[float, ...], size: tup
         lambda t, _: datetime.fromtimestamp(t, tz=timezone.utc).strftime("%H:%M")))
     a.margins(x=0)
     if legend:
-        a.legend(loc="upper left", bbox_to_anchor=(0, -0.1), ncol=4, fontsize=7, frameon=False,
+        a.legend(loc="upper left", bbox_to_anchor=(0, -0.1), ncol=ncol, fontsize=7, frameon=False,
                  labelcolor=th.muted, handlelength=1.2, borderaxespad=0)
 
 
@@ -226,11 +235,31 @@ def _bars(fig: Figure, series: list[Series], body: tuple[float, ...], size: tupl
     _style(a, th)
     shown = series[:MAX_SERIES]
     values = [s.last or 0.0 for s in shown]
+    a.set_axisbelow(True)
     a.barh(range(len(shown)), values, color=[PALETTE[i % len(PALETTE)] for i in range(len(shown))])
     a.set_yticks(range(len(shown)), [_fit(s.name, 100, 5) for s in shown])
     a.invert_yaxis()
     a.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, unit)))
     a.xaxis.set_major_locator(MaxNLocator(4))
+
+
+def _pie(fig: Figure, series: list[Series], body: tuple[float, ...], size: tuple[int, int], unit: str,
+         th: Theme) -> None:
+    shown = [s for s in series[:MAX_SERIES] if (s.last or 0) > 0]
+    x, y, w, h = body
+    side = min(w * 0.45, h)
+    a = _inset(fig, (x, y, side, h), size, left=0, bottom=0)
+    a.set_aspect("equal")
+    if shown:
+        a.pie([s.last or 0.0 for s in shown], colors=[PALETTE[i % len(PALETTE)] for i in range(len(shown))],
+              wedgeprops={"linewidth": 1, "edgecolor": th.panel})
+    a.axis("off")
+    total = sum(s.last or 0.0 for s in shown) or 1.0
+    for i, s in enumerate(shown[: max(1, int(h // 16))]):
+        ly = y + 8 + i * 16
+        fig.axes[0].add_patch(Rectangle((x + side + 12, ly - 4), 8, 8, color=PALETTE[i % len(PALETTE)]))
+        fig.axes[0].text(x + side + 26, ly, f"{_fit(s.name, w - side - 120, 5.5)}  {format_value(s.last, unit)} "
+                         f"({100 * (s.last or 0) / total:.0f}%)", color=th.text, fontsize=8, va="center")
 
 
 def _table(ax: Any, series: list[Series], body: tuple[float, ...], unit: str, th: Theme) -> None:
@@ -248,13 +277,40 @@ def _placeholder(ax: Any, p: Placed, body: tuple[float, ...], th: Theme) -> None
     text = " ; ".join(" ".join(q.split()) for q in queries if q) or str(p.panel.get("description") or "")
     ax.text(x + w / 2, y + 6, "no data recorded", color=th.muted, fontsize=8, ha="center", va="top",
             style="italic")
-    if not text or h < 30:
-        return
-    per_line = max(10, int(w / 6.3))
-    lines = textwrap.wrap(text, per_line)
-    room = max(1, int((h - 22) // 12))
-    if len(lines) > room:
-        lines = lines[:room]
-        lines[-1] = _fit(lines[-1] + "…", w, 6.3)
-    ax.text(x, y + 22, "\n".join(lines), color=th.muted, fontsize=7.5, family="monospace", va="top",
-            linespacing=1.25)
+    lines: list[str] = []
+    if text and h >= 30:
+        lines = textwrap.wrap(text, max(10, int(w / 6.3)))
+        room = max(1, int((h - 22) // 12))
+        if len(lines) > room:
+            lines = lines[:room]
+            lines[-1] = _fit(lines[-1] + "…", w, 6.3)
+        ax.text(x, y + 22, "\n".join(lines), color=th.muted, fontsize=7.5, family="monospace", va="top",
+                linespacing=1.25)
+    top = y + 22 + 12 * len(lines) + 10
+    if y + h - top >= 36:
+        _ghost(ax, str(p.panel.get("type") or ""), (x, top, w, y + h - top), th)
+
+
+def _ghost(ax: Any, ptype: str, area: tuple[float, float, float, float], th: Theme) -> None:
+    """A faint sketch of what the panel type shows, so an empty preview still reads as a dashboard."""
+    x, y, w, h = area
+    style = {"color": th.muted, "alpha": 0.35}
+    if ptype in SERIES_KINDS:
+        xs = [x + w * i / 40 for i in range(41)]
+        ys = [y + h * (0.55 - 0.25 * math.sin(i / 4.0) - 0.1 * math.sin(i / 1.7)) for i in range(41)]
+        ax.plot(xs, ys, linestyle="--", linewidth=1.2, **style)
+        ax.plot([x, x + w], [y + h - 2] * 2, linewidth=0.8, **style)
+    elif ptype in VALUE_KINDS:
+        ax.text(x + w / 2, y + h / 2, "—", fontsize=min(30.0, h * 0.5), ha="center", va="center", **style)
+    elif ptype == "bargauge":
+        n = max(1, min(4, int(h // 22)))
+        for i in range(n):
+            ax.add_patch(Rectangle((x, y + i * h / n + 3), w * (0.9 - 0.18 * i), h / n - 6, linewidth=0,
+                                   facecolor=th.muted, alpha=0.15))
+    elif ptype == "table":
+        for i in range(min(6, int(h // 18))):
+            ax.plot([x, x + w], [y + 9 + i * 18] * 2, linewidth=0.8, **style)
+    elif ptype == "piechart":
+        r = min(w, h) / 2 - 4
+        ax.add_patch(Circle((x + w / 2, y + h / 2), r, fill=False, linewidth=1.2, linestyle="--",
+                            edgecolor=th.muted, alpha=0.35))

@@ -21,7 +21,9 @@ def format_value(value: float | None, unit: str = "") -> str:
     if unit.startswith("currency"):
         symbol = {"currencyUSD": "$", "currencyEUR": "€", "currencyGBP": "£"}.get(unit, "")
         big = next(((f, p) for f, p in _SI if abs(value) >= f), None)
-        return f"{symbol}{_num(value / big[0])}{big[1]}" if big else f"{symbol}{value:,.2f}"
+        if big:
+            return f"{symbol}{_num(value / big[0])}{big[1]}"
+        return f"{symbol}{value:,.2f}" if abs(value) >= 1 or value == 0 else f"{symbol}{_num(value)}"
     suffix = {"reqps": " req/s", "ops": " ops/s", "rps": " rd/s", "wps": " wr/s", "celsius": " °C",
               "watt": " W", "hertz": " Hz", "dtdurations": " s"}.get(unit, "")
     return _scaled(value, _SI, suffix)
@@ -31,7 +33,7 @@ def _num(v: float) -> str:
     if v == 0:
         return "0"
     digits = max(0, 3 - int(math.floor(math.log10(abs(v)))) - 1)
-    return f"{v:.{min(digits, 4)}f}".rstrip("0").rstrip(".") if digits else f"{v:.0f}"
+    return f"{v:.{min(digits, 6)}f}".rstrip("0").rstrip(".") if digits else f"{v:.0f}"
 
 
 def _scaled(v: float, steps: tuple[tuple[float, str], ...], suffix: str) -> str:
