@@ -261,3 +261,22 @@ def test_base_reads_generated_at_a_git_revision(tmp_path: Path, subdir: str) -> 
     out = io.StringIO()
     assert diff_command(args, lambda a: None, out, err) == 0
     assert "1 dashboard changed, 1 alert rule removed." in out.getvalue()
+
+
+def test_base_without_committed_generated_builds_the_content_at_that_revision(tmp_path: Path) -> None:
+    """A repository that does not commit generated/: the base revision's content is built with this version."""
+    _git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "state.json").write_text(json.dumps(base_state()))
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "base")
+    (tmp_path / "state.json").write_text(json.dumps(changed_state()))
+
+    def load_build(a: argparse.Namespace) -> Any:
+        state = json.loads((Path(a.root) / "state.json").read_text())
+        state["alerts"] = [tuple(x) for x in state["alerts"]]
+        return type("B", (), {"files": tree(state)})()
+
+    out, err = io.StringIO(), io.StringIO()
+    args = argparse.Namespace(root=str(tmp_path), config=None, base="HEAD", old=None, new=None, format="text")
+    assert diff_command(args, load_build, out, err) == 0, err.getvalue()
+    assert out.getvalue().startswith("Monitoring changes: 1 dashboard changed, 1 alert rule removed.")

@@ -30,10 +30,11 @@ def preview_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO
     added: set[str] = set()
     base = getattr(args, "base", None)
     if base:
-        from ..review import SourceError, diff_files, read_git
+        from ..review import SourceError, diff_files
+        from ..review.command import files_at
 
         try:
-            report = diff_files(read_git(root, base), build.files)
+            report = diff_files(files_at(args, base, load_build), build.files)
         except SourceError as exc:
             print(f"error: {exc}", file=err)
             return EXIT_USAGE

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 from typing import Callable, TextIO
 
@@ -9,9 +10,10 @@ from ..model import Build
 from .compare import diff_files
 from .render import render
 from .report import Report
-from .sources import SourceError, read_dir, read_git
+from .sources import SourceError, export_tree, read_dir, read_git
 
 EXIT_OK, EXIT_USAGE = 0, 2
+DEFAULT_CONFIG = "monitoring.yaml"
 LoadBuild = Callable[[argparse.Namespace], Build]
 
 
@@ -23,8 +25,7 @@ def diff_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO, e
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
     if not old:
-        where = f"generated/ at {args.base}" if getattr(args, "base", None) else str(args.old)
-        print(f"note: nothing in {where}: everything is reported as added", file=err)
+        print(f"note: nothing in {getattr(args, 'old', None)}: everything is reported as added", file=err)
     report = diff_files(old, new)
     out.write(render(report, getattr(args, "format", None) or "text"))
     return EXIT_OK
@@ -41,6 +42,25 @@ def sources(args: argparse.Namespace, load_build: LoadBuild) -> tuple[dict[str, 
         raise SourceError("give either --base REF or --old DIR, not both")
     if not base and not old_dir:
         raise SourceError("nothing to compare with: give --base REF (a git revision) or --old DIR")
-    old = read_git(Path(args.root), base) if base else read_dir(Path(old_dir))
     new = read_dir(Path(new_dir)) if new_dir else load_build(args).files
-    return old, new
+    if not base:
+        return read_dir(Path(old_dir)), new
+    return files_at(args, base, load_build), new
+
+
+def files_at(args: argparse.Namespace, ref: str, load_build: LoadBuild) -> dict[str, bytes]:
+    """`generated/` as committed at `ref`; when it was not committed, the content at `ref` built now."""
+    root = Path(args.root)
+    old = read_git(root, ref)
+    if old:
+        return old
+    with tempfile.TemporaryDirectory(prefix="agentgrafana-base-") as tmp:
+        old_root = export_tree(root, ref, Path(tmp))
+        config = args.config
+        if config is None and (old_root / DEFAULT_CONFIG).is_file():
+            config = str(old_root / DEFAULT_CONFIG)
+        try:
+            return load_build(argparse.Namespace(**{**vars(args), "root": str(old_root), "config": config})).files
+        except Exception as exc:  # content at ref that today's engine cannot build
+            raise SourceError(f"generated/ is not committed at {ref} and its content does not build with this "
+                              f"version: {type(exc).__name__}: {exc}") from None

@@ -1,7 +1,9 @@
 """Where the two file sets come from: a folder on disk, or `generated/` as committed at a git revision."""
 from __future__ import annotations
 
+import io
 import subprocess
+import tarfile
 from pathlib import Path
 
 GENERATED = "generated"
@@ -37,6 +39,17 @@ def read_git(root: Path, ref: str, folder: str = GENERATED) -> dict[str, bytes]:
         return {}
     blobs = _cat_blobs(root, [oid for _, oid in entries])
     return {path.removeprefix(base): blobs[oid] for path, oid in entries}
+
+
+def export_tree(root: Path, ref: str, dest: Path) -> Path:
+    """Write the files of `root` (a folder of the repository) as they are at `ref` under `dest`; return the
+    folder that corresponds to `root`."""
+    prefix = _git(root, "rev-parse", "--show-prefix").decode().strip().rstrip("/")
+    _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    raw = _git(root, "archive", "--format=tar", f"{ref}:{prefix}" if prefix else ref)
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
 
 
 def _cat_blobs(root: Path, oids: list[str]) -> dict[str, bytes]:
