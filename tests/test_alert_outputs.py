@@ -1,0 +1,226 @@
+"""The generated alert outputs, read back from the files: Grafana rules and their Prometheus twins agree, a
+threshold changed in configuration moves every target, and every rule is well-formed and linked to a panel."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agentgrafana import config as config_mod
+from agentgrafana.lint.dashboards import panels_of
+from agentgrafana.model import Build, format_number
+from agentgrafana.pipeline import build
+
+ROOT = Path(__file__).resolve().parents[1]
+GRAFANA = "grafana/provisioning/alerting/agentgrafana.yaml"
+PROMETHEUS_RULE = "kubernetes/prometheusrule.yaml"
+CONFIGMAP = "kubernetes/grafana-alerts.yaml"
+REQUIRED = {"AgentHighLatency", "AgentHighErrorRate", "LLMRateLimitErrors", "TenantDailyCostBudgetExceeded",
+            "LLMHighInferenceLatency", "ToolHighExecutionLatency", "VectorSearchHighLatency", "ToolHighErrorRate",
+            "AgentHighTimeoutRate", "GPUFramebufferMemoryHigh", "GPUXidErrors", "GPUHighTemperature"}
+OPS = {"gt": ">", "lt": "<"}
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Build:
+    return build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
+
+
+def _yaml(b: Build, path: str) -> Any:
+    return yaml.safe_load(b.files[path])
+
+
+def prometheus_groups(b: Build) -> list[dict[str, Any]]:
+    return [g for path in sorted(b.files) if path.startswith("prometheus/rules/")
+            for g in _yaml(b, path)["groups"]]
+
+
+def prometheus_alerts(b: Build) -> dict[str, dict[str, Any]]:
+    return {r["alert"]: r for g in prometheus_groups(b) for r in g["rules"] if "alert" in r}
+
+
+def grafana_groups(b: Build) -> list[dict[str, Any]]:
+    return _yaml(b, GRAFANA)["groups"]
+
+
+def twins(b: Build) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(Grafana rule, Prometheus rule) pairs: same group, same position (both come from one ordered list)."""
+    prom = {g["name"]: [r for r in g["rules"] if "alert" in r] for g in prometheus_groups(b)}
+    pairs = []
+    for g in grafana_groups(b):
+        assert len(g["rules"]) == len(prom[g["name"]]), g["name"]
+        pairs += list(zip(g["rules"], prom[g["name"]]))
+    return pairs
+
+
+def _query(rule: dict[str, Any]) -> str:
+    return next(d for d in rule["data"] if d["refId"] == "A")["model"]["expr"]
+
+
+def _threshold(rule: dict[str, Any]) -> tuple[str, float]:
+    step = next(d for d in rule["data"] if d["model"].get("type") == "threshold")
+    evaluator = step["model"]["conditions"][0]["evaluator"]
+    return OPS[evaluator["type"]], evaluator["params"][0]
+
+
+def test_every_required_alert_is_generated(shipped) -> None:
+    assert set(prometheus_alerts(shipped)) == REQUIRED
+
+
+def test_each_grafana_rule_has_the_query_and_threshold_of_its_prometheus_twin(shipped) -> None:
+    pairs = twins(shipped)
+    assert len(pairs) == len(REQUIRED)
+    for grafana, prom in pairs:
+        op, value = _threshold(grafana)
+        assert prom["expr"] == f"({_query(grafana)}) {op} {format_number(value)}", grafana["title"]
+        assert grafana["for"] == prom["for"]
+        assert grafana["labels"]["severity"] == prom["labels"]["severity"]
+        assert grafana["annotations"]["summary"] == prom["annotations"]["summary"]
+        assert grafana["annotations"]["runbook_url"] == prom["annotations"]["runbook_url"]
+        # same description, with Grafana's reduce value in place of $value
+        assert grafana["annotations"]["description"] == prom["annotations"]["description"].replace(
+            "$value", "$values.B.Value")
+
+
+def test_grafana_rules_are_query_reduce_threshold_with_condition_c(shipped) -> None:
+    for g in grafana_groups(shipped):
+        assert g["folder"] == "AI Agents" and g["interval"] == "60s"
+        for rule in g["rules"]:
+            refs = [d["refId"] for d in rule["data"]]
+            assert rule["condition"] in refs
+            assert refs == ["A", "B", "C"]
+            a, b, c = rule["data"]
+            assert a["datasourceUid"] == "prometheus" and a["model"]["instant"] is True
+            assert a["relativeTimeRange"]["from"] >= 600
+            assert b["model"] == {**b["model"], "type": "reduce", "expression": "A", "reducer": "last"}
+            assert c["model"]["type"] == "threshold" and c["model"]["expression"] == "B"
+            assert len(rule["uid"]) <= 40 and re.match(r"^[A-Za-z0-9_-]+$", rule["uid"])
+            assert rule["noDataState"] == "OK" and rule["execErrState"] == "Error"
+            assert rule["labels"]["managed_by"] == "agentgrafana"
+            assert "{{" not in rule["annotations"]["summary"]
+            assert "$value " not in rule["annotations"]["description"]
+
+
+def test_every_grafana_rule_links_to_an_existing_panel(shipped) -> None:
+    panels = {(d.uid, str(p.get("id"))): p.get("title") for d in shipped.dashboards for p in panels_of(d.model)}
+    for g in grafana_groups(shipped):
+        for rule in g["rules"]:
+            notes = rule["annotations"]
+            assert (notes["__dashboardUid__"], notes["__panelId__"]) in panels, rule["title"]
+    # the API shape carries the same link
+    for g in shipped.grafana_rule_groups:
+        for rule in g.rules:
+            assert rule["folderUID"] == "ai-agents" and rule["ruleGroup"] == g.name and rule["orgID"] == 1
+            assert rule["annotations"]["__panelId__"].isdigit()
+            assert g.interval_seconds == 60
+
+
+def test_prometheus_rule_is_selected_by_release_and_matches_the_rule_files(shipped) -> None:
+    manifest = _yaml(shipped, PROMETHEUS_RULE)
+    assert manifest["apiVersion"] == "monitoring.coreos.com/v1" and manifest["kind"] == "PrometheusRule"
+    assert manifest["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert manifest["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "agentgrafana"
+    assert manifest["metadata"]["namespace"] == "monitoring"
+    by_name = {g["name"]: g for g in prometheus_groups(shipped)}
+    assert [g["name"] for g in manifest["spec"]["groups"]][:2] == ["agent-recording", "agent-cost"]
+    assert {g["name"]: g for g in manifest["spec"]["groups"]} == by_name
+    for g in manifest["spec"]["groups"]:
+        assert set(g) == {"name", "interval", "rules"}  # no labels / query_offset (Prometheus 3.0 / 2.53)
+
+
+def test_alert_configmap_holds_the_provisioning_file(shipped) -> None:
+    cm = _yaml(shipped, CONFIGMAP)
+    assert cm["kind"] == "ConfigMap" and cm["metadata"]["labels"]["grafana_alert"] == "1"
+    (body,) = cm["data"].values()
+    assert body.encode() == shipped.files[GRAFANA]
+
+
+def test_recording_rules_carry_the_names_dashboards_use(shipped) -> None:
+    records = {r["record"] for g in prometheus_groups(shipped) for r in g["rules"] if "record" in r}
+    assert {"agent_name:agent_requests:rate5m", "agent_name:agent_errors:rate5m",
+            "agent_name:agent_error_ratio:rate5m", "agent_name:agent_request_duration_seconds:p99_rate5m",
+            "agent_name:agent_request_duration_seconds:p95_rate5m",
+            "agent_name:agent_request_duration_seconds:p50_rate5m",
+            "model:llm_inference_duration_seconds:p99_rate5m", "tool_name:tool_execution_duration_seconds:p99_rate5m",
+            "collection:vector_search_duration_seconds:p99_rate5m", "tool_name:tool_execution_error_ratio:rate5m",
+            "tenant_id:llm_cost_dollars:increase24h", "tenant_id:llm_cost_budget_dollars:daily",
+            "tenant_id:llm_cost_budget:utilisation24h"} <= records
+    for name in records:
+        assert re.match(r"^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$", name), name
+
+
+def test_budget_overrides_become_recording_rules(shipped) -> None:
+    cost = next(g for g in prometheus_groups(shipped) if g["name"] == "agent-cost")
+    budgets = {r["labels"]["tenant_id"]: r["expr"] for r in cost["rules"]
+               if r.get("record") == "tenant_id:llm_cost_budget_dollars:daily"}
+    assert budgets == {"acme": "vector(250)", "initech": "vector(50)"}
+    utilisation = next(r["expr"] for r in cost["rules"] if r.get("record") == "tenant_id:llm_cost_budget:utilisation24h")
+    assert "* 0 + 100" in utilisation  # tenants without an override get the default
+
+
+def test_without_overrides_the_default_budget_divides(tmp_path) -> None:
+    b = build(config_mod.from_mapping({"budgets": {"daily_usd_default": 80}}), ROOT)
+    cost = next(g for g in prometheus_groups(b) if g["name"] == "agent-cost")
+    assert [r["record"] for r in cost["rules"]] == ["tenant_id:llm_cost_dollars:increase24h",
+                                                    "tenant_id:llm_cost_budget:utilisation24h"]
+    assert cost["rules"][1]["expr"] == "tenant_id:llm_cost_dollars:increase24h / 80"
+
+
+@pytest.mark.parametrize("key,path,alert,new", [
+    ("thresholds.latency_seconds.agent.p99_alert", ["thresholds", "latency_seconds", "agent", "p99_alert"],
+     "AgentHighLatency", 7.5),
+    ("thresholds.agent_error_rate_alert", ["thresholds", "agent_error_rate_alert"], "AgentHighErrorRate", 0.125),
+    ("thresholds.gpu.temperature_alert_celsius", ["thresholds", "gpu", "temperature_alert_celsius"],
+     "GPUHighTemperature", 77),
+])
+def test_a_threshold_change_moves_grafana_prometheus_prometheusrule_and_tests_together(shipped, key, path, alert,
+                                                                                       new) -> None:
+    mapping: dict[str, Any] = {}
+    node = mapping
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = new
+    changed = build(config_mod.from_mapping(mapping), ROOT)
+    text = format_number(new)
+
+    prom = prometheus_alerts(changed)[alert]
+    assert prom["expr"].endswith(f" > {text}")
+    grafana = next(g for g, p in twins(changed) if p["alert"] == alert)
+    assert _threshold(grafana) == (">", new)
+    manifest = {r["alert"]: r for g in _yaml(changed, PROMETHEUS_RULE)["spec"]["groups"] for r in g["rules"]
+                if "alert" in r}
+    assert manifest[alert]["expr"] == prom["expr"]
+    tests = [t for p, body in changed.files.items() if p.startswith("prometheus/tests/")
+             for t in yaml.safe_load(body)["tests"] if t["alert_rule_test"][0]["alertname"] == alert]
+    assert any(f"(> {text})" in t["name"] for t in tests)
+    # nothing else moved
+    before = prometheus_alerts(shipped)
+    assert {n: r for n, r in prometheus_alerts(changed).items() if n != alert} == \
+           {n: r for n, r in before.items() if n != alert}
+
+
+def test_every_alert_has_generated_fire_silent_and_idle_tests(shipped) -> None:
+    tests: dict[str, list[dict[str, Any]]] = {}
+    for path, body in shipped.files.items():
+        if path.startswith("prometheus/tests/"):
+            doc = yaml.safe_load(body)
+            assert doc["rule_files"] and all(f.startswith("../rules/") for f in doc["rule_files"])
+            for t in doc["tests"]:
+                tests.setdefault(t["alert_rule_test"][0]["alertname"], []).append(t)
+    assert set(tests) == REQUIRED
+    for name, cases in tests.items():
+        fires = [t for t in cases if t["alert_rule_test"][0]["exp_alerts"]]
+        silent = [t["name"] for t in cases if not t["alert_rule_test"][0]["exp_alerts"]]
+        assert fires and all(a["exp_annotations"]["description"] for t in fires
+                             for a in t["alert_rule_test"][0]["exp_alerts"]), name
+        assert any("just short of the threshold" in s for s in silent), name
+        assert any("without traffic" in s for s in silent), name
+
+
+def test_outputs_are_deterministic(shipped) -> None:
+    again = build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
+    keys = [k for k in shipped.files if not k.startswith("dashboards/")]
+    assert {k: shipped.files[k] for k in keys} == {k: again.files[k] for k in keys}
