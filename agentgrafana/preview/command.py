@@ -47,8 +47,9 @@ def preview_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO
     out_dir = Path(args.out)
     for d in sorted(build.dashboards, key=lambda d: d.uid):
         path = out_dir / f"{d.uid}.png"
+        n = len(changed.get(d.uid) or ())
         note = f"new since {base}" if d.uid in added else (
-            f"changed since {base}: {len(changed[d.uid])} panel(s) highlighted" if changed.get(d.uid) else "")
+            f"changed since {base}: {n} panel{'s' if n != 1 else ''} highlighted" if n else "")
         boxes = render_dashboard(d.model, path, results.get(d.uid), changed.get(d.uid), note=note)
         panels = [b for b in boxes if b.content != "row"]
         with_data = sum(1 for b in panels if b.content != "placeholder")

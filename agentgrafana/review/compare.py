@@ -108,6 +108,9 @@ def panel_details(old: Panel | None, new: Panel | None) -> list[Detail]:
         out.append(Detail(ref, what, "changed", "unit", old.unit or "(none)", new.unit or "(none)"))
     if old.thresholds != new.thresholds:
         out.append(Detail(ref, what, "changed", "thresholds", old.thresholds or "(none)", new.thresholds or "(none)"))
+    if old.description != new.description:
+        out.append(Detail(ref, what, "changed", "description", old.description or "(none)",
+                          new.description or "(none)"))
     out += _other(ref, what, old.rest, new.rest)
     return out
 

@@ -36,6 +36,7 @@ class Panel:
     queries: dict[str, str]  # refId -> expression
     unit: str
     thresholds: str
+    description: str
     rest: dict[str, Any]  # everything else, for "other settings changed"
 
     @property
@@ -145,7 +146,8 @@ def parse_panel(raw: dict[str, Any]) -> Panel:
         text = t.get("expr") or t.get("query") or t.get("rawSql") or ""
         queries[str(t.get("refId") or chr(ord("A") + i))] = str(text)
     tracked_targets = [{k: v for k, v in t.items() if k not in ("expr", "refId")} for t in raw.get("targets") or []]
-    rest = {k: v for k, v in raw.items() if k not in ("id", "title", "type", "gridPos", "targets", "fieldConfig")}
+    rest = {k: v for k, v in raw.items()
+            if k not in ("id", "title", "type", "gridPos", "targets", "fieldConfig", "description")}
     rest["targets"] = tracked_targets
     rest["fieldConfig"] = {**(raw.get("fieldConfig") or {}),
                            "defaults": {k: v for k, v in defaults.items() if k not in ("unit", "thresholds")}}
@@ -153,7 +155,8 @@ def parse_panel(raw: dict[str, Any]) -> Panel:
                  id=pid if isinstance(pid, int) else None, title=title, type=str(raw.get("type") or ""),
                  grid=(int(g.get("x", 0)), int(g.get("y", 0)), int(g.get("w", 0)), int(g.get("h", 0))),
                  queries=queries, unit=str(defaults.get("unit") or ""),
-                 thresholds=format_thresholds(defaults.get("thresholds")), rest=rest)
+                 thresholds=format_thresholds(defaults.get("thresholds")),
+                 description=str(raw.get("description") or ""), rest=rest)
 
 
 def format_thresholds(th: dict[str, Any] | None) -> str:
