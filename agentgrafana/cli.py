@@ -165,8 +165,6 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.url:
         from .grafana import commands
 
-        if args.format == "markdown":  # the live plan is a terminal report; JSON stays JSON
-            args.format = "text"
         cfg = load_config(args)
         return commands.plan_command(args, build(cfg, Path(args.root).resolve()),
                                      disable_provenance=cfg.grafana.disable_provenance, stdout=out, stderr=err)

@@ -51,9 +51,7 @@ def discover(root: Path, kinds: tuple[str, ...] = tuple(CONTENT_KINDS)) -> list[
 
 
 def _load(root: Path, kind: str, path: Path) -> ModuleType:
-    name = f"agentgrafana_content.{kind}.{path.stem}"
-    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
-        return sys.modules[name]
+    name = f"agentgrafana_content.{kind}.{path.stem}"  # loaded afresh on every build: content may have changed
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ContentError(f"{path.relative_to(root)}: cannot be loaded as a Python module")

@@ -128,7 +128,8 @@ def _content_copy(tmp_path: Path) -> Path:
 
 
 BREAKAGES = [
-    ("performance.py", '"Throughput"', "agent_request_duration_seconds_count", "agent_request_duraton_seconds_count",
+    ("performance.py", '"Throughput"', 'q.rate(REQUESTS, ["agent_name"])',
+     'q.rate("agent_request_duraton_seconds_count", ["agent_name"])',
      "unknown metric 'agent_request_duraton_seconds_count'"),
     ("cost.py", '"Input tokens by model"', 'matchers=\'token_type="input"\'', 'matchers=\'token_kind="input"\'',
      "label 'token_kind' does not exist on llm_tokens_total"),
@@ -199,7 +200,9 @@ def test_built_in_defaults_give_a_complete_valid_set() -> None:
 def test_validate_json_format_lists_findings_for_bots(tmp_path: Path, capsys) -> None:
     root = _content_copy(tmp_path)
     path = root / "dashboards" / "overview.py"
-    path.write_text(path.read_text().replace('"agent_active_users"', '"agent_active_userz"'))
+    source = path.read_text()
+    assert "'agent_active_users'" in source
+    path.write_text(source.replace("'agent_active_users'", "'agent_active_userz'"))
     assert main(["validate", "--root", str(root), "--format", "json"]) == 1
     import json
 
