@@ -54,20 +54,39 @@ class TargetCheck:
     series: int = 0
     finite: int = 0
     error: str = ""
+    missing_labels: list[str] = field(default_factory=list)  # shown by the legend/table, on no series
 
     @property
     def dead(self) -> bool:
-        return bool(self.error) or self.finite == 0
+        return bool(self.error) or self.finite == 0 or bool(self.missing_labels)
 
     @property
     def reason(self) -> str:
         if self.error:
             return f"query error: {self.error}"
-        return "no series" if self.series == 0 else f"{self.series} series but no finite value (NaN/Inf only)"
+        if self.series == 0:
+            return "no series"
+        if self.finite == 0:
+            return f"{self.series} series but no finite value (NaN/Inf only)"
+        return (f"no series carries label(s) {', '.join(self.missing_labels)} that the legend or table shows "
+                "(every series would look the same)")
 
     @property
     def name(self) -> str:
         return f"{self.dashboard} / {self.panel} [{self.ref_id}]"
+
+
+@dataclass
+class VariableCheck:
+    dashboard: str
+    name: str
+    query: str  # as sent, other variables expanded
+    values: int = 0
+    error: str = ""
+
+    @property
+    def dead(self) -> bool:
+        return bool(self.error) or self.values == 0
 
 
 @dataclass
@@ -100,6 +119,8 @@ class AlertCheck:
     longest_seconds: float = -1.0  # longest continuous true stretch in the incident window (-1: never true)
     normal_hits: list[dict[str, str]] = field(default_factory=list)
     leaked: list[dict[str, str]] = field(default_factory=list)  # series that must stay silent in the incident
+    off_target: list[dict[str, str]] = field(default_factory=list)  # fires, but never for the broken thing
+    unlabelled: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # annotation label -> series lacking it
     error: str = ""
 
     @property
@@ -118,6 +139,11 @@ class AlertCheck:
             out.append(f"fires in the normal window for {_labels_text(self.normal_hits)}")
         if self.leaked:
             out.append(f"fires for series that must stay silent: {_labels_text(self.leaked)}")
+        if self.off_target:
+            out.append(f"fires only for series other than the incident's subject: {_labels_text(self.off_target)}")
+        for label, series in self.unlabelled.items():
+            out.append(f"its annotations print {{{{ $labels.{label} }}}} but it fires for series without "
+                       f"'{label}': {_labels_text(series)}")
         return out
 
 
@@ -132,6 +158,7 @@ class LiveReport:
     dataset: Dataset
     prometheus_version: str
     targets: list[TargetCheck] = field(default_factory=list)
+    variables: list[VariableCheck] = field(default_factory=list)
     not_checked: list[NotChecked] = field(default_factory=list)
     rules: list[RuleCheck] = field(default_factory=list)
     alerts: list[AlertCheck] = field(default_factory=list)
@@ -149,6 +176,10 @@ class LiveReport:
         return list(dict.fromkeys(f"{t.dashboard} / {t.panel}" for t in self.dead_targets))
 
     @property
+    def dead_variables(self) -> list[VariableCheck]:
+        return [v for v in self.variables if v.dead]
+
+    @property
     def dead_rules(self) -> list[RuleCheck]:
         return [r for r in self.rules if r.dead]
 
@@ -158,7 +189,8 @@ class LiveReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.dead_targets or self.dead_rules or self.failed_alerts or self.errors)
+        return not (self.dead_targets or self.dead_variables or self.dead_rules or self.failed_alerts
+                    or self.errors)
 
     def text(self) -> str:
         d = self.dataset
@@ -177,6 +209,9 @@ class LiveReport:
         for n in self.not_checked:
             lines.append(f"  NOT CHECKED {n.dashboard} / {n.panel} [{n.ref_id}]: {n.datasource} datasource "
                          "(Prometheus cannot serve it)")
+        lines.append(f"Variables: {len(self.variables)} checked, {len(self.dead_variables)} without values")
+        for v in self.dead_variables:
+            lines.append(f"  DEAD {v.dashboard} / ${v.name}: {v.error or 'no values'}\n       {_one_line(v.query)}")
         lines.append(f"Recording rules: {len(self.rules)} checked, {len(self.dead_rules)} without data")
         for r in self.dead_rules:
             lines.append(f"  DEAD {r.record} ({r.file}): {r.error or 'no series'}")
@@ -255,18 +290,30 @@ def builtin_values(d: Dataset) -> dict[str, str]:
             "__from": str(d.start * 1000), "__to": str(d.end * 1000)}
 
 
-def variable_values(model: dict[str, Any], prom: Prometheus, d: Dataset) -> dict[str, str]:
-    """What each dashboard variable expands to when the user selects "All" (or its only/first value)."""
+def variable_values(model: dict[str, Any], prom: Prometheus, d: Dataset,
+                    checks: list[VariableCheck] | None = None) -> dict[str, str]:
+    """What each dashboard variable expands to when the user selects "All" (or its first value).
+
+    Every query variable is also run over the window: one that finds no values is an empty dropdown (its
+    `VariableCheck` goes to `checks`).
+    """
     values = builtin_values(d)
+    title = str(model.get("title", ""))
     for var in (model.get("templating") or {}).get("list") or []:
-        name, kind = var.get("name", ""), var.get("type", "")
+        name, kind = str(var.get("name", "")), var.get("type", "")
         current = (var.get("current") or {}).get("value")
+        found: list[str] = []
+        if kind == "query" and _datasource_type({}, var) == "prometheus":
+            vc = _check_variable(title, name, var, values, prom, d)
+            found = vc.found
+            if checks is not None:
+                checks.append(vc.result)
         if kind == "constant":
             values[name] = str(var.get("query", ""))
         elif kind in ("query", "custom") and var.get("includeAll"):
             values[name] = var.get("allValue") or ".*"
         elif kind == "query":
-            values[name] = _first_label_value(var, prom, d)
+            values[name] = re.escape(sorted(found)[0]) if found else ".*"
         elif kind == "datasource":
             values[name] = str(current or var.get("query", ""))
         elif isinstance(current, str) and current and current != "$__all":
@@ -276,22 +323,68 @@ def variable_values(model: dict[str, Any], prom: Prometheus, d: Dataset) -> dict
     return values
 
 
-def _first_label_value(var: dict[str, Any], prom: Prometheus, d: Dataset) -> str:
+@dataclass
+class _VariableRun:
+    result: VariableCheck
+    found: list[str]
+
+
+LABEL_VALUES_RE = re.compile(r"\s*label_values\(\s*(?:(.*),\s*)?([A-Za-z_]\w*)\s*\)\s*", re.S)
+QUERY_RESULT_RE = re.compile(r"\s*query_result\((.*)\)\s*", re.S)
+
+
+def _check_variable(dashboard: str, name: str, var: dict[str, Any], values: dict[str, str], prom: Prometheus,
+                    d: Dataset) -> _VariableRun:
+    """Run a Prometheus query variable as Grafana would (label_values, query_result or a PromQL query)."""
     query = var.get("query")
-    query = query.get("query", "") if isinstance(query, dict) else str(query or "")
-    m = re.fullmatch(r"\s*label_values\((?:(.*),\s*)?([A-Za-z_]\w*)\)\s*", query)
-    if not m:
-        return ".*"
-    series, label = m.group(1), m.group(2)
+    query = str(query.get("query", "")) if isinstance(query, dict) else str(query or "")
+    expanded = expand_variables(query, values)
+    vc = VariableCheck(dashboard, name, expanded)
+    found: list[str] = []
     try:
-        params: dict[str, Any] = {"start": d.start, "end": d.end}
-        if series:
-            params["match[]"] = expand_variables(series, builtin_values(d))
-        values = prom.session.get(f"{prom.url}/api/v1/label/{label}/values", params=params, timeout=30).json()
-        found = sorted(values.get("data") or [])
-    except Exception:  # a broken variable query leaves "All"-like behaviour; panels still get checked
-        return ".*"
-    return re.escape(found[0]) if found else ".*"
+        m = LABEL_VALUES_RE.fullmatch(expanded)
+        if m:
+            params: dict[str, Any] = {"start": d.start, "end": d.end}
+            if m.group(1):
+                params["match[]"] = m.group(1)
+            found = [str(v) for v in prom.api_get(f"label/{m.group(2)}/values", params)]
+        else:
+            q = QUERY_RESULT_RE.fullmatch(expanded)
+            result = prom.query(q.group(1) if q else expanded, d.end).get("result", [])
+            found = [_query_result_text(r) for r in result]
+    except QueryError as exc:
+        vc.error = str(exc)
+    regex = str(var.get("regex") or "")
+    if regex and found:
+        try:
+            found = _apply_regex(regex, found)
+        except re.error as exc:
+            vc.error = f"variable regex {regex!r} does not compile: {exc}"
+    vc.values = len(found)
+    return _VariableRun(vc, found)
+
+
+def _query_result_text(r: dict[str, Any]) -> str:
+    """The text Grafana shows for one `query_result()` series: `name{a="x",b="y"} value timestamp_ms`."""
+    metric = dict(r.get("metric", {}))
+    name = metric.pop("__name__", "")
+    ts, value = r.get("value", [0, ""])
+    labels = ",".join(f'{k}="{v}"' for k, v in metric.items())
+    return f"{name}{{{labels}}} {value} {int(float(ts) * 1000)}"
+
+
+def _apply_regex(regex: str, found: list[str]) -> list[str]:
+    """Grafana's variable regex: keep matching values; with a capture group, the group is the value."""
+    m = re.fullmatch(r"/(.*)/([a-z]*)", regex, re.S)
+    pattern = re.compile(m.group(1) if m else regex, re.I if m and "i" in m.group(2) else 0)
+    out: list[str] = []
+    for text in found:
+        hit = pattern.search(text)
+        if hit:
+            value = hit.groupdict().get("value") or (hit.group(1) if pattern.groups else text)
+            if value and value not in out:
+                out.append(value)
+    return out
 
 
 def iter_panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -308,39 +401,70 @@ def _datasource_type(target: dict[str, Any], panel: dict[str, Any]) -> str:
     return "prometheus"
 
 
+LEGEND_LABEL_RE = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
+TABLE_FIELDS = re.compile(r"^(Time|Value( #\w+)?|Metric|__name__)$")
+
+
 def check_dashboards(build: Build, prom: Prometheus, d: Dataset, report: LiveReport) -> None:
-    step = query_step(d)
     for dash in build.dashboards:
-        values = variable_values(dash.model, prom, d)
+        values = variable_values(dash.model, prom, d, report.variables)
         recorded: dict[str, list[dict[str, Any]]] = {}
         for panel in iter_panels(dash.model.get("panels") or []):
             if panel.get("type") == "row":
                 continue
-            title = str(panel.get("title", "")) or f"panel {panel.get('id')}"
-            for target in panel.get("targets") or []:
-                ds = _datasource_type(target, panel)
-                ref = str(target.get("refId", ""))
-                if ds in NOT_CHECKED_TYPES:
-                    report.not_checked.append(NotChecked(dash.title, title, ref, ds))
-                    continue
-                if target.get("hide"):
-                    continue  # hidden queries feed expressions only; Grafana does not draw them
-                expr = expand_variables(str(target.get("expr", "")), values)
-                tc = TargetCheck(dash.uid, dash.title, int(panel.get("id") or 0), title, ref, expr)
-                if ds != "prometheus":
-                    tc.error = f"datasource type '{ds}' cannot be checked on Prometheus"
-                elif not expr.strip():
-                    tc.error = "empty expression"
-                else:
-                    try:
-                        result = prom.query_range(expr, d.start, d.end, step)
-                        tc.series = len(result)
-                        tc.finite = sum(finite_points(s) for s in result)
-                        recorded.setdefault(str(panel.get("id")), []).extend(result)
-                    except QueryError as exc:
-                        tc.error = str(exc)
-                report.targets.append(tc)
+            checks = [tc for tc in (_check_target(dash, panel, target, values, prom, d, report, recorded)
+                                    for target in panel.get("targets") or []) if tc is not None]
+            _check_table_columns(panel, checks, recorded.get(str(panel.get("id")), []))
+            report.targets.extend(checks)
         report.results[dash.uid] = {pid: _downsample(series) for pid, series in recorded.items()}
+
+
+def _check_target(dash: Any, panel: dict[str, Any], target: dict[str, Any], values: dict[str, str],
+                  prom: Prometheus, d: Dataset, report: LiveReport,
+                  recorded: dict[str, list[dict[str, Any]]]) -> TargetCheck | None:
+    title = str(panel.get("title", "")) or f"panel {panel.get('id')}"
+    ds = _datasource_type(target, panel)
+    ref = str(target.get("refId", ""))
+    if ds in NOT_CHECKED_TYPES:
+        report.not_checked.append(NotChecked(dash.title, title, ref, ds))
+        return None
+    expr = expand_variables(str(target.get("expr", "")), values)
+    tc = TargetCheck(dash.uid, dash.title, int(panel.get("id") or 0), title, ref, expr)
+    if ds != "prometheus":
+        tc.error = f"datasource type '{ds}' cannot be checked on Prometheus"
+        return tc
+    if not expr.strip():
+        tc.error = "empty expression"
+        return tc
+    step = query_step(d)
+    try:
+        result = prom.query_range(expr, d.end - (MAX_POINTS - 1) * step, d.end, step)
+    except QueryError as exc:
+        tc.error = str(exc)
+        return tc
+    tc.series = len(result)
+    tc.finite = sum(finite_points(s) for s in result)
+    if tc.finite:
+        legend = str(target.get("legendFormat") or "")
+        have = {k for s in result for k, v in s.get("metric", {}).items() if v}
+        tc.missing_labels = [x for x in dict.fromkeys(LEGEND_LABEL_RE.findall(legend)) if x not in have]
+    recorded.setdefault(str(panel.get("id")), []).extend(result)
+    return tc
+
+
+def _check_table_columns(panel: dict[str, Any], checks: list[TargetCheck], result: list[dict[str, Any]]) -> None:
+    """Columns a table renames or shows must come from some series' labels."""
+    live = [c for c in checks if not c.dead]
+    if not live or not result:
+        return
+    have = {k for s in result for k, v in s.get("metric", {}).items() if v}
+    columns: list[str] = []
+    for t in panel.get("transformations") or []:
+        if t.get("id") == "organize":
+            columns += [c for c in (t.get("options") or {}).get("renameByName") or {}]
+    missing = [c for c in dict.fromkeys(columns) if not TABLE_FIELDS.match(c) and c not in have]
+    if missing:
+        live[0].missing_labels += missing
 
 
 def _downsample(result: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -382,6 +506,9 @@ def recorded_exprs(build: Build) -> dict[str, str]:
     return out
 
 
+ANNOTATION_LABEL_RE = re.compile(r"\$labels\.([A-Za-z_]\w*)")
+
+
 def check_alerts(build: Build, prom: Prometheus, d: Dataset, report: LiveReport) -> None:
     recorded = recorded_exprs(build)
     normal = d.window(sc.NORMAL)
@@ -396,6 +523,14 @@ def check_alerts(build: Build, prom: Prometheus, d: Dataset, report: LiveReport)
                 ac.longest_seconds = max((_longest_run(s) for s in firing), default=-1.0)
                 ac.leaked = [s["metric"] for s in firing
                              if any(s["metric"].get(k) == v for k, v in scenario.silent)]
+                aim = [scenario.on_target(s["metric"]) for s in firing]
+                if firing and False in aim and True not in aim:
+                    ac.off_target = [s["metric"] for s in firing]
+                static = {k for k, _ in alert.labels}
+                for label in dict.fromkeys(ANNOTATION_LABEL_RE.findall(alert.summary + " " + alert.description)):
+                    lacking = [s["metric"] for s in firing if not s["metric"].get(label) and label not in static]
+                    if lacking:
+                        ac.unlabelled[label] = lacking
             result = prom.query_range(alert.prometheus_expr, *normal, ALERT_STEP)
             ac.normal_hits = [s["metric"] for s in result if finite_points(s)]
         except QueryError as exc:

@@ -171,6 +171,17 @@ class Prometheus:
             raise QueryError(f"{body.get('errorType', 'error')}: {body.get('error', resp.text[:300])}")
         return body["data"]
 
+    def api_get(self, path: str, params: dict[str, Any]) -> Any:
+        """GET an API path (label values, series, ...); returns `data`."""
+        try:
+            resp = self.session.get(f"{self.url}/api/v1/{path}", params=params, timeout=60)
+            body = resp.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise QueryError(f"request failed: {exc}") from None
+        if body.get("status") != "success":
+            raise QueryError(f"{body.get('errorType', 'error')}: {body.get('error', '')}")
+        return body["data"]
+
     def query_range(self, expr: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
         """Matrix result: [{"metric": {...}, "values": [[ts, "value"], ...]}, ...]."""
         data = self._api("query_range", {"query": expr, "start": start, "end": end, "step": step})

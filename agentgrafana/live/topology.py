@@ -88,6 +88,14 @@ class Topology:
         return MODELS.get(model, "custom")
 
 
+GPUS = (
+    Gpu("gpu-node-a", "Hostname", 0, "NVIDIA A100-SXM4-80GB", "vllm-llama-0"),
+    Gpu("gpu-node-a", "Hostname", 1, "NVIDIA A100-SXM4-80GB", "vllm-llama-0"),
+    Gpu("gpu-node-b", "hostname", 0, "NVIDIA H100 80GB HBM3", "vllm-llama-1"),
+    Gpu("gpu-node-b", "hostname", 1, "NVIDIA H100 80GB HBM3", "vllm-llama-1"),
+)
+
+
 def topology(config: Config) -> Topology:
     """The default platform, extended with every tenant that has a budget override in `config`."""
     budgets = config.budgets
@@ -103,17 +111,11 @@ def topology(config: Config) -> Topology:
     rich = max(richer, key=lambda t: (budgets.for_tenant(t), t)) if richer else None
     overspender = OVERSPENDER if budgets.for_tenant(OVERSPENDER) == budgets.daily_usd_default else min(
         tenant_names, key=lambda t: (budgets.for_tenant(t), t))
-    gpus = (
-        Gpu("gpu-node-a", "Hostname", 0, "NVIDIA A100-SXM4-80GB", "vllm-llama-0"),
-        Gpu("gpu-node-a", "Hostname", 1, "NVIDIA A100-SXM4-80GB", "vllm-llama-0"),
-        Gpu("gpu-node-b", "hostname", 0, "NVIDIA H100 80GB HBM3", "vllm-llama-1"),
-        Gpu("gpu-node-b", "hostname", 1, "NVIDIA H100 80GB HBM3", "vllm-llama-1"),
-    )
     return Topology(
         workloads=tuple(workloads),
         tools={agent: spec[2] for agent, spec in AGENTS.items()},
         collections={agent: spec[3] for agent, spec in AGENTS.items()},
-        gpus=gpus,
+        gpus=GPUS,
         budgets={t: budgets.for_tenant(t) for t in tenant_names},
         overspender=overspender,
         rich_tenant=rich,
