@@ -1,0 +1,139 @@
+"""Rule lint: a corpus of broken alerts and recording rules, each rejected with its own message."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from agentgrafana.alerting import collect, grafana, lint
+from agentgrafana.alerting import scenario as sc
+from agentgrafana.catalog import CATALOG
+from agentgrafana.config import Config
+from agentgrafana.model import Alert, DashboardOut, Folder, RecordingRule, RuleGroup
+
+RECORDING = [
+    RecordingRule("agent_name:agent_requests:rate5m",
+                  "sum by (agent_name) (rate(agent_request_duration_seconds_count[5m]))", "rec", source="r.py"),
+]
+DASHBOARD = DashboardOut("agent-overview", "Overview", Folder("f", "F"),
+                         {"panels": [{"id": 7, "title": "Error rate by agent"},
+                                     {"id": 8, "title": "Twin"}, {"id": 9, "title": "Twin"}]}, "dashboards/o.py")
+GOOD = Alert(
+    name="AgentHighRequestRate", title="Agent High Request Rate", uid="agent-high-request-rate",
+    expr="agent_name:agent_requests:rate5m", op=">", threshold=100.0, threshold_key="thresholds.x", for_="5m",
+    severity="warning", summary="Agent request rate is high.",
+    description="Agent {{ $labels.agent_name }} serves {{ $value | humanize }} requests/s.", runbook="agent-high-rate",
+    dashboard_uid="agent-overview", panel_title="Error rate by agent", group="alerts", source="alerts/x.py",
+    scenario=sc.Scenario(sc.labels(agent_name="a"), lambda v, m: []))
+
+
+def run(*alerts: Alert, recording: list[RecordingRule] = RECORDING, interval: str = "1m") -> list[Any]:
+    groups = [RuleGroup("rec", interval, recording=list(recording)), RuleGroup("alerts", interval, alerts=list(alerts))]
+    recorded = collect.recorded_series(groups, CATALOG)
+    return lint.lint_rules(groups, CATALOG, recorded, [DASHBOARD])
+
+
+def test_the_good_alert_has_no_finding() -> None:
+    assert run(GOOD) == []
+
+
+BROKEN_ALERTS = [
+    ({"name": "agent_high_rate"}, "alert-name", "must be CamelCase"),
+    ({"severity": "page"}, "alert-severity", "severity 'page' must be one of critical, warning, info"),
+    ({"summary": ""}, "alert-annotations", "summary annotation is missing"),
+    ({"summary": "Agent {{ $labels.agent_name }} is slow"}, "alert-annotations", "summary must be plain text"),
+    ({"description": ""}, "alert-annotations", "description annotation is missing"),
+    ({"description": "The agent is slow."}, "alert-annotations", "description must use templates"),
+    ({"description": "Tenant {{ $labels.tenant_id }}: {{ $value | humanize }}"}, "alert-template",
+     "template uses $labels.tenant_id, which the query does not keep (it keeps: agent_name)"),
+    ({"description": "{{ $value }} requests/s"}, "alert-template", "prints a raw float"),
+    ({"description": "{{ $values.B.Value | humanize }} requests/s"}, "alert-template",
+     "is not portable between Prometheus and Grafana"),
+    ({"description": '{{ with query "up" }}{{ . }}{{ end }}'}, "alert-template", "is not portable"),
+    ({"expr": "agent_name:agent_requests:rate5m > 100"}, "alert-comparison", "the query already filters at the top"),
+    ({"op": "+"}, "alert-comparison", "has no comparison, so it would always fire"),
+    ({"op": ">="}, "alert-threshold", "Grafana's threshold step has only gt and lt"),
+    ({"threshold": float("nan")}, "alert-threshold", "must be a finite number"),
+    ({"for_": "30s"}, "alert-for", "for 30s is shorter than the group interval 1m"),
+    ({"for_": "five minutes"}, "alert-for", "is not a Prometheus duration"),
+    ({"uid": "agent-" + "x" * 40}, "alert-uid", "must be 1-40 characters"),
+    ({"runbook": "Agent High Rate"}, "alert-annotations", "runbook slug 'Agent High Rate'"),
+    ({"scenario": None}, "alert-test", "no test scenario"),
+    ({"expr": "agent_name:agent_requets:rate5m"}, "rule-promql",
+     "recording rule 'agent_name:agent_requets:rate5m' does not exist"),
+    ({"expr": "sum by (agent_name) (rate(agent_active_sessions[5m]))"}, "rule-promql",
+     "rate() on agent_active_sessions, a gauge"),
+    ({"expr": "histogram_quantile(0.99, sum by (agent_name) (rate(agent_request_duration_seconds_bucket[5m])))"},
+     "rule-promql", "histogram_quantile needs the 'le' label kept"),
+    ({"expr": 'sum by (agent_name) (rate(agent_errors_total{tenant_id=~"$tenant"}[5m]))'}, "rule-variables",
+     "uses the dashboard variable $tenant"),
+    ({"expr": "sum by (agent_name) (rate(agent_errors_total[5m])"}, "rule-promql", "does not parse"),
+    ({"dashboard_uid": "agent-nope"}, "alert-dashboard-link", "links to dashboard 'agent-nope', which is not generated"),
+    ({"panel_title": "Latency"}, "alert-dashboard-link", "dashboard agent-overview has no panel titled 'Latency'"),
+    ({"panel_title": "Twin"}, "alert-dashboard-link", "has 2 panels titled 'Twin'"),
+]
+
+
+@pytest.mark.parametrize("change,rule,message", BROKEN_ALERTS, ids=[b[2][:40] for b in BROKEN_ALERTS])
+def test_each_broken_alert_is_rejected_with_its_reason(change: dict, rule: str, message: str) -> None:
+    alert = replace(GOOD, **change)
+    findings = run(alert)
+    hits = [f for f in findings if f.rule == rule and message in f.message]
+    assert hits, [f.text() for f in findings]
+    assert hits[0].file == "alerts/x.py"
+    assert hits[0].object == f"alert {alert.name}"
+
+
+def test_duplicates_are_reported() -> None:
+    twin = replace(GOOD, title="Other")
+    texts = [f.text() for f in run(GOOD, twin, recording=RECORDING * 2)]
+    assert any("alert AgentHighRequestRate is defined 2 times (rule-duplicate)" in t for t in texts)
+    assert any("Grafana rule uid agent-high-request-rate is used by 2 alerts" in t for t in texts)
+    assert any("agent_name:agent_requests:rate5m with labels {} is recorded 2 times" in t for t in texts)
+
+
+def test_same_record_with_different_labels_is_not_a_duplicate() -> None:
+    budgets = [RecordingRule("tenant_id:llm_cost_budget_dollars:daily", f"vector({usd})", "rec",
+                             labels=(("tenant_id", t),), source="r.py") for t, usd in (("a", 1), ("b", 2))]
+    assert run(GOOD, recording=RECORDING + budgets) == []
+
+
+@pytest.mark.parametrize("record,expr,message", [
+    ("agent_requests_rate5m", "sum(rate(agent_errors_total[5m]))", "must be level:metric:operations"),
+    ("agent:requests", "sum(rate(agent_errors_total[5m]))", "must be level:metric:operations"),
+    ("agent:errors:rate5m", "sum(rate(agent_errors_total[$__rate_interval]))", "uses the dashboard variable"),
+    ("agent:errors:rate5m", "sum(rate(agent_erors_total[5m]))", "unknown metric 'agent_erors_total'"),
+    ("agent:errors:rate5m", "sum by (tool_name) (rate(agent_errors_total[5m]))", "label 'tool_name' does not exist"),
+])
+def test_each_broken_recording_rule_is_rejected(record: str, expr: str, message: str) -> None:
+    findings = run(GOOD, recording=RECORDING + [RecordingRule(record, expr, "rec", source="recording_rules/x.py")])
+    hits = [f for f in findings if message in f.message]
+    assert hits, [f.text() for f in findings]
+    assert hits[0].object == f"recording rule {record}" and hits[0].file == "recording_rules/x.py"
+
+
+def test_group_interval_must_suit_grafanas_scheduler() -> None:
+    findings = run(replace(GOOD, for_="0s"), interval="15s")
+    assert any("must be a multiple of 10s" in f.message for f in findings)
+
+
+def test_a_rule_may_read_an_earlier_recording_rule_and_its_labels_are_known() -> None:
+    ratio = RecordingRule("agent_name:agent_busy:ratio", "agent_name:agent_requests:rate5m / 10", "rec", source="r.py")
+    groups = [RuleGroup("rec", "1m", recording=[*RECORDING, ratio])]
+    assert collect.recorded_series(groups, CATALOG)["agent_name:agent_busy:ratio"] == frozenset({"agent_name"})
+
+
+def test_grafana_query_looks_back_over_the_longest_window() -> None:
+    daily = replace(GOOD, expr="sum by (tenant_id) (increase(llm_cost_dollars_total[24h]))")
+    data = grafana.rule_data(Config(), daily)
+    assert data[0]["relativeTimeRange"] == {"from": 86400, "to": 0}
+    assert grafana.rule_data(Config(), GOOD)[0]["relativeTimeRange"] == {"from": 600, "to": 0}
+
+
+def test_a_missing_panel_leaves_the_grafana_rule_unlinked() -> None:
+    rule = grafana.grafana_rule(Config(), replace(GOOD, panel_title="Latency"), Folder("f", "F"), [DASHBOARD])
+    assert "__panelId__" not in rule["annotations"]
+    linked = grafana.grafana_rule(Config(), GOOD, Folder("f", "F"), [DASHBOARD])
+    assert linked["annotations"]["__dashboardUid__"] == "agent-overview"
+    assert linked["annotations"]["__panelId__"] == "7"
