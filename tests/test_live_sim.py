@@ -1,0 +1,128 @@
+"""The traffic simulator on its own: deterministic, complete OpenMetrics for every catalog metric."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import replace
+
+import pytest
+
+from agentgrafana.catalog import CATALOG, COUNTER, HISTOGRAM
+from agentgrafana.config import Config, LatencySet, LatencyThresholds
+from agentgrafana.live.simulator import SimOptions, incident_shape, normal_shape, simulate
+
+END = 1_790_000_000  # any fixed instant: the output depends on it only through the timestamps
+SAMPLE_RE = re.compile(r'^([A-Za-z_:][\w:]*)(\{.*\})? (\S+) (\d+)$')
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return simulate(Config(), END)
+
+
+@pytest.fixture(scope="module")
+def series(dataset) -> dict[tuple[str, str], list[tuple[int, float]]]:
+    out: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    for line in dataset.text.decode().splitlines():
+        m = SAMPLE_RE.match(line)
+        if m:
+            out[(m.group(1), m.group(2) or "")].append((int(m.group(4)), float(m.group(3))))
+    return out
+
+
+def test_two_runs_are_byte_identical(dataset):
+    again = simulate(Config(), END)
+    assert again.text == dataset.text
+    short = SimOptions(duration=900)
+    assert simulate(Config(), END, SimOptions(seed=7, duration=900)).text != simulate(Config(), END, short).text
+
+
+def test_openmetrics_shape(dataset):
+    lines = dataset.text.decode().splitlines()
+    assert lines[-1] == "# EOF"
+    assert all(line.startswith("#") or SAMPLE_RE.match(line) for line in lines[:-1])
+    stamps = {int(SAMPLE_RE.match(line).group(4)) for line in lines if not line.startswith("#")}
+    assert min(stamps) == dataset.start and max(stamps) == dataset.end - dataset.step
+    assert dataset.end - dataset.start == 3 * 3600
+
+
+def test_every_catalog_metric_is_simulated_with_its_type(dataset, series):
+    text = dataset.text.decode()
+    names = {name for name, _ in series}
+    for metric in CATALOG:
+        family = metric.name.removesuffix("_total") if metric.type == COUNTER else metric.name
+        assert f"# TYPE {family} {metric.type}\n" in text, metric.name
+        for name in metric.series_names():
+            assert name in names, name
+        labelled = [labels for name, labels in series if name == metric.series_names()[0]]
+        for label in metric.labels:
+            if label in ("Hostname", "hostname", "GPU_I_PROFILE", "GPU_I_ID") or label.startswith("err_"):
+                continue
+            assert all(f'{label}="' in labels for labels in labelled), (metric.name, label)
+
+
+def test_counters_only_grow_and_buckets_are_cumulative(series):
+    by_name = {m.name: m for m in CATALOG}
+    buckets: dict[str, dict[float, list[float]]] = defaultdict(dict)
+    for (name, labels), points in series.items():
+        values = [v for _, v in points]
+        base = re.sub(r"_(bucket|sum|count)$", "", name)
+        metric = by_name.get(name) or by_name.get(base)
+        if metric is None:
+            continue
+        if metric.type == COUNTER or (metric.type == HISTOGRAM and name != metric.name):
+            assert values == sorted(values), (name, labels)
+        if name.endswith("_bucket"):
+            le = re.search(r'le="([^"]+)"', labels).group(1)
+            buckets[name + re.sub(r',?le="[^"]+"', "", labels)][float(le)] = values
+    assert buckets
+    for key, by_le in buckets.items():
+        ordered = [by_le[le] for le in sorted(by_le)]
+        assert float("inf") in by_le, key
+        for lower, upper in zip(ordered, ordered[1:]):
+            assert all(a <= b for a, b in zip(lower, upper)), key
+
+
+def test_le_is_written_like_prometheus_client(series):
+    les = {re.search(r'le="([^"]+)"', labels).group(1) for name, labels in series if name.endswith("_bucket")}
+    assert "1.0" in les and "+Inf" in les and "1" not in les
+
+
+def test_gpus_use_both_host_label_spellings_and_xid_is_mostly_zero(series):
+    temps = [labels for name, labels in series if name == "DCGM_FI_DEV_GPU_TEMP"]
+    assert any('Hostname="' in labels for labels in temps)
+    assert any('hostname="' in labels for labels in temps)
+    xid = [v for (name, _), points in series.items() if name == "DCGM_FI_DEV_XID_ERRORS" for _, v in points]
+    assert xid.count(0) > 0.9 * len(xid) and max(xid) > 0
+
+
+def test_renames_break_exactly_what_they_name():
+    options = SimOptions(label_renames={"tenant_id": "tenant"},
+                         series_renames={"agent_request_duration_seconds_bucket": "agent_request_duration_seconds_b"},
+                         value_renames={"token_type": {"input": "prompt"}}, duration=900)
+    text = simulate(Config(), END, options).text.decode()
+    assert 'tenant_id="' not in text and 'tenant="' in text
+    assert "agent_request_duration_seconds_bucket{" not in text and "agent_request_duration_seconds_b{" in text
+    assert 'token_type="input"' not in text and 'token_type="prompt"' in text
+
+
+@pytest.mark.parametrize("kind", ["agent", "llm", "tool", "vector_search"])
+def test_latency_shapes_follow_configured_thresholds(kind):
+    buckets = CATALOG.metric({"agent": "agent_request_duration_seconds", "llm": "llm_inference_duration_seconds",
+                              "tool": "tool_execution_duration_seconds",
+                              "vector_search": "vector_search_duration_seconds"}[kind]).buckets
+    for threshold in (0.3, 0.7, 2.5, 4, 9):
+        normal = normal_shape(buckets, threshold)
+        assert normal.cdf(threshold) == 1.0 or threshold <= min(buckets)
+        assert incident_shape(threshold).cdf(threshold) < 0.05  # P99 (and P95) far above the threshold
+
+
+def test_budget_tenants_come_from_the_configuration():
+    config = Config()
+    config = replace(config, budgets=replace(config.budgets, tenants={"acme": 400.0, "hooli": 30.0}),
+                     thresholds=replace(config.thresholds, latency_seconds=LatencySet(
+                         agent=LatencyThresholds(3, 6))))
+    d = simulate(config, END, SimOptions(duration=900))
+    assert d.topology.rich_tenant == "acme"
+    assert 'tenant_id="hooli"' in d.text.decode()
+    assert d.topology.budgets["hooli"] == 30.0
