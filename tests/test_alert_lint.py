@@ -69,7 +69,8 @@ BROKEN_ALERTS = [
     ({"expr": 'sum by (agent_name) (rate(agent_errors_total{tenant_id=~"$tenant"}[5m]))'}, "rule-variables",
      "uses the dashboard variable $tenant"),
     ({"expr": "sum by (agent_name) (rate(agent_errors_total[5m])"}, "rule-promql", "does not parse"),
-    ({"dashboard_uid": "agent-nope"}, "alert-dashboard-link", "links to dashboard 'agent-nope', which is not generated"),
+    ({"dashboard_uid": "agent-nope"}, "alert-dashboard-link",
+     "links to dashboard 'agent-nope', which is not generated"),
     ({"panel_title": "Latency"}, "alert-dashboard-link", "dashboard agent-overview has no panel titled 'Latency'"),
     ({"panel_title": "Twin"}, "alert-dashboard-link", "has 2 panels titled 'Twin'"),
 ]

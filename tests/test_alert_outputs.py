@@ -157,7 +157,8 @@ def test_budget_overrides_become_recording_rules(shipped) -> None:
     budgets = {r["labels"]["tenant_id"]: r["expr"] for r in cost["rules"]
                if r.get("record") == "tenant_id:llm_cost_budget_dollars:daily"}
     assert budgets == {"acme": "vector(250)", "initech": "vector(50)"}
-    utilisation = next(r["expr"] for r in cost["rules"] if r.get("record") == "tenant_id:llm_cost_budget:utilisation24h")
+    utilisation = next(r["expr"] for r in cost["rules"]
+                       if r.get("record") == "tenant_id:llm_cost_budget:utilisation24h")
     assert "* 0 + 100" in utilisation  # tenants without an override get the default
 
 

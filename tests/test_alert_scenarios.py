@@ -34,8 +34,8 @@ def test_render_fills_labels_and_formats_the_value() -> None:
 
 def test_grafana_form_reads_the_reduce_step() -> None:
     text = '{{ $value | humanizeDuration }} / {{ printf "%.2f" $value }} on {{ $labels.host }}, $value text'
-    assert template.for_grafana(text) == ('{{ $values.B.Value | humanizeDuration }} / {{ printf "%.2f" $values.B.Value }}'
-                                          ' on {{ $labels.host }}, $value text')
+    assert template.for_grafana(text) == ('{{ $values.B.Value | humanizeDuration }} / '
+                                          '{{ printf "%.2f" $values.B.Value }} on {{ $labels.host }}, $value text')
 
 
 def _quantile(q: float, buckets: list[tuple[float, float]]) -> float:
