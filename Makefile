@@ -24,11 +24,13 @@ check: $(STAMP)
 	$(BIN)/agentgrafana generate --check --out $(OUT)
 	@$(MAKE) --no-print-directory promtool-check
 
-## promtool-check: promtool check rules on every generated Prometheus rule file (skipped without promtool)
+## promtool-check: promtool check rules + promtool test rules on the generated files (skipped without promtool)
 promtool-check:
 	@if command -v promtool >/dev/null 2>&1; then \
 		files="$$(ls $(OUT)/prometheus/rules/*.yaml 2>/dev/null)"; \
 		if [ -n "$$files" ]; then promtool check rules $$files; fi; \
+		tests="$$(ls $(OUT)/prometheus/tests/*.yaml 2>/dev/null)"; \
+		if [ -n "$$tests" ]; then promtool test rules $$tests; fi; \
 	else echo "promtool not found: apt-get install -y prometheus (Debian) to check rule files"; fi
 
 ## prometheus: install Debian's prometheus package (promtool + server) when missing and running as root
