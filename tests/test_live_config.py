@@ -1,0 +1,48 @@
+"""The live check with non-default thresholds and budgets: incidents follow whatever is configured."""
+from __future__ import annotations
+
+import pytest
+
+from agentgrafana.config import from_mapping
+from agentgrafana.live import check as live
+from agentgrafana.live.prometheus import live_prometheus
+from agentgrafana.live.simulator import simulate
+from agentgrafana.pipeline import build
+
+from test_live import assert_budget_override_respected
+
+pytestmark = pytest.mark.live
+
+CONFIG = {
+    "thresholds": {
+        "latency_seconds": {"agent": {"p95_target": 8, "p99_alert": 20}, "llm": {"p95_target": 2, "p99_alert": 4},
+                            "tool": {"p95_target": 0.3, "p99_alert": 0.8},
+                            "vector_search": {"p95_target": 0.08, "p99_alert": 0.15}},
+        "agent_error_rate_alert": 0.2, "tool_error_rate_alert": 0.3, "rate_limit_errors_per_5m_alert": 40,
+        "timeouts_per_minute_alert": 2, "budget_utilisation_alert": 0.8,
+        "gpu": {"memory_used_alert_ratio": 0.8, "temperature_alert_celsius": 75},
+    },
+    "budgets": {"daily_usd_default": 60, "tenants": {"acme": 500, "umbrella": 20, "hooli": 90}},
+}
+
+
+@pytest.fixture(scope="module")
+def configured(root, prometheus_binary, promtool):
+    config = from_mapping(CONFIG)
+    the_build = build(config, root)
+    dataset = simulate(config, live.default_end())
+    with live_prometheus(dataset, live.rule_files(the_build), prometheus_binary, promtool) as server:
+        report = live.check(the_build, server)
+        print("\n" + report.text())
+        yield config, server, report
+
+
+def test_check_passes_with_other_thresholds(configured):
+    _, _, report = configured
+    assert report.alerts and report.ok, report.text()
+
+
+def test_override_above_default_is_respected(configured):
+    config, server, report = configured
+    assert server.dataset.topology.rich_tenant == "acme"
+    assert_budget_override_respected(config, server, report)
