@@ -1,6 +1,6 @@
 """Agent alerts (group agent-alerts): latency, error rate and timeouts, by agent."""
 from agentgrafana.alerting import scenario as sc
-from agentgrafana.alerting.define import alert, threshold
+from agentgrafana.alerting.define import alert, p99_latency_alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert
 
@@ -16,21 +16,10 @@ def alerts(ctx: Context) -> list[Alert]:
 
 
 def latency(ctx: Context) -> Alert:
-    metric = "agent_request_duration_seconds"
-    buckets = ctx.catalog.metric(metric).buckets
-    limit = threshold(ctx, "latency_seconds.agent.p99_alert")
-    return alert(
-        ctx, "AgentHighLatency", key="high-latency", group=GROUP,
-        expr="agent_name:agent_request_duration_seconds:p99_rate5m",
-        threshold_key="latency_seconds.agent.p99_alert", for_="5m", severity="warning",
-        summary=f"Agent P99 latency is above {limit:g} s.",
-        description=("P99 latency of agent {{ $labels.agent_name }} is {{ $value | humanizeDuration }} over the last "
-                     f"5 minutes (limit {limit:g}s)."),
-        dashboard="performance", panel="Agent latency P50 / P95 / P99",
-        scenario=sc.Scenario(
-            sc.labels(**AGENT),
-            lambda v, m: sc.histogram(metric, REQUEST, buckets, 0.99, v, m),
-            idle=lambda m: sc.flat_histogram(metric, REQUEST, buckets, m)))
+    return p99_latency_alert(ctx, "AgentHighLatency", key="high-latency", group=GROUP,
+                             histogram="agent_request_duration_seconds", by="agent_name", what="Agent",
+                             subject="agent", threshold_key="latency_seconds.agent.p99_alert",
+                             panel="Agent latency P50 / P95 / P99", series=REQUEST)
 
 
 def error_rate(ctx: Context) -> Alert:

@@ -1,6 +1,6 @@
 """LLM provider alerts (group llm-alerts): inference latency and rate limiting, by model."""
 from agentgrafana.alerting import scenario as sc
-from agentgrafana.alerting.define import alert, threshold
+from agentgrafana.alerting.define import alert, p99_latency_alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert
 
@@ -13,22 +13,10 @@ def alerts(ctx: Context) -> list[Alert]:
 
 
 def inference_latency(ctx: Context) -> Alert:
-    metric = "llm_inference_duration_seconds"
-    buckets = ctx.catalog.metric(metric).buckets
-    series = {**MODEL, "provider": "openai"}
-    limit = threshold(ctx, "latency_seconds.llm.p99_alert")
-    return alert(
-        ctx, "LLMHighInferenceLatency", key="llm-high-latency", group=GROUP,
-        expr="model:llm_inference_duration_seconds:p99_rate5m",
-        threshold_key="latency_seconds.llm.p99_alert", for_="5m", severity="warning",
-        summary=f"LLM inference P99 latency is above {limit:g} s.",
-        description=("P99 inference latency of model {{ $labels.model }} is {{ $value | humanizeDuration }} over the "
-                     f"last 5 minutes (limit {limit:g}s)."),
-        dashboard="performance", panel="LLM inference latency P95 / P99",
-        scenario=sc.Scenario(
-            sc.labels(**MODEL),
-            lambda v, m: sc.histogram(metric, series, buckets, 0.99, v, m),
-            idle=lambda m: sc.flat_histogram(metric, series, buckets, m)))
+    return p99_latency_alert(ctx, "LLMHighInferenceLatency", key="llm-high-latency", group=GROUP,
+                             histogram="llm_inference_duration_seconds", by="model", what="LLM inference",
+                             subject="model", threshold_key="latency_seconds.llm.p99_alert",
+                             panel="LLM inference latency P95 / P99", series={**MODEL, "provider": "openai"})
 
 
 def rate_limits(ctx: Context) -> Alert:

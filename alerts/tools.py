@@ -1,6 +1,6 @@
 """Tool and retrieval alerts (group tool-alerts): tool latency and errors, vector-search latency."""
 from agentgrafana.alerting import scenario as sc
-from agentgrafana.alerting.define import alert, threshold
+from agentgrafana.alerting.define import alert, p99_latency_alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert
 
@@ -15,21 +15,10 @@ def alerts(ctx: Context) -> list[Alert]:
 
 
 def tool_latency(ctx: Context) -> Alert:
-    metric = "tool_execution_duration_seconds"
-    buckets = ctx.catalog.metric(metric).buckets
-    limit = threshold(ctx, "latency_seconds.tool.p99_alert")
-    return alert(
-        ctx, "ToolHighExecutionLatency", key="tool-high-latency", group=GROUP,
-        expr="tool_name:tool_execution_duration_seconds:p99_rate5m",
-        threshold_key="latency_seconds.tool.p99_alert", for_="5m", severity="warning",
-        summary=f"Tool execution P99 latency is above {limit:g} s.",
-        description=("P99 execution time of tool {{ $labels.tool_name }} is {{ $value | humanizeDuration }} over the "
-                     f"last 5 minutes (limit {limit:g}s)."),
-        dashboard="performance", panel="Tool execution latency P95 / P99",
-        scenario=sc.Scenario(
-            sc.labels(**TOOL),
-            lambda v, m: sc.histogram(metric, TOOL_SERIES, buckets, 0.99, v, m),
-            idle=lambda m: sc.flat_histogram(metric, TOOL_SERIES, buckets, m)))
+    return p99_latency_alert(ctx, "ToolHighExecutionLatency", key="tool-high-latency", group=GROUP,
+                             histogram="tool_execution_duration_seconds", by="tool_name", what="Tool execution",
+                             subject="tool", threshold_key="latency_seconds.tool.p99_alert",
+                             panel="Tool execution latency P95 / P99", series=TOOL_SERIES)
 
 
 def tool_errors(ctx: Context) -> Alert:
@@ -50,20 +39,8 @@ def tool_errors(ctx: Context) -> Alert:
 
 
 def vector_search_latency(ctx: Context) -> Alert:
-    metric = "vector_search_duration_seconds"
-    buckets = ctx.catalog.metric(metric).buckets
-    collection = {"collection": "support-docs"}
-    series = {**collection, "agent_name": "support-bot"}
-    limit = threshold(ctx, "latency_seconds.vector_search.p99_alert")
-    return alert(
-        ctx, "VectorSearchHighLatency", key="vector-search-latency", group=GROUP,
-        expr="collection:vector_search_duration_seconds:p99_rate5m",
-        threshold_key="latency_seconds.vector_search.p99_alert", for_="5m", severity="warning",
-        summary=f"Vector search P99 latency is above {limit * 1000:g} ms.",
-        description=("P99 search latency of collection {{ $labels.collection }} is {{ $value | humanizeDuration }} "
-                     f"over the last 5 minutes (limit {limit * 1000:g}ms)."),
-        dashboard="performance", panel="Vector search latency P95 / P99",
-        scenario=sc.Scenario(
-            sc.labels(**collection),
-            lambda v, m: sc.histogram(metric, series, buckets, 0.99, v, m),
-            idle=lambda m: sc.flat_histogram(metric, series, buckets, m)))
+    return p99_latency_alert(ctx, "VectorSearchHighLatency", key="vector-search-latency", group=GROUP,
+                             histogram="vector_search_duration_seconds", by="collection", what="Vector search",
+                             subject="collection", threshold_key="latency_seconds.vector_search.p99_alert",
+                             panel="Vector search latency P95 / P99",
+                             series={"collection": "support-docs", "agent_name": "support-bot"}, milliseconds=True)

@@ -5,6 +5,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..model import Alert
+from . import scenario
 from .scenario import Scenario
 
 if TYPE_CHECKING:
@@ -43,3 +44,27 @@ def alert(ctx: "Context", name: str, *, key: str, expr: str, threshold_key: str,
                  threshold_key=full_key, for_=for_, severity=severity, summary=summary, description=description,
                  runbook=kebab(name), dashboard_uid=ctx.uid(dashboard), panel_title=panel, group=group,
                  labels=labels, scenario=scenario)
+
+
+def p99_latency_alert(ctx: "Context", name: str, *, key: str, group: str, histogram: str, by: str, what: str,
+                      subject: str, threshold_key: str, panel: str, series: dict[str, str],
+                      milliseconds: bool = False) -> Alert:
+    """`<by>:<histogram>:p99_rate5m > limit` with the promtool scenario every latency alert shares.
+
+    `what` starts the summary ("LLM inference"), `subject` names the `by` label in the description ("model");
+    `series` are the histogram's input labels in the generated tests (they include `by`).
+    """
+    buckets = ctx.catalog.metric(histogram).buckets
+    limit = threshold(ctx, threshold_key)
+    shown = f"{limit * 1000:g} ms" if milliseconds else f"{limit:g} s"
+    return alert(
+        ctx, name, key=key, group=group, expr=f"{by}:{histogram}:p99_rate5m",
+        threshold_key=threshold_key, for_="5m", severity="warning",
+        summary=f"{what} P99 latency is above {shown}.",
+        description=(f"P99 latency of {subject} {{{{ $labels.{by} }}}} is {{{{ $value | humanizeDuration }}}} over "
+                     f"the last 5 minutes (limit {shown.replace(' ', '')})."),
+        dashboard="performance", panel=panel,
+        scenario=Scenario(
+            scenario.labels(**{by: series[by]}),
+            lambda v, m: scenario.histogram(histogram, series, buckets, 0.99, v, m),
+            idle=lambda m: scenario.flat_histogram(histogram, series, buckets, m)))
