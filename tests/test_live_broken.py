@@ -48,9 +48,10 @@ def run_check(the_build: Build, config: Config, options: SimOptions, prometheus_
 
 @pytest.fixture(scope="module")
 def renamed(root, prometheus_binary, promtool):
-    """The simulator renames the tenant_id label and the tool histogram's bucket suffix."""
+    """The simulator renames the tenant_id label, the tool histogram's bucket suffix and a token_type value."""
     config, the_build = project(root)
-    options = SimOptions(label_renames={"tenant_id": "tenant"}, series_renames={TOOL_BUCKETS: TOOL_BUCKETS + "s"})
+    options = SimOptions(label_renames={"tenant_id": "tenant"}, series_renames={TOOL_BUCKETS: TOOL_BUCKETS + "s"},
+                         value_renames={"token_type": {"input": "prompt"}})
     return the_build, run_check(the_build, config, options, prometheus_binary, promtool)
 
 
@@ -67,11 +68,13 @@ def test_renamed_data_fails_the_check_and_names_the_panels(renamed):
             for t in p.get("targets") or []:
                 if "tenant_id" in str(t.get("legendFormat", "")) + str(p.get("transformations", "")):
                     shows_tenant.add((d.title, p.get("title"), t.get("refId")))
-    assert reads_tool_buckets and shows_tenant
+    selects_input = {(t.dashboard, t.panel, t.ref_id) for t in report.targets if 'token_type="input"' in t.query}
+    assert reads_tool_buckets and shows_tenant and selects_input
     assert reads_tool_buckets <= dead, "every panel reading the renamed buckets must be reported dead"
     assert shows_tenant <= dead, "every panel showing tenant_id must be reported dead"
+    assert selects_input <= dead, "every panel selecting the renamed token_type value must be reported dead"
     for t in report.dead_targets:
-        assert (t.dashboard, t.panel, t.ref_id) in reads_tool_buckets | shows_tenant, t.name
+        assert (t.dashboard, t.panel, t.ref_id) in reads_tool_buckets | shows_tenant | selects_input, t.name
         assert f"DEAD {t.dashboard} / {t.panel} [{t.ref_id}]" in report.text()
 
 

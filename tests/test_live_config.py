@@ -22,7 +22,8 @@ CONFIG = {
         "timeouts_per_minute_alert": 2, "budget_utilisation_alert": 0.8,
         "gpu": {"memory_used_alert_ratio": 0.8, "temperature_alert_celsius": 75},
     },
-    "budgets": {"daily_usd_default": 60, "tenants": {"acme": 500, "umbrella": 20, "hooli": 90}},
+    "budgets": {"daily_usd_default": 60, "tenants": {"acme": 500, "umbrella": 20, "hooli": 90},
+                "per_tenant_dashboards": True},
 }
 
 
@@ -40,6 +41,14 @@ def configured(root, prometheus_binary, promtool):
 def test_check_passes_with_other_thresholds(configured):
     _, _, report = configured
     assert report.alerts and report.ok, report.text()
+
+
+def test_tenant_dashboards_are_checked_with_their_tenant(configured):
+    _, _, report = configured
+    checked = {t.dashboard for t in report.targets}
+    for tenant in ("acme", "umbrella", "hooli"):
+        assert any(title.endswith(tenant) for title in checked), tenant
+        assert any(f'tenant_id=~"{tenant}"' in t.query for t in report.targets)
 
 
 def test_override_above_default_is_respected(configured):

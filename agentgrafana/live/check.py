@@ -31,6 +31,7 @@ MAX_POINTS = 120  # per series in the recorded results (and the panel query reso
 MAX_SERIES = 8  # per panel in the recorded results
 ALERT_STEP = 30  # seconds between alert evaluations over a window
 NOT_CHECKED_TYPES = ("tempo",)
+PANELS_WITHOUT_QUERIES = ("row", "text", "news", "dashlist", "alertlist", "annolist", "welcome")
 DURATION_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
@@ -412,8 +413,12 @@ def check_dashboards(build: Build, prom: Prometheus, d: Dataset, report: LiveRep
         for panel in iter_panels(dash.model.get("panels") or []):
             if panel.get("type") == "row":
                 continue
+            targets = panel.get("targets") or []
             checks = [tc for tc in (_check_target(dash, panel, target, values, prom, d, report, recorded)
-                                    for target in panel.get("targets") or []) if tc is not None]
+                                    for target in targets) if tc is not None]
+            if not targets and panel.get("type") not in PANELS_WITHOUT_QUERIES:
+                checks.append(TargetCheck(dash.uid, dash.title, int(panel.get("id") or 0),
+                                          str(panel.get("title", "")), "-", "", error="the panel has no query"))
             _check_table_columns(panel, checks, recorded.get(str(panel.get("id")), []))
             report.targets.extend(checks)
         report.results[dash.uid] = {pid: _downsample(series) for pid, series in recorded.items()}
