@@ -126,3 +126,10 @@ def test_budget_tenants_come_from_the_configuration():
     assert d.topology.rich_tenant == "acme"
     assert 'tenant_id="hooli"' in d.text.decode()
     assert d.topology.budgets["hooli"] == 30.0
+
+
+def test_cli_reports_a_missing_prometheus(capsys):
+    from agentgrafana.live.__main__ import main
+
+    assert main(["--prometheus", "/nonexistent/prometheus"]) == 2
+    assert "apt-get install -y prometheus" in capsys.readouterr().err

@@ -24,7 +24,8 @@ INSTALL_HINT = "install Debian's prometheus package: sudo apt-get update && sudo
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m agentgrafana.live", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m agentgrafana.live", description="Build, then prove every panel, recording rule and alert on a real Prometheus "
+                                 "with simulated traffic.")
     ap.add_argument("--config", help=f"configuration file (default: <root>/{DEFAULT_CONFIG} if present)")
     ap.add_argument("--root", default=".", help="folder holding dashboards/, alerts/, recording_rules/")
     ap.add_argument("--keep-going", action="store_true",

@@ -475,7 +475,8 @@ def _check_table_columns(panel: dict[str, Any], checks: list[TargetCheck], resul
 def _downsample(result: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for s in result:
-        points = [[int(float(ts)), float(v)] for ts, v in s.get("values", []) if math.isfinite(float(v))]
+        points = [[int(float(ts)), float(f"{float(v):.6g}")] for ts, v in s.get("values", [])
+                  if math.isfinite(float(v))]
         if not points:
             continue
         every = math.ceil(len(points) / MAX_POINTS)
