@@ -113,7 +113,7 @@ class Prometheus:
     def _start_once(self, timeout: float) -> None:
         cmd = [self.binary, f"--config.file={self.config_file}", f"--storage.tsdb.path={self.data_dir}",
                f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=15d",
-               "--log.level=warn", "--web.enable-lifecycle"]
+               "--log.level=warn"]
         with open(self.log_file, "ab") as log:
             self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
