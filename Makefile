@@ -46,7 +46,7 @@ test: $(STAMP) prometheus
 
 ## verify-live: backfill simulated traffic into a real Prometheus and query every panel and alert
 verify-live: $(STAMP) prometheus
-	$(BIN)/python -m agentgrafana.live
+	$(BIN)/python -m agentgrafana.live --results build/live-results.json
 
 ## bench: benchmarks (generation at scale, validation throughput, push round-trips, grafanalib comparison)
 bench: $(STAMP)

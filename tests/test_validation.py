@@ -222,3 +222,14 @@ def test_validation_failure_is_raised_before_any_output(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed) as info:
         build(config_mod.load(root / "monitoring.yaml"), root)
     assert any("Active sessions" in f.location for f in info.value.findings)
+
+
+def test_a_latency_alert_above_the_highest_bucket_is_a_config_error(tmp_path: Path, capsys) -> None:
+    """histogram_quantile never exceeds the highest finite bucket: such an alert could never fire."""
+    path = tmp_path / "c.yaml"
+    path.write_text("thresholds:\n  latency_seconds:\n    tool: {p99_alert: 10}\n")
+    assert main(["validate", "--config", str(path), "--root", str(ROOT)]) == 2
+    assert ("thresholds.latency_seconds.tool.p99_alert: 10 is at or above the highest bucket (10 s) of "
+            "tool_execution_duration_seconds") in capsys.readouterr().err
+    path.write_text("thresholds:\n  latency_seconds:\n    tool: {p99_alert: 9.5}\n")
+    assert main(["validate", "--config", str(path), "--root", str(ROOT)]) == 0

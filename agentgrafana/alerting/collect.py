@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import promql
 from ..catalog import Catalog
+from ..config import ConfigError
 from ..discovery import ContentError
 from ..model import Alert, RecordingRule, RuleGroup
 
@@ -41,7 +42,7 @@ def collect_rule_groups(ctx: "Context", modules: list["ContentModule"]) -> list[
 def _call(ctx: "Context", m: "ContentModule", fn: str, kind: type) -> list[Any]:
     try:
         items = list(getattr(m.module, fn)(ctx))
-    except ContentError:
+    except (ContentError, ConfigError):
         raise
     except Exception as exc:  # a bug in content is reported with its module
         raise ContentError(f"{m.path}: {fn}(ctx) failed: {type(exc).__name__}: {exc}") from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ..config import ConfigError
 from ..model import Alert
 from . import scenario
 from .scenario import Scenario
@@ -56,6 +57,10 @@ def p99_latency_alert(ctx: "Context", name: str, *, key: str, group: str, histog
     """
     buckets = ctx.catalog.metric(histogram).buckets
     limit = threshold(ctx, threshold_key)
+    if buckets and limit >= max(buckets):
+        raise ConfigError(f"thresholds.{threshold_key}: {limit:g} is at or above the highest bucket "
+                          f"({max(buckets):g} s) of {histogram}; histogram_quantile never exceeds it, so the "
+                          "alert could never fire")
     shown = f"{limit * 1000:g} ms" if milliseconds else f"{limit:g} s"
     return alert(
         ctx, name, key=key, group=group, expr=f"{by}:{histogram}:p99_rate5m",
@@ -67,4 +72,6 @@ def p99_latency_alert(ctx: "Context", name: str, *, key: str, group: str, histog
         scenario=Scenario(
             scenario.labels(**{by: series[by]}),
             lambda v, m: scenario.histogram(histogram, series, buckets, 0.99, v, m),
-            idle=lambda m: scenario.flat_histogram(histogram, series, buckets, m)))
+            idle=lambda m: scenario.flat_histogram(histogram, series, buckets, m),
+            # past the threshold but inside the buckets, where histogram_quantile can still report it
+            breach=min(scenario.breach_value(">", limit), (limit + max(buckets)) / 2)))
