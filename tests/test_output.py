@@ -190,3 +190,17 @@ def test_per_tenant_dashboards_fix_the_tenant_in_their_own_folder() -> None:
     assert "$250.00" in acme.model["description"]
     prov = yaml.safe_load(result.files["grafana/provisioning/dashboards/agentgrafana.yaml"])
     assert {p["folderUid"] for p in prov["providers"]} == {"ai-agents", "ai-agents-acme", "ai-agents-globex"}
+
+
+def test_a_dashboard_too_large_for_a_configmap_is_refused_before_writing(tmp_path: Path, capsys) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(GRAFANALIB_PROJECT, project)
+    module = project / "dashboards" / "legacy_llm.py"
+    module.write_text(module.read_text().replace('description="Kept in grafanalib while the team migrates."',
+                                                 'description="x" * (1024 * 1024)'))
+    out = tmp_path / "out"
+    assert main(["generate", "--root", str(project), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "kubernetes/dashboards/ai-agents/agent-legacy-llm.yaml" in err
+    assert "over the 1 MiB limit" in err and "(configmap-size)" in err
+    assert not out.exists()
