@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""agentgrafana benchmarks: generation at scale, builders vs grafanalib, PromQL validation, push round-trips.
+
+    python bench/run.py            # full run; writes bench/results/latest.json
+    python bench/run.py --quick    # small sizes, every measurement path, < 20 s (CI)
+
+Prints a table (metric, value, target, pass/fail) and writes it as JSON with the machine it ran on.
+Targets are reported, not enforced: the exit code is 0 whenever every measurement ran.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from procs import PYTHON, REPO, run_child  # noqa: E402
+from report import Metric, machine, markdown, table, write_json  # noqa: E402
+
+SECTIONS = ("cold", "scale", "builders", "promql", "push")
+
+
+@dataclass(frozen=True)
+class Params:
+    cold_runs: int
+    scale_sizes: tuple[int, int, int]  # small, medium, large (tenants)
+    scale_runs: int
+    builder_seconds: float  # per library, split into interleaved rounds
+    promql_seconds: float  # per mode (cold, cached)
+    push_dashboards: int
+    push_latency: float
+
+
+FULL = Params(cold_runs=5, scale_sizes=(10, 100, 1000), scale_runs=3, builder_seconds=3.0, promql_seconds=2.0,
+              push_dashboards=200, push_latency=0.02)
+QUICK = Params(cold_runs=2, scale_sizes=(1, 3, 10), scale_runs=1, builder_seconds=0.3, promql_seconds=0.2,
+               push_dashboards=20, push_latency=0.02)
+SIZE_NAMES = ("small", "medium", "large")
+
+
+def cold_generate(p: Params, work: Path) -> tuple[list[Metric], dict[str, Any]]:
+    """`python generate.py --out <new dir>` in a fresh interpreter; one unmeasured run first (bytecode cache)."""
+    runs = [run_child([PYTHON, "generate.py", "--out", str(work / f"cold-{i}")]) for i in range(p.cold_runs + 1)][1:]
+    seconds = statistics.median(r.seconds for r in runs)
+    rss = max(r.peak_rss_mb for r in runs)
+    return ([Metric("cold_generate_s", f"cold `python generate.py`, built-in set (median of {len(runs)})", seconds,
+                    "s", 1.0),
+             Metric("cold_generate_peak_rss_mb", "cold `python generate.py`: peak RSS", rss, "MB")],
+            {"runs_s": [r.seconds for r in runs], "peak_rss_mb": [r.peak_rss_mb for r in runs],
+             "output": runs[-1].stdout.strip().splitlines()[-1:]})
+
+
+def scale(p: Params, work: Path) -> tuple[list[Metric], dict[str, Any]]:
+    """Each size in its own interpreter (`bench/scale.py`), `scale_runs` times; medians, worst peak RSS."""
+    metrics: list[Metric] = []
+    details: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
+    for name, tenants in zip(SIZE_NAMES, p.scale_sizes):
+        runs = []
+        for i in range(p.scale_runs):
+            child = run_child([PYTHON, "bench/scale.py", "--tenants", str(tenants),
+                               "--out", str(work / f"scale-{tenants}-{i}")])
+            runs.append({**child.json(), "wall_s": child.seconds, "peak_rss_mb": child.peak_rss_mb})
+        med = {k: statistics.median(r[k] for r in runs) for k in ("seconds", "build_s", "write_s", "wall_s")}
+        rss = max(r["peak_rss_mb"] for r in runs)
+        first = runs[0]
+        n = first["dashboards"]
+        seconds[name] = med["seconds"]
+        large = name == "large"
+        metrics += [
+            Metric(f"scale_{name}_seconds", f"{tenants:,} tenants ({n:,} dashboards): generate + validate + write",
+                   med["seconds"], "s"),
+            Metric(f"scale_{name}_wall_s", f"{tenants:,} tenants: whole process (startup included)", med["wall_s"],
+                   "s", 4.0 if large and tenants >= 1000 else None),
+            Metric(f"scale_{name}_ms_per_dashboard", f"{tenants:,} tenants: time per dashboard",
+                   1000 * med["seconds"] / n, "ms"),
+            Metric(f"scale_{name}_peak_rss_mb", f"{tenants:,} tenants: peak RSS", rss, "MB",
+                   300.0 if large and tenants >= 1000 else None),
+        ]
+        details[name] = {"tenants": tenants, "median": med, "runs": runs}
+    small, medium, large = p.scale_sizes
+    ratio = seconds["large"] / seconds["medium"]
+    step = large / medium
+    metrics.append(Metric("scale_linearity", f"linearity: time({large:,}) / time({medium:,}) (×{step:.3g} tenants)",
+                          ratio, "x", round(1.2 * step, 2)))
+    last = details["large"]["runs"][0]
+    metrics.append(Metric("scale_panels_per_dashboard", f"panels per tenant dashboard "
+                          f"(plus {last['rows_per_tenant_dashboard']} rows)", last["panels_per_tenant_dashboard"], ""))
+    return metrics, details
+
+
+def _interleaved(candidates: dict[str, Callable[[], bytes]], seconds: float) -> dict[str, list[float]]:
+    """Per-call milliseconds, rounds alternating between candidates so drift in machine load hits both."""
+    per_round = {}
+    for name, fn in candidates.items():  # warm up; size a round to ~1/10 of the time budget
+        started = time.perf_counter()
+        fn()
+        per_round[name] = max(1, int(seconds / 10 / max(time.perf_counter() - started, 1e-6)))
+    samples: dict[str, list[float]] = {name: [] for name in candidates}
+    for _ in range(10):
+        for name, fn in candidates.items():
+            n = per_round[name]
+            started = time.perf_counter()
+            for _ in range(n):
+                fn()
+            samples[name].append(1000 * (time.perf_counter() - started) / n)
+    return samples
+
+
+def builders(p: Params) -> tuple[list[Metric], dict[str, Any]]:
+    import dashboards_equivalent as eq
+    from agentgrafana.config import Config
+
+    config = Config()
+    candidates = eq.builders(config)
+    summaries = {name: eq.summary(fn()) for name, fn in candidates.items()}
+    if summaries["agentgrafana"] != summaries["grafanalib"]:
+        raise RuntimeError("the two versions of the benchmark dashboard differ: fix bench/dashboards_equivalent.py")
+    samples = _interleaved(candidates, p.builder_seconds * len(candidates))
+    ours, theirs = (statistics.median(samples[k]) for k in ("agentgrafana", "grafanalib"))
+    panels = eq.PANEL_COUNT
+    return ([Metric("builders_agentgrafana_ms", f"{panels}-panel dashboard, build + encode: agentgrafana", ours, "ms"),
+             Metric("builders_grafanalib_ms", f"{panels}-panel dashboard, build + encode: grafanalib", theirs, "ms"),
+             Metric("builders_speedup", "agentgrafana speed-up over grafanalib", theirs / ours, "x", 2.0, "higher")],
+            {"panels": panels, "rows": len(eq.ROWS), "samples_ms": samples,
+             "json_bytes": {name: len(fn()) for name, fn in candidates.items()}})
+
+
+def promql_throughput(p: Params) -> tuple[list[Metric], dict[str, Any]]:
+    import throughput
+    from agentgrafana import alerting
+    from agentgrafana.catalog import CATALOG
+    from agentgrafana.config import from_mapping
+    from agentgrafana.pipeline import build
+
+    result = build(from_mapping({}), REPO)
+    exprs = throughput.corpus(result)
+    found = throughput.measure(exprs, alerting.recorded_series(result.rule_groups, CATALOG), p.promql_seconds)
+    n = found["expressions"]
+    return ([Metric("promql_cold_per_s", f"PromQL validation, cold parse cache ({n} distinct expressions)",
+                    found["cold_per_second"], "expr/s"),
+             Metric("promql_cached_per_s", "PromQL validation, warm parse cache", found["cached_per_second"],
+                    "expr/s")],
+            found)
+
+
+def push_round_trips(p: Params) -> tuple[list[Metric], dict[str, Any]]:
+    import push_double
+
+    found = push_double.measure(p.push_dashboards, p.push_latency)
+    n, ms, folders = found["dashboards"], round(1000 * p.push_latency), found["folders"]
+    full = n >= 200
+    metrics = [Metric("push_first_s", f"push {n} dashboards ({folders} folders), {ms} ms latency: first push",
+                      found["first_s"], "s", 3.0 if full else None),
+               Metric("push_noop_s", f"push {n} dashboards: no-op re-push", found["noop_s"], "s",
+                      1.5 if full else None),
+               Metric("push_noop_writes", "no-op re-push: writes", found["noop_writes"], "", 0, "equal")]
+    for run in ("first", "noop"):
+        for method, count in found[f"{run}_requests"].items():
+            metrics.append(Metric(f"push_{run}_{method.lower()}", f"{'first push' if run == 'first' else 're-push'}: "
+                                  f"{method} requests", count, ""))
+    return metrics, found
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes and few iterations (CI)")
+    ap.add_argument("--out", type=Path, help="JSON results file (default: bench/results/latest.json, "
+                                             "or bench/results/quick.json with --quick)")
+    ap.add_argument("--only", help=f"comma-separated sections to run ({', '.join(SECTIONS)})")
+    ap.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
+    args = ap.parse_args(argv)
+    params = QUICK if args.quick else FULL
+    out = args.out or REPO / "bench" / "results" / ("quick.json" if args.quick else "latest.json")
+    only = set(args.only.split(",")) if args.only else set(SECTIONS)
+    unknown = only - set(SECTIONS)
+    if unknown:
+        ap.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+
+    info = machine()
+    metrics: list[Metric] = []
+    details: dict[str, Any] = {}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="agentgrafana-bench-") as tmp:
+        work = Path(tmp)
+        sections: dict[str, Callable[[], tuple[list[Metric], dict[str, Any]]]] = {
+            "cold": lambda: cold_generate(params, work),
+            "scale": lambda: scale(params, work),
+            "builders": lambda: builders(params),
+            "promql": lambda: promql_throughput(params),
+            "push": lambda: push_round_trips(params),
+        }
+        for name in SECTIONS:
+            if name in only:
+                print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+                found, details[name] = sections[name]()
+                metrics += found
+    details["total_s"] = time.perf_counter() - started
+    write_json(out, "quick" if args.quick else "full", params.__dict__, metrics, details, info)
+    print(table(metrics))
+    if args.markdown:
+        print()
+        print(markdown(metrics, info))
+    print(f"\n{info['cpu']}, {info['cores']} cores, Python {info['python']}; {details['total_s']:.1f} s; "
+          f"results in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
