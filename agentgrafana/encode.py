@@ -14,8 +14,18 @@ class EncodeError(TypeError):
     """A dashboard module returned something that is not a dashboard."""
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})  # exact types returned as they are
+
+
 def to_plain(obj: Any) -> Any:
     """Recursively convert foundation-sdk models (anything with `to_json`) into JSON-ready values."""
+    t = type(obj)
+    if t is dict:  # the common cases first, by exact type: same result as the general path below
+        return {str(k): v if type(v) in _LEAVES else to_plain(v) for k, v in obj.items()}
+    if t is list or t is tuple:
+        return [v if type(v) in _LEAVES else to_plain(v) for v in obj]
+    if t in _LEAVES:
+        return obj
     to_json = getattr(obj, "to_json", None)
     if callable(to_json):
         return to_plain(to_json())
