@@ -1,16 +1,17 @@
 """Emitters: deterministic bytes for every output format. No I/O here; `writer` puts bytes on disk."""
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import yaml
 
+from .jsontext import dumps_indented
+
 
 def json_bytes(data: Any) -> bytes:
     """Stable JSON: sorted keys, two-space indent, no ASCII escaping, trailing newline."""
-    return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (dumps_indented(data) + "\n").encode("utf-8")
 
 
 class _Dumper(yaml.SafeDumper):
