@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from .jsontext import dumps_indented
+from .yamlfast import FastEmitMixin, dump_block
 
 
 def json_bytes(data: Any) -> bytes:
@@ -14,7 +15,7 @@ def json_bytes(data: Any) -> bytes:
     return (dumps_indented(data) + "\n").encode("utf-8")
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(FastEmitMixin, yaml.SafeDumper):
     """Block-style YAML; multi-line strings as literal blocks, so PromQL reads as written."""
 
 
@@ -29,7 +30,7 @@ _Dumper.add_representer(str, _str)
 
 def yaml_text(data: Any) -> str:
     """Stable YAML: keys in the order given (emitters build them in a fixed order), wide lines."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
+    return dump_block(data, _Dumper, width=120)
 
 
 def yaml_bytes(data: Any) -> bytes:
