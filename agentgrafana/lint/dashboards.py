@@ -89,19 +89,28 @@ class DatasourceVariable(DashboardRule):
 class UnusedVariable(DashboardRule):
     name = "template-unused"
 
+    def __init__(self) -> None:
+        self._seen: dict[str, frozenset[str]] = {}  # text -> variables it uses (dashboards repeat queries)
+
+    def _used(self, text: str) -> frozenset[str]:
+        found = self._seen.get(text)
+        if found is None:
+            found = self._seen[text] = frozenset(promql.variables_used(text))
+        return found
+
     def dashboard(self, d: DashboardOut) -> Iterator[tuple[str, str, str]]:
         variables = d.model.get("templating", {}).get("list", [])
         used: set[str] = set()
         for p in panels_of(d.model):
             ds = p.get("datasource") or {}
-            used |= promql.variables_used(str(ds.get("uid", "")) if isinstance(ds, dict) else "")
+            used |= self._used(str(ds.get("uid", "")) if isinstance(ds, dict) else "")
             for t in p.get("targets") or []:
                 for key in ("expr", "query"):
-                    used |= promql.variables_used(str(t.get(key, "")))
-                used |= promql.variables_used(str((t.get("datasource") or {}).get("uid", "")))
+                    used |= self._used(str(t.get(key, "")))
+                used |= self._used(str((t.get("datasource") or {}).get("uid", "")))
         for v in variables:
-            used |= promql.variables_used(str((v.get("query") or {}).get("query", ""))
-                                          if isinstance(v.get("query"), dict) else str(v.get("query", "")))
+            used |= self._used(str((v.get("query") or {}).get("query", ""))
+                               if isinstance(v.get("query"), dict) else str(v.get("query", "")))
         for v in variables:
             if v.get("type") in ("query", "custom", "datasource") and v.get("name") not in used:
                 yield "", f"variable '{v.get('name')}' is defined but no panel uses it", ""
@@ -172,6 +181,7 @@ class TargetPromQL(DashboardRule):
     def __init__(self, catalog: Catalog, recorded: dict[str, frozenset[str]]):
         self.catalog = catalog
         self.recorded = recorded
+        self._messages: dict[str, tuple[str, ...]] = {}  # expression -> its messages (dashboards repeat queries)
 
     def target(self, t: TargetView) -> Iterator[tuple[str, str, str]]:
         if t.datasource_type not in PROMETHEUS_DS:
@@ -181,13 +191,19 @@ class TargetPromQL(DashboardRule):
         if not expr.strip():
             yield where, "empty PromQL expression", expr
             return
+        messages = self._messages.get(expr)
+        if messages is None:
+            messages = self._messages[expr] = tuple(self._check(expr))
+        for message in messages:
+            yield where, message, expr
+
+    def _check(self, expr: str) -> Iterator[str]:
         analysis = promql.analyze(promql.expand_variables(expr), self.catalog, self.recorded)
-        for problem in analysis.problems:
-            yield where, problem, expr
+        yield from analysis.problems
         for fn, window in analysis.ranges:
             if fn in ("rate", "irate") and window is not None:
-                yield where, f"{fn}() uses a fixed window; use [$__rate_interval] so it follows the scrape " \
-                             "interval and zoom level", expr
+                yield f"{fn}() uses a fixed window; use [$__rate_interval] so it follows the scrape " \
+                      "interval and zoom level"
 
 
 class MultiValueMatchers(DashboardRule):
@@ -196,12 +212,17 @@ class MultiValueMatchers(DashboardRule):
     name = "target-multi-value"
     PATTERN = re.compile(r'(\w+)\s*(!?=)\s*"\$\{?(tenant|agent|model|host|gpu)\b')
 
+    def __init__(self) -> None:
+        self._matches: dict[str, tuple[tuple[str, ...], ...]] = {}  # expression -> (label, op, variable)
+
     def target(self, t: TargetView) -> Iterator[tuple[str, str, str]]:
         expr = str(t.target.get("expr", ""))
-        for m in self.PATTERN.finditer(expr):
+        matches = self._matches.get(expr)
+        if matches is None:
+            matches = self._matches[expr] = tuple(m.groups() for m in self.PATTERN.finditer(expr))
+        for label, op, variable in matches:
             yield (f"{panel_label(t.panel)} refId {t.ref_id}",
-                   f"label {m.group(1)} is compared with {m.group(2)} to multi-value variable "
-                   f"${m.group(3)}; use =~ (or !~)", expr)
+                   f"label {label} is compared with {op} to multi-value variable ${variable}; use =~ (or !~)", expr)
 
 
 def dashboard_rules(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[DashboardRule]:
@@ -214,6 +235,10 @@ def lint_dashboards(dashboards: list[DashboardOut], catalog: Catalog,
     """Run every rule on every dashboard, panel and target, plus the cross-dashboard checks."""
     rules = dashboard_rules(catalog, recorded)
     findings: list[Finding] = []
+    # Only the rules that look at panels (targets) are asked about each panel (target): the base
+    # adapters find nothing, and a thousand dashboards have tens of thousands of panels and targets.
+    panel_rules = [r for r in rules if type(r).panel is not DashboardRule.panel]
+    target_rules = [r for r in rules if type(r).target is not DashboardRule.target]
 
     def add(d: DashboardOut, rule: DashboardRule, results: Iterator[tuple[str, str, str]]) -> None:
         for location, message, expr in results:
@@ -223,11 +248,11 @@ def lint_dashboards(dashboards: list[DashboardOut], catalog: Catalog,
         for rule in rules:
             add(d, rule, rule.dashboard(d))
         for p in panels_of(d.model):
-            for rule in rules:
+            for rule in panel_rules:
                 add(d, rule, rule.panel(d, p))
             for target in p.get("targets") or []:
                 view = TargetView(d, p, target)
-                for rule in rules:
+                for rule in target_rules:
                     add(d, rule, rule.target(view))
     findings.extend(_across(dashboards))
     return findings
