@@ -67,9 +67,19 @@ def configmap(config: Config, d: DashboardOut, body: bytes) -> bytes:
         "data:",
         f"  {json.dumps(d.uid + '.json')}: |",
     ]
-    text = body.decode("utf-8")
-    embedded = "".join("    " + line + "\n" if line else "\n" for line in text.splitlines())
-    return ("\n".join(lines) + "\n" + embedded).encode("utf-8")
+    return ("\n".join(lines) + "\n" + _indented(body.decode("utf-8"))).encode("utf-8")
+
+
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines() breaks there too
+
+
+def _indented(text: str) -> str:
+    """Every line indented by four spaces, empty lines left empty, each ending in a newline."""
+    core = text[:-1] if text.endswith("\n") else text
+    if core and not core.startswith("\n") and "\n\n" not in core and not core.endswith("\n") \
+            and not any(ch in core for ch in _OTHER_BREAKS):
+        return "    " + core.replace("\n", "\n    ") + "\n"  # JSON text: no empty lines, only \n breaks
+    return "".join("    " + line + "\n" if line else "\n" for line in text.splitlines())
 
 
 def configmap_sizes(files: dict[str, bytes]) -> dict[str, int]:
