@@ -14,7 +14,9 @@ from typing import Any, Callable
 
 INDENT = "  "
 _INF = float("inf")
-_NEWLINES = ["\n" + INDENT * level for level in range(32)]
+# Per nesting level: (opening + first newline, separator + newline, newline + closing).
+_DICT_PARTS: list[tuple[str, str, str]] = []
+_LIST_PARTS: list[tuple[str, str, str]] = []
 
 
 class _Fallback(Exception):
@@ -31,10 +33,12 @@ def dumps_indented(obj: Any) -> str:
     return "".join(parts)
 
 
-def _newline(level: int) -> str:
-    while level >= len(_NEWLINES):
-        _NEWLINES.append("\n" + INDENT * len(_NEWLINES))
-    return _NEWLINES[level]
+def _parts(level: int, table: list[tuple[str, str, str]], brackets: str) -> tuple[str, str, str]:
+    while level >= len(table):
+        n = len(table)
+        inner, outer = "\n" + INDENT * (n + 1), "\n" + INDENT * n
+        table.append((brackets[0] + inner, "," + inner, outer + brackets[1]))
+    return table[level]
 
 
 def _float(o: float) -> str:
@@ -87,8 +91,7 @@ def _dict(d: dict[Any, Any], level: int, append: Callable[[str], None]) -> None:
         append("{}")
         return
     inner = level + 1
-    separator = "{" + _newline(inner)
-    between = "," + _newline(inner)
+    separator, between, closing = _DICT_PARTS[level] if level < len(_DICT_PARTS) else _parts(level, _DICT_PARTS, "{}")
     enc = encode_basestring
     for key in sorted(d):
         if type(key) is not str:
@@ -111,7 +114,7 @@ def _dict(d: dict[Any, Any], level: int, append: Callable[[str], None]) -> None:
             else:
                 append(f"{separator}{enc(key)}: {text}")
         separator = between
-    append(_newline(level) + "}")
+    append(closing)
 
 
 def _list(items: list[Any] | tuple[Any, ...], level: int, append: Callable[[str], None]) -> None:
@@ -119,8 +122,7 @@ def _list(items: list[Any] | tuple[Any, ...], level: int, append: Callable[[str]
         append("[]")
         return
     inner = level + 1
-    separator = "[" + _newline(inner)
-    between = "," + _newline(inner)
+    separator, between, closing = _LIST_PARTS[level] if level < len(_LIST_PARTS) else _parts(level, _LIST_PARTS, "[]")
     for value in items:
         t = type(value)
         if t is str:
@@ -136,4 +138,4 @@ def _list(items: list[Any] | tuple[Any, ...], level: int, append: Callable[[str]
             else:
                 append(text)
         separator = between
-    append(_newline(level) + "]")
+    append(closing)
