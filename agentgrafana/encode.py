@@ -1,6 +1,7 @@
 """Turn whatever a dashboard module returned into plain dashboard JSON (dicts, lists, scalars)."""
 from __future__ import annotations
 
+import enum
 import json
 from typing import Any
 
@@ -14,7 +15,8 @@ class EncodeError(TypeError):
     """A dashboard module returned something that is not a dashboard."""
 
 
-_LEAVES = frozenset({str, int, bool, type(None)})  # exact types returned as they are
+# Exact types returned as they are; enum classes the models use join on first sight (see `_leaf_enum`).
+_LEAVES: set[type] = {str, int, bool, type(None)}
 
 
 def to_plain(obj: Any) -> Any:
@@ -35,7 +37,15 @@ def to_plain(obj: Any) -> Any:
         return [to_plain(v) for v in obj]
     if isinstance(obj, float) and obj.is_integer() and abs(obj) < 2**53:
         return int(obj)  # Grafana writes whole numbers without ".0"; keep output stable either way
+    if isinstance(obj, enum.Enum) and _leaf_enum(t):
+        _LEAVES.add(t)
     return obj
+
+
+def _leaf_enum(t: type) -> bool:
+    """True when every member of enum class `t` takes the last branch of `to_plain` (returned as it is)."""
+    return (not issubclass(t, (dict, list, tuple, float)) and not callable(getattr(t, "to_json", None))
+            and all("to_json" not in vars(member) for member in t))  # type: ignore[attr-defined]
 
 
 def dashboard_json(result: Any) -> dict[str, Any]:
