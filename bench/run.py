@@ -10,6 +10,7 @@ Targets are reported, not enforced: the exit code is 0 whenever every measuremen
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -64,6 +65,7 @@ def scale(p: Params, work: Path) -> tuple[list[Metric], dict[str, Any]]:
     for name, tenants in zip(SIZE_NAMES, p.scale_sizes):
         runs = []
         for i in range(p.scale_runs):
+            os.sync()  # start each run without the previous run's files still being flushed
             child = run_child([PYTHON, "bench/scale.py", "--tenants", str(tenants),
                                "--out", str(work / f"scale-{tenants}-{i}")])
             runs.append({**child.json(), "wall_s": child.seconds, "peak_rss_mb": child.peak_rss_mb})
