@@ -78,6 +78,8 @@ def scale(p: Params, work: Path) -> tuple[list[Metric], dict[str, Any]]:
         metrics += [
             Metric(f"scale_{name}_seconds", f"{tenants:,} tenants ({n:,} dashboards): generate + validate + write",
                    med["seconds"], "s"),
+            Metric(f"scale_{name}_write_s", f"{tenants:,} tenants: of which writing {first['files']:,} files",
+                   med["write_s"], "s"),
             Metric(f"scale_{name}_wall_s", f"{tenants:,} tenants: whole process (startup included)", med["wall_s"],
                    "s", 4.0 if large and tenants >= 1000 else None),
             Metric(f"scale_{name}_ms_per_dashboard", f"{tenants:,} tenants: time per dashboard",

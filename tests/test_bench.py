@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = {
     "cold_generate_s", "cold_generate_peak_rss_mb",
     *(f"scale_{size}_{what}" for size in ("small", "medium", "large")
-      for what in ("seconds", "wall_s", "ms_per_dashboard", "peak_rss_mb")),
+      for what in ("seconds", "write_s", "wall_s", "ms_per_dashboard", "peak_rss_mb")),
     "scale_linearity", "scale_panels_per_dashboard",
     "builders_agentgrafana_ms", "builders_grafanalib_ms", "builders_speedup",
     "promql_cold_per_s", "promql_cached_per_s",
