@@ -101,7 +101,7 @@ def table(metrics: list[Metric]) -> str:
     return "\n".join(lines)
 
 
-def markdown(metrics: list[Metric], info: dict[str, Any]) -> str:
+def markdown(metrics: list[Metric], info: dict[str, Any], folder: str) -> str:
     lines = ["| Measurement | Result | Target | |", "|---|---:|---|---|"]
     for m in metrics:
         verdict = {True: "✅", False: "❌", None: ""}[m.passed]
@@ -109,7 +109,8 @@ def markdown(metrics: list[Metric], info: dict[str, Any]) -> str:
     cores = info.get("cores")
     lines.append("")
     lines.append(f"Measured on {info.get('cpu')} ({cores} cores), Python {info.get('python')}, {info.get('os')}, "
-                 f"{info.get('date', '')[:10]}, commit {info.get('commit') or '?'}.")
+                 f"{info.get('date', '')[:10]}, commit {info.get('commit') or '?'}; generated trees written "
+                 f"under {folder}.")
     return "\n".join(lines)
 
 

@@ -179,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                                              "or bench/results/quick.json with --quick)")
     ap.add_argument("--only", help=f"comma-separated sections to run ({', '.join(SECTIONS)})")
     ap.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
+    ap.add_argument("--tmp", type=Path, help="where generated trees are written (default: the system temp "
+                                             "folder; e.g. /dev/shm to leave the disk out of the figures)")
     args = ap.parse_args(argv)
     params = QUICK if args.quick else FULL
     out = args.out or REPO / "bench" / "results" / ("quick.json" if args.quick else "latest.json")
@@ -191,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     metrics: list[Metric] = []
     details: dict[str, Any] = {}
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="agentgrafana-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="agentgrafana-bench-", dir=args.tmp) as tmp:
         work = Path(tmp)
         sections: dict[str, Callable[[], tuple[list[Metric], dict[str, Any]]]] = {
             "cold": lambda: cold_generate(params, work),
@@ -206,11 +208,13 @@ def main(argv: list[str] | None = None) -> int:
                 found, details[name] = sections[name]()
                 metrics += found
     details["total_s"] = time.perf_counter() - started
-    write_json(out, "quick" if args.quick else "full", params.__dict__, metrics, details, info)
+    folder = str(args.tmp or tempfile.gettempdir())
+    write_json(out, "quick" if args.quick else "full", {**params.__dict__, "output_folder": folder}, metrics,
+               details, info)
     print(table(metrics))
     if args.markdown:
         print()
-        print(markdown(metrics, info))
+        print(markdown(metrics, info, folder))
     print(f"\n{info['cpu']}, {info['cores']} cores, Python {info['python']}; {details['total_s']:.1f} s; "
           f"results in {out}")
     return 0
