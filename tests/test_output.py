@@ -85,12 +85,22 @@ def test_only_changed_files_are_rewritten_and_stale_ones_removed(tmp_path: Path,
     assert not list(out.rglob("*.tmp"))
 
 
-def test_output_is_sorted_json_with_trailing_newline(default_build) -> None:
+def test_output_is_sorted_indented_utf8_json_with_trailing_newline(default_build) -> None:
+    def sorted_everywhere(pairs):
+        keys = [k for k, _ in pairs]
+        assert keys == sorted(keys), keys
+        return dict(pairs)
+
     for path, body in default_build.files.items():
-        assert body.endswith(b"\n"), path
+        assert body.endswith(b"\n") and not body.endswith(b"\n\n"), path
         if path.endswith(".json"):
-            data = json.loads(body)
-            assert body.decode() == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+            text = body.decode("utf-8")
+            data = json.loads(text, object_pairs_hook=sorted_everywhere)
+            assert text.startswith("{\n  \"")
+            assert all((len(line) - len(line.lstrip(" "))) % 2 == 0 for line in text.splitlines())
+            assert json.loads(text) == data
+    gpu = default_build.files["dashboards/ai-agents/agent-gpu.json"].decode("utf-8")
+    assert "°C" in gpu and "\\u00b0" not in gpu  # UTF-8 as written, not escaped
 
 
 def test_configmaps_round_trip_to_the_dashboard_json(default_build) -> None:

@@ -4,18 +4,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
 import yaml
 
-from .jsontext import dumps_indented
-from .yamlfast import FastEmitMixin, dump_block
+_JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+# libyaml's emitter (bundled with PyYAML's wheels) makes the same decisions as PyYAML's pure-Python one,
+# ten times faster; the pure-Python emitter is the fallback where PyYAML was built without libyaml.
+_BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def json_bytes(data: Any) -> bytes:
-    """Stable JSON: sorted keys, two-space indent, no ASCII escaping, trailing newline."""
-    return (dumps_indented(data) + "\n").encode("utf-8")
+    """Stable JSON: sorted keys, two-space indent, UTF-8 without escapes, trailing newline.
+
+    orjson writes the same text as `json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)` for
+    dashboard JSON, an order of magnitude faster (Python's json has no C encoder for indented output).
+    """
+    return orjson.dumps(data, option=_JSON_OPTIONS) + b"\n"
 
 
-class _Dumper(FastEmitMixin, yaml.SafeDumper):
+class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
     """Block-style YAML; multi-line strings as literal blocks, so PromQL reads as written."""
 
 
@@ -30,7 +37,8 @@ _Dumper.add_representer(str, _str)
 
 def yaml_text(data: Any) -> str:
     """Stable YAML: keys in the order given (emitters build them in a fixed order), wide lines."""
-    return dump_block(data, _Dumper, width=120)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120,
+                     default_flow_style=False)
 
 
 def yaml_bytes(data: Any) -> bytes:
