@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -22,7 +23,21 @@ from .model import Build, DashboardOut, Folder
 
 
 def build(config: Config, root: Path, catalog: Catalog = CATALOG) -> Build:
-    """Build, validate and emit everything defined under `root` for `config`."""
+    """Build, validate and emit everything defined under `root` for `config`.
+
+    The cyclic garbage collector is paused meanwhile: a build allocates millions of short-lived, acyclic
+    objects, and the collector's passes over them were a third of the time at a thousand dashboards.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(config, root, catalog)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _build(config: Config, root: Path, catalog: Catalog) -> Build:
     ctx = Context(config, catalog)
     modules = discover(root)
     groups = alerting.collect_rule_groups(ctx, [m for m in modules if m.kind != "dashboards"])
