@@ -280,3 +280,22 @@ def test_base_without_committed_generated_builds_the_content_at_that_revision(tm
     args = argparse.Namespace(root=str(tmp_path), config=None, base="HEAD", old=None, new=None, format="text")
     assert diff_command(args, load_build, out, err) == 0, err.getvalue()
     assert out.getvalue().startswith("Monitoring changes: 1 dashboard changed, 1 alert rule removed.")
+
+
+def test_a_threshold_change_in_the_real_build_is_told_once_for_both_twins() -> None:
+    """Raising one threshold in the configuration: the alert's Grafana and Prometheus twins are one entry,
+    and their shared description template is one change, not a Grafana-only and a Prometheus-only one."""
+    from agentgrafana import config as config_mod
+    from agentgrafana.pipeline import build
+
+    root = Path(__file__).resolve().parents[1]
+    old = build(config_mod.Config(), root).files
+    new = build(config_mod.from_mapping({"thresholds": {"rate_limit_errors_per_5m_alert": 20}}), root).files
+    text = render(diff_files(old, new), "text")
+    assert "~ LLMRateLimitErrors changed (Grafana, Prometheus)" in text
+    assert "threshold: > 10 → > 20" in text
+    assert text.count("annotation description changed") == 1, text
+    assert "Grafana only" not in text and "Prometheus only" not in text
+    entries = [line.strip() for line in text.splitlines() if line.startswith("  ~ ")]
+    assert entries == ["~ Agent Performance (agent-performance) changed",
+                       "~ LLMRateLimitErrors changed (Grafana, Prometheus)"]

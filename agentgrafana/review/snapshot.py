@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ..alerting.template import GRAFANA_VALUE
 from ..model import format_number
 
 DASHBOARD_RE = re.compile(r"^dashboards/(?P<folder>[^/]+)/(?P<uid>[^/]+)\.json$")
@@ -208,7 +209,7 @@ def parse_grafana_rules(doc: dict[str, Any]) -> list[AlertRule]:
                 fields["expression"] = queries[0][1]
             for ref, expr in queries if len(queries) > 1 else []:
                 fields[f"expression {ref}"] = expr
-            _labels_and_annotations(fields, rule)
+            _labels_and_annotations(fields, rule, grafana=True)
             extra = {k: v for k, v in rule.items()
                      if k not in ("uid", "title", "for", "labels", "annotations", "data")}
             fields["other settings"] = json.dumps({"data": rest_data, **extra}, sort_keys=True)
@@ -227,12 +228,14 @@ def _grafana_threshold(model: dict[str, Any]) -> str:
     return f"{kind} {' .. '.join(params)}".strip()
 
 
-def _labels_and_annotations(fields: dict[str, str], rule: dict[str, Any]) -> None:
+def _labels_and_annotations(fields: dict[str, str], rule: dict[str, Any], grafana: bool = False) -> None:
+    """Labels and annotations as fields; a Grafana rule's `$values.B.Value` reads as `$value`, so a change to
+    the one template both twins share is told once."""
     labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
     fields["severity"] = labels.pop("severity", "")
     fields["labels"] = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
     for k, v in sorted((rule.get("annotations") or {}).items()):
-        fields[f"annotation {k}"] = str(v)
+        fields[f"annotation {k}"] = str(v).replace(GRAFANA_VALUE, "$value") if grafana else str(v)
 
 
 def split_comparison(expr: str) -> tuple[str, str]:
