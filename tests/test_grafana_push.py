@@ -126,6 +126,18 @@ def test_org_id_header_and_basic_auth(double):
     assert {r["orgID"] for r in double.rule_group("ai-agents", "agent-alerts")["rules"]} == {3}
 
 
+def test_a_netrc_entry_does_not_replace_the_token(double, settings, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password elsewhere\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+
+    assert push(make_build(), settings).exit_code == 0
+
+    authed = [r for r in double.requests if r.path != "/api/health"]
+    assert authed and {r.auth for r in authed} == {"bearer"}
+
+
 def test_dashboard_writes_are_concurrent_but_bounded():
     with GrafanaDouble(token=TOKEN, latency=0.05) as server:
         build = make_build(uids=tuple(f"agent-{i}" for i in range(9)), groups=())

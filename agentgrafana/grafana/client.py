@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
@@ -94,6 +95,25 @@ class _CountingRetry(Retry):
         return fresh
 
 
+class _BearerToken(AuthBase):
+    """Sends `Authorization: Bearer <token>`.
+
+    As the session's auth (rather than a default header) it also stops requests from looking in
+    ~/.netrc on every request: a netrc entry for the Grafana host would otherwise replace the token
+    with basic auth, and the look-up costs two file-system calls per request.
+    """
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "_BearerToken(***)"
+
+
 def _grafana_message(response: requests.Response) -> str:
     """Grafana's own explanation from an error body ({"message": ...}), else a short text."""
     try:
@@ -167,7 +187,7 @@ class GrafanaClient:
         session.mount("https://", adapter)
         session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         if s.token:
-            session.headers["Authorization"] = f"Bearer {s.token}"
+            session.auth = _BearerToken(s.token)
         elif s.user:
             session.auth = (s.user, s.password or "")
         if s.org_id is not None:
