@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import argparse
+import copy
+import json
 
 import pytest
 
 from agentgrafana.grafana import GrafanaSettings, SettingsError, settings_from_args
 from agentgrafana.grafana.commands import add_connection_arguments
 from agentgrafana.grafana.normalize import (
+    HASH_TAG_PREFIX,
+    OWNER_TAG,
     dashboard_content_hash,
     normalize_dashboard,
     normalize_rule_group,
+    normalized_content_hash,
+    owned_dashboard,
     parse_duration,
     recorded_hash,
     rule_fields,
@@ -87,6 +93,47 @@ def test_normalised_dashboard_ignores_what_grafana_adds():
     assert normalize_dashboard(live) == normalize_dashboard(ours)
     assert recorded_hash(live) == dashboard_content_hash(live)
     assert normalize_dashboard({**ours, "editable": False}) != normalize_dashboard(ours)
+
+
+def odd_dashboards() -> list[dict]:
+    """Dashboards covering the normalisation cases: tags absent or only hash tags, defaults, built-in annotations."""
+    base = dashboard_model("d1", "One")
+    ui = {**copy.deepcopy(base), "id": 3, "version": 7, "weekStart": "", "links": [], "tags": ["b", "a", "b"]}
+    ui["annotations"] = {"list": [{"builtIn": 1, "name": "Annotations & Alerts"}, {"name": "Deploys"}]}
+    ui["panels"].append({"type": "row", "collapsed": True, "panels": [{"id": 9, "pluginVersion": "11.6.0"}]})
+    return [base, ui, {"title": "No tags"}, {"title": "Hash only", "tags": [HASH_TAG_PREFIX + "0123456789ab"]},
+            {"title": "Empty tags", "tags": [], "refresh": "", "graphTooltip": 0.0}]
+
+
+@pytest.mark.parametrize("model", odd_dashboards(), ids=lambda m: m["title"])
+def test_one_pass_ownership_and_hash_match_the_two_pass_definitions(model):
+    before = copy.deepcopy(model)
+
+    tagged, normalized, content_hash = owned_dashboard(model)
+
+    assert model == before  # nothing shared was changed
+    assert OWNER_TAG in tagged["tags"] and recorded_hash(tagged) == content_hash
+    assert json.dumps(normalized, sort_keys=True) == json.dumps(normalize_dashboard(tagged), sort_keys=True)
+    assert content_hash == dashboard_content_hash(tagged) == dashboard_content_hash(model | {"tags": tagged["tags"][:-1]})
+    assert with_ownership_tags(model) == tagged
+    for live in (model, tagged):
+        assert normalized_content_hash(normalize_dashboard(live)) == dashboard_content_hash(live)
+
+
+@pytest.mark.parametrize("model", odd_dashboards(), ids=lambda m: m["title"])
+def test_normalising_shares_nothing_with_the_input(model):
+    before = copy.deepcopy(model)
+    normalized = normalize_dashboard(model)
+    assert model == before
+
+    def containers(value, found):
+        if isinstance(value, (dict, list)):
+            found.add(id(value))
+            for item in value.values() if isinstance(value, dict) else value:
+                containers(item, found)
+        return found
+
+    assert not containers(normalized, set()) & containers(model, set())
 
 
 def test_normalised_rule_group_compares_only_what_we_send():

@@ -45,20 +45,54 @@ def pretty(value: Any) -> str:
     return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, (str, list, dict)) and not value)
-
-
 def _clean(value: Any) -> Any:
-    """Integral floats become ints (Grafana's Go encoder writes 10.0 as 10); empty values are dropped."""
+    """Integral floats become ints (Grafana's Go encoder writes 10.0 as 10); empty values are dropped.
+
+    Empty means None, "", [] or {} (after cleaning) as a dict value; list items are never dropped.
+    Every dict and list in the result is new.
+    """
+    if isinstance(value, dict):
+        return _clean_dict(value)
+    if isinstance(value, list):
+        return _clean_list(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, dict):
-        cleaned = {k: _clean(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if not _is_empty(v)}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
     return value
+
+
+def _clean_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    out = {}
+    for k, v in value.items():  # one pass, no call per scalar: this runs on every node of every dashboard
+        if isinstance(v, dict):
+            v = _clean_dict(v)
+            if not v:
+                continue
+        elif isinstance(v, list):
+            v = _clean_list(v)
+            if not v:
+                continue
+        elif isinstance(v, str):
+            if not v:
+                continue
+        elif v is None:
+            continue
+        elif isinstance(v, float) and v.is_integer():
+            v = int(v)
+        out[k] = v
+    return out
+
+
+def _clean_list(value: list[Any]) -> list[Any]:
+    out = []
+    for v in value:
+        if isinstance(v, dict):
+            v = _clean_dict(v)
+        elif isinstance(v, list):
+            v = _clean_list(v)
+        elif isinstance(v, float) and v.is_integer():
+            v = int(v)
+        out.append(v)
+    return out
 
 
 def _without_panel_noise(panels: Iterable[Any]) -> list[Any]:
@@ -77,8 +111,12 @@ def strip_hash_tags(tags: Iterable[str]) -> list[str]:
 
 
 def normalize_dashboard(model: dict[str, Any], *, keep_hash_tag: bool = True) -> dict[str, Any]:
-    """The dashboard without server fields, UI-written defaults, built-in annotations or tag order."""
-    d = {k: copy.deepcopy(v) for k, v in model.items() if k not in _SERVER_DASHBOARD_FIELDS}
+    """The dashboard without server fields, UI-written defaults, built-in annotations or tag order.
+
+    `model` is not changed, and the result shares no dict or list with it: `_clean` rebuilds every
+    container, so no deep copy is needed first.
+    """
+    d = {k: v for k, v in model.items() if k not in _SERVER_DASHBOARD_FIELDS}
     for key, default in _DASHBOARD_DEFAULTS.items():
         if key in d and d[key] == default and type(d[key]) is type(default):
             del d[key]
@@ -86,16 +124,28 @@ def normalize_dashboard(model: dict[str, Any], *, keep_hash_tag: bool = True) ->
         d["panels"] = _without_panel_noise(d["panels"])
     annotations = d.get("annotations")
     if isinstance(annotations, dict) and isinstance(annotations.get("list"), list):
-        annotations["list"] = [a for a in annotations["list"] if not (isinstance(a, dict) and a.get("builtIn"))]
+        kept = [a for a in annotations["list"] if not (isinstance(a, dict) and a.get("builtIn"))]
+        d["annotations"] = {**annotations, "list": kept}
     tags = [str(t) for t in d.get("tags") or []]
     d["tags"] = sorted(set(tags if keep_hash_tag else strip_hash_tags(tags)))
     return _clean(d)
 
 
+def _digest(normalized_without_hash_tag: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(normalized_without_hash_tag).encode()).hexdigest()[:HASH_LENGTH]
+
+
 def dashboard_content_hash(model: dict[str, Any]) -> str:
     """Hash of the normalised dashboard, ignoring its own hash tag: what the hash tag records."""
-    digest = hashlib.sha256(canonical(normalize_dashboard(model, keep_hash_tag=False)).encode())
-    return digest.hexdigest()[:HASH_LENGTH]
+    return _digest(normalize_dashboard(model, keep_hash_tag=False))
+
+
+def normalized_content_hash(normalized: dict[str, Any]) -> str:
+    """`dashboard_content_hash` of a dashboard already put through `normalize_dashboard` (no second pass)."""
+    tags = strip_hash_tags(normalized.get("tags") or [])
+    if tags:
+        return _digest({**normalized, "tags": tags})
+    return _digest({k: v for k, v in normalized.items() if k != "tags"})  # _clean drops an empty list
 
 
 def recorded_hash(model: dict[str, Any]) -> str | None:
@@ -106,15 +156,27 @@ def recorded_hash(model: dict[str, Any]) -> str | None:
     return None
 
 
-def with_ownership_tags(model: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `model` tagged as ours, with the hash tag recording its current content."""
-    d = copy.deepcopy(model)
-    tags = strip_hash_tags(str(t) for t in d.get("tags") or [])
+def owned_dashboard(model: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """`model` tagged as ours with its hash tag, its normalised form (hash tag included) and its content hash.
+
+    One normalisation and one hash per dashboard. The tagged model is a shallow copy: only `tags` is
+    new, nested objects are shared with `model` (nothing here changes them).
+    """
+    tags = strip_hash_tags(str(t) for t in model.get("tags") or [])
     if OWNER_TAG not in tags:
         tags.append(OWNER_TAG)
-    d["tags"] = tags
-    d["tags"].append(HASH_TAG_PREFIX + dashboard_content_hash(d))  # the hash ignores hash tags
-    return d
+    tagged = {**model, "tags": tags}
+    normalized = normalize_dashboard(tagged, keep_hash_tag=False)
+    content_hash = _digest(normalized)  # the hash ignores hash tags
+    hash_tag = HASH_TAG_PREFIX + content_hash
+    tagged["tags"] = tags + [hash_tag]
+    normalized["tags"] = sorted({*normalized.get("tags", ()), hash_tag})  # as normalize_dashboard(tagged)
+    return tagged, normalized, content_hash
+
+
+def with_ownership_tags(model: dict[str, Any]) -> dict[str, Any]:
+    """A (shallow) copy of `model` tagged as ours, with the hash tag recording its current content."""
+    return owned_dashboard(model)[0]
 
 
 def is_owned_dashboard(model_or_tags: dict[str, Any] | Iterable[str]) -> bool:
