@@ -149,7 +149,7 @@ class GrafanaDouble:
         self.requests: list[Recorded] = []
         self.errors: list[str] = []  # exceptions inside the double (should stay empty)
         self.failing_dashboards: dict[str, int] = {}
-        self.max_in_flight: Counter[tuple[str, str]] = Counter()
+        self.max_in_flight: Counter[tuple[str, str]] = Counter()  # by (method, path), and (method, "*") for any path
         self._in_flight: Counter[tuple[str, str]] = Counter()
         self._scripts: list[_Script] = []
         self._random: tuple[float, list[Fault], random.Random, int] | None = None
@@ -303,11 +303,12 @@ class GrafanaDouble:
             handler.headers.get("X-Disable-Provenance") is not None,
             auth.split(" ", 1)[0].lower() if auth else "none",
         )
-        key = (method, path)
+        keys = ((method, path), (method, "*"))
         with self._lock:
             self.requests.append(record)
-            self._in_flight[key] += 1
-            self.max_in_flight[key] = max(self.max_in_flight[key], self._in_flight[key])
+            for key in keys:
+                self._in_flight[key] += 1
+                self.max_in_flight[key] = max(self.max_in_flight[key], self._in_flight[key])
         try:
             if self.latency:
                 time.sleep(self.latency)
@@ -335,7 +336,8 @@ class GrafanaDouble:
             _send(handler, status, body)
         finally:
             with self._lock:
-                self._in_flight[key] -= 1
+                for key in keys:
+                    self._in_flight[key] -= 1
 
     def _authorize(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         header = handler.headers.get("Authorization", "")
@@ -412,8 +414,14 @@ class GrafanaDouble:
         return {**f, "url": f"/dashboards/f/{f['uid']}/{slugify(f['title'])}"}
 
     def _list_folders(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
-        folders = sorted(self.folders.values(), key=lambda f: f["title"].lower())
-        return [{"id": f["id"], "uid": f["uid"], "title": f["title"]} for f in folders]
+        # The direct children of `parentUid` (top-level folders without it), paged by `limit` (default 1000)
+        # and `page` (from 1): per Grafana's public folder API docs; the reference page gives no parameters.
+        parent = (query.get("parentUid") or [""])[0]
+        limit = int((query.get("limit") or ["1000"])[0])
+        page = max(int((query.get("page") or ["1"])[0]), 1)
+        folders = sorted((f for f in self.folders.values() if f.get("parentUid", "") == parent),
+                         key=lambda f: (f["title"].lower(), f["uid"]))
+        return [{"id": f["id"], "uid": f["uid"], "title": f["title"]} for f in folders][(page - 1) * limit: page * limit]
 
     def _get_folder(self, uid: str) -> dict[str, Any]:
         if uid not in self.folders:

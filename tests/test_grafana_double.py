@@ -58,6 +58,19 @@ def test_folders(double):
     assert [f["uid"] for f in call(double, "GET", "/api/folders").json()] == [FOLDER.uid]
 
 
+def test_folder_list_is_paged_and_shows_one_level(double):
+    for i in range(5):
+        call(double, "POST", "/api/folders", json={"uid": f"f{i}", "title": f"Folder {i}"})
+    call(double, "POST", "/api/folders", json={"uid": "child", "title": "A child", "parentUid": "f0"})
+
+    def listed(**params):
+        return [f["uid"] for f in call(double, "GET", "/api/folders", params=params).json()]
+
+    assert listed() == ["f0", "f1", "f2", "f3", "f4"]  # top level only
+    assert [listed(limit=2, page=p) for p in (1, 2, 3)] == [["f0", "f1"], ["f2", "f3"], ["f4"]]
+    assert listed(parentUid="f0") == ["child"]
+
+
 def test_dashboard_save_versions_and_errors(double):
     double.add_folder(FOLDER.uid, FOLDER.title)
     model = dashboard_model("d1", "One")

@@ -1,7 +1,9 @@
 """Carry out a plan against Grafana; `push` runs health check, plan and apply in one call.
 
-Writes go folders first (dashboards and rule groups need them), then dashboards (in parallel, bounded
-by the settings' concurrency), then rule groups (their rules may link to dashboards), then prunes.
+Writes go folders first (dashboards and rule groups need them), then dashboards, then rule groups
+(their rules may link to dashboards), then prunes. Folders, dashboards and dashboard deletes go in
+parallel, bounded by the settings' concurrency (our folders are top level, so no folder waits for
+another); rule groups go one at a time, as a rule moving between groups touches two of them.
 One object failing does not stop the others; a lost connection or rejected credentials do, and what
 was not attempted is reported as failed. Every write is safe to repeat, so a re-run finishes the job.
 """
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 from urllib.parse import quote
 
@@ -54,6 +55,15 @@ class _Run:
             if self._on_result:
                 self._on_result(result)
 
+    def failed(self, change: Change, exc: GrafanaError) -> None:
+        """Remember what a failed write means for the rest of the run, then report it."""
+        with self._lock:
+            if isinstance(exc, GrafanaUnreachable) or exc.status == 401:
+                self.abort_reason = self.abort_reason or "an earlier request failed: " + str(exc)
+            if change.kind == FOLDER:
+                self.failed_folders.add(change.key)
+        self.emit(ObjectResult(change.kind, change.key, change.title, "failed", str(exc)))
+
 
 def _planned_result(change: Change, options: PushOptions) -> ObjectResult:
     detail = change.reason
@@ -74,11 +84,7 @@ def _execute(run: _Run, change: Change, action: str, write: Callable[[], str], n
     try:
         detail = write()
     except GrafanaError as exc:
-        if isinstance(exc, GrafanaUnreachable) or exc.status == 401:
-            run.abort_reason = "an earlier request failed: " + str(exc)
-        if change.kind == FOLDER:
-            run.failed_folders.add(change.key)
-        run.emit(ObjectResult(change.kind, change.key, change.title, "failed", str(exc)))
+        run.failed(change, exc)
         return
     detail = "; ".join(part for part in (note, detail) if part)
     run.emit(ObjectResult(change.kind, change.key, change.title, _DONE[action], detail, change.diff()))
@@ -143,19 +149,19 @@ def _intent(change: Change, options: PushOptions) -> tuple[str, str] | None:
 
 
 def _each(
-    run: _Run, items: list[tuple[Change, str, str]], write: Callable[[Change], str], workers: int = 1
+    run: _Run, items: list[tuple[Change, str, str]], write: Callable[[Change], str],
+    parallel: GrafanaClient | None = None,
 ) -> None:
-    """Execute the writes, `workers` at a time; unexpected exceptions propagate."""
+    """Execute the writes, one at a time or on the `parallel` client's pool; unexpected exceptions propagate."""
     def one(item: tuple[Change, str, str]) -> None:
         change, action, note = item
         _execute(run, change, action, lambda: write(change), note)
 
-    if workers <= 1 or len(items) <= 1:
+    if parallel is None:
         for item in items:
             one(item)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(one, items))
+    else:
+        parallel.map(one, items)
 
 
 def apply_plan(client: GrafanaClient, plan: Plan, options: PushOptions, on_result: OnResult | None = None) -> list[ObjectResult]:
@@ -172,12 +178,11 @@ def apply_plan(client: GrafanaClient, plan: Plan, options: PushOptions, on_resul
         else:
             writes[change.kind].append((change, *intent))
 
-    workers = client.settings.concurrency
-    _each(run, writes[FOLDER], lambda c: _create_folder(client, c))
-    _each(run, writes[DASHBOARD], lambda c: _save_dashboard(client, c, options.force), workers)
+    _each(run, writes[FOLDER], lambda c: _create_folder(client, c), client)
+    _each(run, writes[DASHBOARD], lambda c: _save_dashboard(client, c, options.force), client)
     _each(run, writes[RULE_GROUP], lambda c: _put_rule_group(client, c, options))
     _each(run, [d for d in deletes if d[0].kind == RULE_GROUP], lambda c: _delete_rule_group(client, c, options))
-    _each(run, [d for d in deletes if d[0].kind == DASHBOARD], lambda c: _delete_dashboard(client, c), workers)
+    _each(run, [d for d in deletes if d[0].kind == DASHBOARD], lambda c: _delete_dashboard(client, c), client)
     return run.results
 
 

@@ -13,7 +13,8 @@ import logging
 import re
 import threading
 from collections import Counter
-from typing import Any, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -32,6 +33,8 @@ _HINTS = {
     **{code: " (Grafana redirected: check --url, e.g. https:// or a sub-path)" for code in (301, 302, 307, 308)},
 }
 USER_AGENT = "agentgrafana"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class GrafanaError(Exception):
@@ -140,7 +143,11 @@ def _transport_reason(exc: requests.RequestException) -> str:
 
 
 class GrafanaClient:
-    """Talks JSON to one Grafana. Safe to use from several threads (one Session per thread)."""
+    """Talks JSON to one Grafana. Safe to use from several threads (one Session per thread).
+
+    `map` runs requests in parallel on one pool of `settings.concurrency` threads that lives as long as
+    the client, so every phase of a push reuses the same threads, sessions and kept-alive connections.
+    """
 
     def __init__(self, settings: GrafanaSettings) -> None:
         self.settings = settings
@@ -149,6 +156,7 @@ class GrafanaClient:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     def __repr__(self) -> str:
         return f"GrafanaClient({self.base_url!r})"
@@ -194,7 +202,25 @@ class GrafanaClient:
             session.headers["X-Grafana-Org-Id"] = str(s.org_id)
         return session
 
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """`[fn(item) for item in items]`, at most `settings.concurrency` at a time; results in input order.
+
+        The first exception (in input order) propagates; calls not yet started are then cancelled. Do not
+        call `map` from inside `fn`: the pool is bounded, so nesting could wait on itself.
+        """
+        if self.settings.concurrency <= 1 or len(items) <= 1:
+            return [fn(item) for item in items]
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="agentgrafana")
+            pool = self._pool
+        return list(pool.map(fn, items))
+
     def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             for session in self._sessions:
                 session.close()

@@ -23,15 +23,24 @@ than overwritten; `--force` sends `overwrite: true`.
 Rule groups have no such marker (labels and annotations reach notifications); a generated group is
 updated whenever its normalised form differs, and is a conflict only when it holds unowned rules,
 which the whole-group PUT would delete.
+
+Reading what Grafana holds costs a handful of list requests plus one GET per object that exists:
+one `GET /api/folders` (paged) says which of our folders exist; one search for owned dashboards in
+our folders (needed for orphans anyway) and one search by uid for the generated dashboards it did not
+find say which dashboards exist; one list of alert rules says which rule groups hold rules. Only
+existing dashboards and rule groups are then read, in parallel (`--concurrency`), and only changed or
+conflicting objects get a diff. Our folders are created at the top level, which is the level the folder
+list shows; a folder of ours moved under another one looks missing, and its create then answers 409,
+which the apply step reports as already existing. What is inside such a folder is still found: the
+searches and the rule list are not limited to one level.
 """
 from __future__ import annotations
 
 import copy
 import difflib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable
-from urllib.parse import quote
+from typing import Any, Iterable, Iterator
+from urllib.parse import quote, quote_plus
 
 from agentgrafana.grafana.client import GrafanaClient
 from agentgrafana.grafana.normalize import (
@@ -42,18 +51,21 @@ from agentgrafana.grafana.normalize import (
     is_owned_rule,
     normalize_dashboard,
     normalize_rule_group,
+    normalized_content_hash,
+    owned_dashboard,
     pretty,
     recorded_hash,
     rule_fields,
     strip_hash_tags,
-    with_ownership_tags,
 )
 from agentgrafana.model import Build, DashboardOut, Folder, GrafanaRuleGroup
 
 CREATE, UPDATE, UNCHANGED, DELETE, CONFLICT, ORPHANED = "create", "update", "unchanged", "delete", "conflict", "orphaned"
 FOLDER, DASHBOARD, RULE_GROUP = "folder", "dashboard", "rule-group"
 DEFAULT_MESSAGE = "agentgrafana push"
-SEARCH_PAGE = 1000
+SEARCH_PAGE = 1000  # hits per search page (Grafana's default; it allows up to 5000)
+FOLDER_PAGE = 1000  # folders per page of GET /api/folders (Grafana's default)
+QUERY_BUDGET = 6000  # characters of uid parameters per search URL: under the 8 KiB request line many proxies allow
 
 
 @dataclass(frozen=True)
@@ -84,8 +96,11 @@ class Change:
     rule_uids: list[str] = field(default_factory=list)  # rules to delete when pruning a group
 
     def diff(self) -> str:
-        """A unified diff from the live object to the generated one ('' when there is nothing to compare)."""
-        if self.live is None or self.desired is None:
+        """A unified diff from the live object to the generated one ('' when there is nothing to compare).
+
+        Unchanged objects compare equal, so their diff is empty without pretty-printing anything.
+        """
+        if self.action == UNCHANGED or self.live is None or self.desired is None:
             return ""
         lines = difflib.unified_diff(
             pretty(_shown(self.live)).splitlines(),
@@ -114,12 +129,19 @@ class Plan:
 
 def desired_dashboard(d: DashboardOut) -> dict[str, Any]:
     """The dashboard JSON we push: our uid, no server id/version, ownership and hash tags."""
-    model = copy.deepcopy(d.model)
-    model.pop("version", None)
+    return _desired(d)[0]
+
+
+def _desired(d: DashboardOut) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The dashboard JSON we push, its normalised form and its content hash (see `owned_dashboard`).
+
+    The model is copied shallowly: only top-level keys change, and `d.model` itself is left as built.
+    """
+    model = {k: v for k, v in d.model.items() if k != "version"}
     model["id"] = None
     model["uid"] = d.uid
     model.setdefault("title", d.title)
-    return with_ownership_tags(model)
+    return owned_dashboard(model)
 
 
 def desired_rule_group(g: GrafanaRuleGroup) -> dict[str, Any]:
@@ -148,19 +170,43 @@ def compared_dashboard(model: dict[str, Any], folder_uid: str) -> dict[str, Any]
 
 def make_plan(client: GrafanaClient, build: Build, options: PushOptions) -> Plan:
     """Read what Grafana holds for the build and classify every object. Raises GrafanaError on read failure."""
-    folders = [_plan_folder(client, f) for f in build.folders]
-    missing = {c.key for c in folders if c.action == CREATE}
-    with ThreadPoolExecutor(max_workers=client.settings.concurrency) as pool:
-        dashboards = list(pool.map(lambda d: _plan_dashboard(client, d, options), build.dashboards))
-        orphans = _plan_orphan_dashboards(client, build, options, pool)
-    groups = [_plan_rule_group(client, g, options, g.folder.uid in missing) for g in build.grafana_rule_groups]
-    orphan_groups = _plan_orphan_rule_groups(client, build, options)
+    folder_uids = sorted({f.uid for f in build.folders})
+    if not folder_uids:
+        return Plan([])
+    live_folders = _list_folders(client)
+    folders = [_plan_folder(f, live_folders.get(f.uid)) for f in build.folders]
+    owned = _search_owned(client, folder_uids)
+    owned_uids = {str(h.get("uid")) for h in owned}
+    existing = owned_uids | _search_uids(client, [d.uid for d in build.dashboards if d.uid not in owned_uids])
+    dashboards = client.map(lambda d: _plan_dashboard(client, d, options, d.uid in existing), build.dashboards)
+    orphans = _plan_orphan_dashboards(client, build, options, owned)
+    rules = client.request("GET", "/api/v1/provisioning/alert-rules", what="list of alert rules") or []
+    with_rules = {(str(r.get("folderUID", "")), str(r.get("ruleGroup", ""))) for r in rules}
+    groups = client.map(
+        lambda g: _plan_rule_group(client, g, options, (g.folder.uid, g.name) in with_rules), build.grafana_rule_groups
+    )
+    orphan_groups = _plan_orphan_rule_groups(build, options, rules)
     return Plan(folders + dashboards + groups + orphan_groups + orphans)
 
 
-def _plan_folder(client: GrafanaClient, folder: Folder) -> Change:
-    path = f"/api/folders/{quote(folder.uid, safe='')}"
-    live = client.request("GET", path, what=f"folder {folder.uid}", missing_ok=True)
+def _list_folders(client: GrafanaClient) -> dict[str, dict[str, Any]]:
+    """Top-level folders by uid, from `GET /api/folders`, paged.
+
+    `limit` and `page` (default 1000, pages from 1) are from Grafana's public folder API docs; the
+    reference page lists the endpoint without them.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    page = 1
+    while True:
+        params = [("limit", FOLDER_PAGE), ("page", page)]
+        listed = client.request("GET", "/api/folders", params=params, what="list of folders") or []
+        found.update((str(f.get("uid")), f) for f in listed if isinstance(f, dict))
+        if len(listed) < FOLDER_PAGE:
+            return found
+        page += 1
+
+
+def _plan_folder(folder: Folder, live: dict[str, Any] | None) -> Change:
     desired = {"uid": folder.uid, "title": folder.title}
     if live is None:
         return Change(FOLDER, folder.uid, folder.title, CREATE, payload=desired)
@@ -168,32 +214,46 @@ def _plan_folder(client: GrafanaClient, folder: Folder) -> Change:
     return Change(FOLDER, folder.uid, folder.title, UNCHANGED, reason=reason)
 
 
-def _plan_dashboard(client: GrafanaClient, d: DashboardOut, options: PushOptions) -> Change:
-    model = desired_dashboard(d)
+def _plan_dashboard(client: GrafanaClient, d: DashboardOut, options: PushOptions, exists: bool) -> Change:
+    """Classify one generated dashboard; it is read only when a search said it `exists`."""
+    model, normalized, content_hash = _desired(d)
     title = str(model.get("title", d.title))
     change = Change(DASHBOARD, d.uid, title, CREATE, folder_uid=d.folder.uid)
-    change.desired = compared_dashboard(model, d.folder.uid)
-    live = client.request("GET", dashboard_path(d.uid), what=f'dashboard "{title}" ({d.uid})', missing_ok=True)
+    change.desired = {"folderUid": d.folder.uid, "dashboard": normalized}
+    live = None
+    if exists:  # missing_ok: it may have been deleted since the search
+        live = client.request("GET", dashboard_path(d.uid), what=f'dashboard "{title}" ({d.uid})', missing_ok=True)
     if live is None:
         change.payload = _dashboard_body(model, d.folder.uid, None, options)
         return change
     live_model = live.get("dashboard") or {}
-    meta = live.get("meta") or {}
-    change.live = compared_dashboard(live_model, str(meta.get("folderUid") or ""))
+    live_folder = str((live.get("meta") or {}).get("folderUid") or "")
+    if live_folder == d.folder.uid and _same_json(live_model, model):
+        change.live, change.action = change.desired, UNCHANGED  # as sent: normalising it would give the same
+        return change
+    change.live = compared_dashboard(live_model, live_folder)
     if change.live == change.desired:
         change.action = UNCHANGED
         return change
     change.payload = _dashboard_body(model, d.folder.uid, live_model.get("version"), options)
-    live_hash = dashboard_content_hash(live_model)
+    live_hash = normalized_content_hash(change.live["dashboard"])
     if not is_owned_dashboard(live_model):
         change.action, change.resolution = CONFLICT, UPDATE
         change.reason = f"exists in Grafana without the {OWNER_TAG} tag (not ours)"
-    elif recorded_hash(live_model) != live_hash and live_hash != dashboard_content_hash(model):
+    elif recorded_hash(live_model) != live_hash and live_hash != content_hash:
         change.action, change.resolution = CONFLICT, UPDATE
         change.reason = "edited in Grafana since the last push"
     else:
         change.action = UPDATE
     return change
+
+
+def _same_json(live: dict[str, Any], ours: dict[str, Any]) -> bool:
+    """Whether the live dashboard is exactly `ours` apart from the id and version Grafana adds (the usual no-op)."""
+    ignored = ("id", "version")
+    if len(live.keys() - ignored) != len(ours.keys() - ignored):
+        return False
+    return all(k in ignored or (k in live and live[k] == v) for k, v in ours.items())
 
 
 def _dashboard_body(model: dict[str, Any], folder_uid: str, version: int | None, options: PushOptions) -> dict[str, Any]:
@@ -203,29 +263,59 @@ def _dashboard_body(model: dict[str, Any], folder_uid: str, version: int | None,
     return {"dashboard": dashboard, "folderUid": folder_uid, "message": options.message[:500], "overwrite": False}
 
 
-def _search_owned(client: GrafanaClient, folder_uids: Iterable[str]) -> list[dict[str, Any]]:
+def _batches(values: list[str], name: str) -> Iterator[list[tuple[str, str]]]:
+    """`values` as repeated `name=value` query parameters, split so that no URL gets too long."""
+    batch: list[tuple[str, str]] = []
+    size = 0
+    for value in values:
+        cost = len(name) + len(quote_plus(value)) + 2  # with '&' and '=', as requests encodes it
+        if batch and size + cost > QUERY_BUDGET:
+            yield batch
+            batch, size = [], 0
+        batch.append((name, value))
+        size += cost
+    if batch:
+        yield batch
+
+
+def _search(client: GrafanaClient, filters: list[tuple[str, str]], what: str) -> list[dict[str, Any]]:
+    """Every dashboard hit of one search, page by page."""
     found: list[dict[str, Any]] = []
-    base = [("type", "dash-db"), ("tag", OWNER_TAG)] + [("folderUIDs", uid) for uid in folder_uids]
     page = 1
     while True:
-        params = base + [("limit", SEARCH_PAGE), ("page", page)]
-        hits = client.request("GET", "/api/search", params=params, what="search for owned dashboards") or []
+        params = [("type", "dash-db"), *filters, ("limit", SEARCH_PAGE), ("page", page)]
+        hits = client.request("GET", "/api/search", params=params, what=what) or []
         found.extend(hits)
         if len(hits) < SEARCH_PAGE:
             return found
         page += 1
 
 
+def _search_owned(client: GrafanaClient, folder_uids: list[str]) -> list[dict[str, Any]]:
+    """Dashboards carrying our tag in these folders (one search, or a few for very many folders)."""
+    by_uid: dict[str, dict[str, Any]] = {}
+    for batch in _batches(folder_uids, "folderUIDs"):
+        for hit in _search(client, [("tag", OWNER_TAG), *batch], "search for owned dashboards"):
+            by_uid.setdefault(str(hit.get("uid")), hit)
+    return list(by_uid.values())
+
+
+def _search_uids(client: GrafanaClient, uids: list[str]) -> set[str]:
+    """Which of these dashboard uids exist in Grafana, owned or not, in any folder."""
+    found: set[str] = set()
+    wanted = set(uids)
+    for batch in _batches(uids, "dashboardUIDs"):
+        hits = _search(client, batch, "search for generated dashboards")
+        found.update(str(h.get("uid")) for h in hits if h.get("uid") in wanted)
+    return found
+
+
 def _plan_orphan_dashboards(
-    client: GrafanaClient, build: Build, options: PushOptions, pool: ThreadPoolExecutor
+    client: GrafanaClient, build: Build, options: PushOptions, owned: list[dict[str, Any]]
 ) -> list[Change]:
-    folder_uids = sorted({f.uid for f in build.folders})
-    if not folder_uids:
-        return []
     generated = {d.uid for d in build.dashboards}
-    hits = [h for h in _search_owned(client, folder_uids) if h.get("uid") not in generated]
-    hits.sort(key=lambda h: str(h.get("uid")))
-    return list(pool.map(lambda h: _plan_orphan_dashboard(client, h, options), hits))
+    hits = sorted((h for h in owned if h.get("uid") not in generated), key=lambda h: str(h.get("uid")))
+    return client.map(lambda h: _plan_orphan_dashboard(client, h, options), hits)
 
 
 def _plan_orphan_dashboard(client: GrafanaClient, hit: dict[str, Any], options: PushOptions) -> Change:
@@ -255,7 +345,8 @@ def _provenance(rules: Iterable[dict[str, Any]]) -> str:
     return seen.pop() if len(seen) == 1 else "mixed"
 
 
-def _plan_rule_group(client: GrafanaClient, g: GrafanaRuleGroup, options: PushOptions, folder_missing: bool) -> Change:
+def _plan_rule_group(client: GrafanaClient, g: GrafanaRuleGroup, options: PushOptions, has_rules: bool) -> Change:
+    """Classify one generated rule group; it is read only when the list of alert rules shows rules in it."""
     body = desired_rule_group(g)
     key = f"{g.folder.uid}/{g.name}"
     change = Change(RULE_GROUP, key, g.name, CREATE, folder_uid=g.folder.uid, payload=body)
@@ -263,7 +354,7 @@ def _plan_rule_group(client: GrafanaClient, g: GrafanaRuleGroup, options: PushOp
     if body["rules"]:
         change.desired["provenance"] = "" if options.disable_provenance else "api"
     live = None
-    if not folder_missing:
+    if has_rules:
         live = client.request("GET", rule_group_path(g.folder.uid, g.name), what=f"rule group {key}", missing_ok=True)
     if not live or not live.get("rules"):
         return change
@@ -280,12 +371,9 @@ def _plan_rule_group(client: GrafanaClient, g: GrafanaRuleGroup, options: PushOp
     return change
 
 
-def _plan_orphan_rule_groups(client: GrafanaClient, build: Build, options: PushOptions) -> list[Change]:
+def _plan_orphan_rule_groups(build: Build, options: PushOptions, rules: list[dict[str, Any]]) -> list[Change]:
     folder_uids = {f.uid for f in build.folders}
-    if not folder_uids:
-        return []
     generated = {(g.folder.uid, g.name) for g in build.grafana_rule_groups}
-    rules = client.request("GET", "/api/v1/provisioning/alert-rules", what="list of alert rules") or []
     live_groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for rule in rules:
         key = (str(rule.get("folderUID", "")), str(rule.get("ruleGroup", "")))
