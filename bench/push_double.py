@@ -83,6 +83,7 @@ def measure(dashboards: int, latency: float) -> dict[str, Any]:
                            "rule_groups": len(the_build.grafana_rule_groups), "latency_s": latency}
     with DoubleProcess(latency) as double:
         settings = GrafanaSettings(url=double.hello["url"], token=double.hello["token"])
+        out["concurrency"] = settings.concurrency  # the default, as a user would push
         for run in ("first", "noop"):
             double.ask("reset")
             started = time.perf_counter()

@@ -22,6 +22,7 @@ from agentgrafana.grafana.normalize import (
     rule_fields,
     with_ownership_tags,
 )
+from agentgrafana.grafana.settings import DEFAULT_CONCURRENCY
 from agentgrafana.grafana.plan import desired_rule_group
 from grafana_builds import dashboard_model, rule_group
 
@@ -134,6 +135,11 @@ def test_normalising_shares_nothing_with_the_input(model):
         return found
 
     assert not containers(normalized, set()) & containers(model, set())
+
+
+def test_default_concurrency():
+    assert GrafanaSettings(url="http://localhost:3000").concurrency == DEFAULT_CONCURRENCY == 8
+    assert settings_from_args(args(), {"GRAFANA_URL": "http://localhost:3000"}).concurrency == 8
 
 
 def test_normalised_rule_group_compares_only_what_we_send():
