@@ -233,3 +233,11 @@ def test_a_latency_alert_above_the_highest_bucket_is_a_config_error(tmp_path: Pa
             "tool_execution_duration_seconds") in capsys.readouterr().err
     path.write_text("thresholds:\n  latency_seconds:\n    tool: {p99_alert: 9.5}\n")
     assert main(["validate", "--config", str(path), "--root", str(ROOT)]) == 0
+
+
+def test_unused_variables_are_reported_except_the_shared_ones() -> None:
+    d = _dashboard('sum(rate(llm_cost_dollars_total{tenant_id=~"$tenant"}[$__rate_interval]))')
+    d.model["templating"]["list"].append({"type": "custom", "name": "region", "query": "eu,us"})
+    texts = [f.text() for f in lint_dashboards([d], CATALOG, {}) if f.rule == "template-unused"]
+    assert texts == ["dashboards/test.py: dashboard t-dash: variable 'region' is defined but no panel uses it "
+                     "(template-unused)"]

@@ -15,6 +15,7 @@ from . import Finding
 UID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 PROMETHEUS_DS = ("prometheus",)
 GRID = 24
+SHARED_VARIABLES = ("tenant", "agent", "model")  # every dashboard has them (links carry the selection)
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,15 @@ class DatasourceVariable(DashboardRule):
         if not any(v.get("type") == "datasource" and v.get("query") == "prometheus" for v in variables):
             yield "", "no Prometheus datasource variable", ""
         names = {v.get("name") for v in variables}
-        for wanted in ("tenant", "agent", "model"):
+        for wanted in SHARED_VARIABLES:
             if wanted not in names:
                 yield "", f"missing the shared '{wanted}' variable", ""
 
 
 class UnusedVariable(DashboardRule):
+    """A variable no query reads. The shared `tenant`/`agent`/`model` variables are exempt: every dashboard
+    carries them so that links between dashboards keep the selection, used or not."""
+
     name = "template-unused"
 
     def __init__(self) -> None:
@@ -112,7 +116,9 @@ class UnusedVariable(DashboardRule):
             used |= self._used(str((v.get("query") or {}).get("query", ""))
                                if isinstance(v.get("query"), dict) else str(v.get("query", "")))
         for v in variables:
-            if v.get("type") in ("query", "custom", "datasource") and v.get("name") not in used:
+            name = v.get("name")
+            if v.get("type") in ("query", "custom", "datasource") and name not in used and \
+                    name not in SHARED_VARIABLES:
                 yield "", f"variable '{v.get('name')}' is defined but no panel uses it", ""
 
 
