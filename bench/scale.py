@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--tenants", type=int, required=True)
     ap.add_argument("--out", type=Path, required=True, help="output folder (should not exist yet)")
+    ap.add_argument("--panels30", action="store_true",
+                    help="build bench/content30 (a 30-panel dashboard per tenant) instead of the product's content")
     args = ap.parse_args(argv)
 
     from agentgrafana.config import from_mapping
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     imported = time.perf_counter()
     config = from_mapping(tenant_config(args.tenants))
-    build_result = build(config, REPO)
+    build_result = build(config, REPO / "bench" / "content30" if args.panels30 else REPO)
     built = time.perf_counter()
     write_tree(args.out, build_result.files)
     written = time.perf_counter()

@@ -10,9 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = {
     "cold_generate_s", "cold_generate_peak_rss_mb",
-    *(f"scale_{size}_{what}" for size in ("small", "medium", "large")
+    *(f"{variant}_{size}_{what}" for variant in ("scale", "scale30") for size in ("small", "medium", "large")
       for what in ("seconds", "write_s", "wall_s", "ms_per_dashboard", "peak_rss_mb")),
-    "scale_linearity", "scale_panels_per_dashboard",
+    "scale_linearity", "scale_panels_per_dashboard", "scale30_linearity", "scale30_panels_per_dashboard",
     "builders_agentgrafana_ms", "builders_grafanalib_ms", "builders_speedup",
     "promql_cold_per_s", "promql_cached_per_s",
     "push_first_s", "push_noop_s", "push_noop_writes",
@@ -34,5 +34,6 @@ def test_quick_run_reports_every_metric_with_a_number(tmp_path: Path) -> None:
         value = metric["value"]
         assert isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value), key
         assert metric["label"] and metric["pass"] in (True, False, None), key
+    assert metrics["scale30_panels_per_dashboard"]["value"] == 30
     assert metrics["push_noop_writes"]["value"] == 0  # a count, not a timing: a re-push never writes
     assert metrics["builders_speedup"]["label"] in done.stdout  # the table is printed

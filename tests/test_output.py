@@ -112,7 +112,20 @@ def test_configmaps_round_trip_to_the_dashboard_json(default_build) -> None:
         assert cm["metadata"]["annotations"]["grafana_folder"] == d.folder.title
         (key, text), = cm["data"].items()
         assert key == f"{d.uid}.json"
-        assert text.encode() == default_build.files[f"dashboards/{d.folder.uid}/{d.uid}.json"]
+        assert "\n" not in text.rstrip("\n")  # compact: the indented copy is the file under dashboards/
+        assert json.loads(text) == json.loads(default_build.files[f"dashboards/{d.folder.uid}/{d.uid}.json"])
+
+
+def test_configmap_json_survives_characters_yaml_reads_as_line_breaks() -> None:
+    from agentgrafana.emit.dashboards import configmap
+    from agentgrafana.emit import compact_json_bytes
+    from agentgrafana.model import DashboardOut, Folder
+
+    model = {"uid": "u", "title": "Line\u2028separator \u0085 and # not a comment: {x}", "panels": []}
+    d = DashboardOut("u", model["title"], Folder("f", "F: folder"), model, "dashboards/x.py")
+    cm = yaml.safe_load(configmap(config_mod.Config(), d, compact_json_bytes(model)))
+    assert json.loads(cm["data"]["u.json"]) == model
+    assert cm["metadata"]["annotations"]["grafana_folder"] == "F: folder"
 
 
 def test_provisioning_points_each_folder_at_its_files(default_build) -> None:

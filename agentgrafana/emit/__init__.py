@@ -22,6 +22,11 @@ def json_bytes(data: Any) -> bytes:
     return orjson.dumps(data, option=_JSON_OPTIONS) + b"\n"
 
 
+def compact_json_bytes(data: Any) -> bytes:
+    """The same JSON without indentation or a trailing newline (for ConfigMaps, where size counts)."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+
+
 class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
     """Block-style YAML; multi-line strings as literal blocks, so PromQL reads as written."""
 
