@@ -37,7 +37,9 @@ def alert(ctx: "Context", name: str, *, key: str, expr: str, threshold_key: str,
           labels: tuple[tuple[str, str], ...] = ()) -> Alert:
     """An alert with uid `<prefix>-<key>`, runbook `<kebab-name>` and its threshold from configuration.
 
-    `value` sets a fixed threshold for alerts that have no configuration key (`threshold_key` then says why).
+    `value` sets a fixed threshold for alerts that have no configuration key (`threshold_key` then says why),
+    or whose query applies the configured limit itself, so that its value can be something other than the
+    compared quantity (`threshold_key` then names that key in full, e.g. `thresholds.budget_utilisation_alert`).
     """
     limit = value if value is not None else threshold(ctx, threshold_key)
     full_key = threshold_key if value is not None else f"thresholds.{threshold_key}"

@@ -29,7 +29,7 @@ def cases(alert: Alert) -> list[Case]:
     at = s.settle_minutes + wait + 1
     breach = s.breach if s.breach is not None else breach_value(alert.op, alert.threshold)
     safe = s.safe if s.safe is not None else safe_value(alert.op, alert.threshold)
-    limit = f"{alert.op} {format_number(alert.threshold)}"
+    limit = s.limit or f"{alert.op} {format_number(alert.threshold)}"
     out = [Case(f"{alert.name} fires at {format_number(breach)} ({limit}) once for {alert.for_} has passed",
                 tuple(s.drive(breach, at)), at, ((s.labels, breach),))]
     if wait:

@@ -47,6 +47,9 @@ class Scenario:
     breach: float | None = None  # value that must fire (default: just past the threshold)
     safe: float | None = None  # value that must stay silent (default: just short of the threshold)
     extra: tuple[Case, ...] = ()  # further cases (e.g. per-tenant budgets, exporter sentinels)
+    # how the limit reads in test names when the query applies the configured limit itself and op/threshold
+    # only gate its result (None: "<op> <threshold>")
+    limit: str | None = None
 
 
 def labels(**values: str) -> Labels:
