@@ -1,7 +1,14 @@
 """Cost alert (group cost-alerts): a tenant's spend over 24 h against its own daily budget.
 
 The budget is per tenant (`budgets.tenants`, else `budgets.daily_usd_default`); the recording rule
-`tenant_id:llm_cost_budget:utilisation24h` already divides by it, so one threshold serves every tenant.
+`tenant_id:llm_cost_budget:utilisation24h` already divides by it, so one limit serves every tenant.
+
+The description tells dollars: the spend is the alert's value and the budget is the `budget_usd` label the
+budget recording rules set. Prometheus gives a template one number, so the value cannot be the utilisation
+as well: the query compares the utilisation with `thresholds.budget_utilisation_alert` itself
+(`> bool`, so every tenant keeps a value and no result means no data, as before) and yields the spend of a
+tenant past it, 0 for the others; op/threshold (`> 0`) only gate that, in Prometheus and in Grafana's
+threshold step alike.
 """
 from agentgrafana.alerting import scenario as sc
 from agentgrafana.alerting.define import alert, threshold
@@ -10,26 +17,35 @@ from agentgrafana.model import Alert, format_number
 
 GROUP = "cost-alerts"
 METRIC = "llm_cost_dollars_total"
+SPEND = "tenant_id:llm_cost_dollars:increase24h"
+UTILISATION = "tenant_id:llm_cost_budget:utilisation24h"
+BUDGET_LABEL = "budget_usd"  # set by recording_rules/cost.py, dollars with two decimals
 SPEND_MINUTES = 61  # the scenario spends over an hour, then the 24 h increase is read
+THRESHOLD_KEY = "budget_utilisation_alert"
 
 
 def alerts(ctx: Context) -> list[Alert]:
-    limit = threshold(ctx, "budget_utilisation_alert")
+    limit = threshold(ctx, THRESHOLD_KEY)
     budgets = ctx.config.budgets
     plain = default_tenant(budgets.tenants)
+    share = f"{limit * 100:.4g}%"
     return [alert(
         ctx, "TenantDailyCostBudgetExceeded", key="tenant-cost-budget", group=GROUP,
-        expr="tenant_id:llm_cost_budget:utilisation24h",
-        threshold_key="budget_utilisation_alert", for_="0s", severity="warning",
+        expr=(f"{SPEND}\n* on (tenant_id) group_left ({BUDGET_LABEL})\n"
+              f"({UTILISATION} > bool {format_number(limit)})"),
+        value=0, threshold_key=f"thresholds.{THRESHOLD_KEY}", for_="0s", severity="warning",
         summary="A tenant's LLM spend over the last 24 hours is above its daily budget.",
-        description=("Tenant {{ $labels.tenant_id }} has spent {{ $value | humanizePercentage }} of its daily LLM "
-                     f"budget in the last 24 hours (alert at {limit * 100:.4g}%)."),
+        description=("Tenant {{ $labels.tenant_id }} spent ${{ printf \"%.2f\" $value }} on LLM calls in the last "
+                     f"24 hours, more than {share} of its daily budget of ${{{{ $labels.{BUDGET_LABEL} }}}}."),
         dashboard="cost", panel="Daily budget utilisation by tenant",
         scenario=sc.Scenario(
-            sc.labels(tenant_id=plain),
-            lambda v, m: [spend(plain, v * budgets.daily_usd_default, m)],
+            tenant_labels(plain, budgets.daily_usd_default),
+            lambda v, m: [spend(plain, v, m)],
             settle_minutes=SPEND_MINUTES - 1,
             idle=lambda m: [sc.flat(METRIC, {"model": "gpt-4o", "tenant_id": plain}, m)],
+            breach=sc.breach_value(">", limit) * budgets.daily_usd_default,
+            safe=sc.safe_value(">", limit) * budgets.daily_usd_default,
+            limit=f"spend over {share} of the ${format_number(budgets.daily_usd_default)} default budget",
             extra=tuple(override_cases(budgets.tenants, budgets.daily_usd_default, plain, limit))))]
 
 
@@ -41,6 +57,11 @@ def default_tenant(overrides: dict[str, float]) -> str:
     return name
 
 
+def tenant_labels(tenant: str, budget: float) -> sc.Labels:
+    """The alert's labels for a tenant: its name and its budget as the recording rules write it."""
+    return sc.labels(tenant_id=tenant, **{BUDGET_LABEL: f"{budget:.2f}"})
+
+
 def spend(tenant: str, dollars: float, minutes: int) -> sc.InputSeries:
     """`dollars` spent evenly from minute 0 to `minutes`."""
     return sc.counter(METRIC, {"model": "gpt-4o", "tenant_id": tenant}, dollars / minutes, minutes)
@@ -48,7 +69,8 @@ def spend(tenant: str, dollars: float, minutes: int) -> sc.InputSeries:
 
 def override_cases(overrides: dict[str, float], default: float, plain: str, limit: float) -> list[sc.Case]:
     """Each override tenant is judged by its own budget: just short of it is silent, past it fires, and the
-    same dollars spent by a tenant on the default budget lead to the opposite outcome where they differ."""
+    same dollars spent by a tenant on the default budget lead to the opposite outcome where they differ.
+    A firing alert's value is the tenant's spend in dollars."""
     out, m = [], SPEND_MINUTES
     above, below = sc.breach_value(">", limit), sc.safe_value(">", limit)
     for tenant, usd in sorted(overrides.items()):
@@ -56,9 +78,9 @@ def override_cases(overrides: dict[str, float], default: float, plain: str, limi
                            "budget is silent", (spend(tenant, usd * below, m),), m))
         out.append(sc.Case(f"{tenant} spending ${format_number(usd * above)} of its own ${format_number(usd)} "
                            "budget fires", (spend(tenant, usd * above, m),), m,
-                           ((sc.labels(tenant_id=tenant), above),)))
+                           ((tenant_labels(tenant, usd), usd * above),)))
         dollars = (default if usd > default else usd) * above
-        fires = tuple((sc.labels(tenant_id=t), dollars / budget) for t, budget in ((tenant, usd), (plain, default))
+        fires = tuple((tenant_labels(t, budget), dollars) for t, budget in ((tenant, usd), (plain, default))
                       if dollars / budget > limit)
         out.append(sc.Case(f"${format_number(dollars)} spent: judged by ${format_number(usd)} for {tenant}, by the "
                            f"${format_number(default)} default for {plain}",

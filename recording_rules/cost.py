@@ -3,6 +3,10 @@
 Budgets: one `tenant_id:llm_cost_budget_dollars:daily` series per tenant override (`vector(<usd>)` labelled
 with the tenant). Utilisation divides the 24 h spend by the tenant's override, or, for a tenant without
 one, by `budgets.daily_usd_default` (built from the spend series itself so it carries the tenant label).
+
+Every budget series, and so every utilisation series, also carries its budget as the label `budget_usd`
+with two decimals ("100.00"): alert descriptions print it, and it changes only with the configuration,
+so it never splits a series or an alert while the configuration stays the same.
 """
 from agentgrafana.context import Context
 from agentgrafana.model import RecordingRule, format_number
@@ -11,6 +15,17 @@ GROUP = "agent-cost"
 SPEND = "tenant_id:llm_cost_dollars:increase24h"
 BUDGET = "tenant_id:llm_cost_budget_dollars:daily"
 UTILISATION = "tenant_id:llm_cost_budget:utilisation24h"
+BUDGET_LABEL = "budget_usd"
+
+
+def budget_text(usd: float) -> str:
+    """The `budget_usd` label value: dollars with two decimals, no thousands separator (like printf "%.2f")."""
+    return f"{usd:.2f}"
+
+
+def with_budget_label(expr: str, usd: float) -> str:
+    """`expr` with the label `budget_usd` set to `usd` (label_replace from the empty label always matches)."""
+    return f'label_replace({expr}, "{BUDGET_LABEL}", "{budget_text(usd)}", "", "")'
 
 
 def recording_rules(ctx: Context) -> list[RecordingRule]:
@@ -19,10 +34,12 @@ def recording_rules(ctx: Context) -> list[RecordingRule]:
     rules = [RecordingRule(SPEND, ctx.q.increase("llm_cost_dollars_total", ["tenant_id"], "24h", filtered=False),
                            GROUP)]
     for tenant, usd in sorted(budgets.tenants.items()):
-        rules.append(RecordingRule(BUDGET, f"vector({format_number(usd)})", GROUP, labels=(("tenant_id", tenant),)))
+        rules.append(RecordingRule(BUDGET, f"vector({format_number(usd)})", GROUP,
+                                   labels=(("tenant_id", tenant), (BUDGET_LABEL, budget_text(usd)))))
     if budgets.tenants:
-        expr = f"{SPEND}\n/ on (tenant_id)\n({BUDGET} or on (tenant_id) ({SPEND} * 0 + {default}))"
+        fallback = with_budget_label(f"{SPEND} * 0 + {default}", budgets.daily_usd_default)
+        expr = f"{SPEND}\n/ on (tenant_id) group_left ({BUDGET_LABEL})\n({BUDGET} or on (tenant_id) {fallback})"
     else:
-        expr = f"{SPEND} / {default}"
+        expr = with_budget_label(f"{SPEND} / {default}", budgets.daily_usd_default)
     rules.append(RecordingRule(UTILISATION, expr, GROUP))
     return rules

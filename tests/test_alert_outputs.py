@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from agentgrafana import config as config_mod
+from agentgrafana.alerting import template
 from agentgrafana.lint.dashboards import panels_of
 from agentgrafana.model import Build, format_number
 from agentgrafana.pipeline import build
@@ -154,12 +155,15 @@ def test_recording_rules_carry_the_names_dashboards_use(shipped) -> None:
 
 def test_budget_overrides_become_recording_rules(shipped) -> None:
     cost = next(g for g in prometheus_groups(shipped) if g["name"] == "agent-cost")
-    budgets = {r["labels"]["tenant_id"]: r["expr"] for r in cost["rules"]
+    budgets = {r["labels"]["tenant_id"]: (r["expr"], r["labels"]["budget_usd"]) for r in cost["rules"]
                if r.get("record") == "tenant_id:llm_cost_budget_dollars:daily"}
-    assert budgets == {"acme": "vector(250)", "initech": "vector(50)"}
+    assert budgets == {"acme": ("vector(250)", "250.00"), "initech": ("vector(50)", "50.00")}
     utilisation = next(r["expr"] for r in cost["rules"]
                        if r.get("record") == "tenant_id:llm_cost_budget:utilisation24h")
-    assert "* 0 + 100" in utilisation  # tenants without an override get the default
+    # tenants without an override get the default, labelled like an override; the label reaches utilisation
+    assert 'label_replace(tenant_id:llm_cost_dollars:increase24h * 0 + 100, "budget_usd", "100.00", "", "")' \
+        in utilisation
+    assert "group_left (budget_usd)" in utilisation
 
 
 def test_without_overrides_the_default_budget_divides(tmp_path) -> None:
@@ -167,7 +171,8 @@ def test_without_overrides_the_default_budget_divides(tmp_path) -> None:
     cost = next(g for g in prometheus_groups(b) if g["name"] == "agent-cost")
     assert [r["record"] for r in cost["rules"]] == ["tenant_id:llm_cost_dollars:increase24h",
                                                     "tenant_id:llm_cost_budget:utilisation24h"]
-    assert cost["rules"][1]["expr"] == "tenant_id:llm_cost_dollars:increase24h / 80"
+    assert cost["rules"][1]["expr"] == ('label_replace(tenant_id:llm_cost_dollars:increase24h / 80, "budget_usd", '
+                                        '"80.00", "", "")')
 
 
 @pytest.mark.parametrize("key,path,alert,new", [
@@ -225,3 +230,66 @@ def test_outputs_are_deterministic(shipped) -> None:
     again = build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
     keys = [k for k in shipped.files if not k.startswith("dashboards/")]
     assert {k: shipped.files[k] for k in keys} == {k: again.files[k] for k in keys}
+
+
+BUDGET_ALERT = "TenantDailyCostBudgetExceeded"
+
+
+def _budget_tests(b: Build) -> list[dict[str, Any]]:
+    return [t for p, body in b.files.items() if p.startswith("prometheus/tests/")
+            for t in yaml.safe_load(body)["tests"] if t["alert_rule_test"][0]["alertname"] == BUDGET_ALERT]
+
+
+def test_budget_alert_tells_the_spend_and_the_budget_in_dollars(shipped) -> None:
+    prom = prometheus_alerts(shipped)[BUDGET_ALERT]
+    grafana = next(g for g, p in twins(shipped) if p["alert"] == BUDGET_ALERT)
+    alert = next(a for a in shipped.alerts if a.name == BUDGET_ALERT)
+    # one template, both targets: the spend is the value, the budget a label the budget rules set
+    assert '${{ printf "%.2f" $value }}' in prom["annotations"]["description"]
+    assert '${{ printf "%.2f" $values.B.Value }}' in grafana["annotations"]["description"]
+    for description in (prom["annotations"]["description"], grafana["annotations"]["description"]):
+        assert "${{ $labels.budget_usd }}" in description
+    assert template.render(alert.description, {"tenant_id": "globex", "budget_usd": "100.00"}, 152.4) == (
+        "Tenant globex spent $152.40 on LLM calls in the last 24 hours, more than 100% of its daily budget of "
+        "$100.00.")
+    # the query keeps the label and applies the configured limit; op/threshold only gate its result
+    assert _query(grafana) == ("tenant_id:llm_cost_dollars:increase24h\n* on (tenant_id) group_left (budget_usd)\n"
+                               "(tenant_id:llm_cost_budget:utilisation24h > bool 1)")
+    assert _threshold(grafana) == (">", 0) and alert.threshold_key == "thresholds.budget_utilisation_alert"
+
+
+def test_budget_alert_tests_expect_dollars_for_every_budget(shipped) -> None:
+    """The generated promtool tests expect each firing tenant's spend and its own budget, in dollars."""
+    fired = {}
+    tests = _budget_tests(shipped)
+    # the names tell the limit the query applies, not the gate (> 0)
+    assert any(t["name"].startswith(f"{BUDGET_ALERT} is silent just short of the threshold at 99 (spend over 100% "
+                                    "of the $100 default budget)") for t in tests), [t["name"] for t in tests]
+    for t in tests:
+        for a in t["alert_rule_test"][0]["exp_alerts"]:
+            description = a["exp_annotations"]["description"]
+            fired[description] = a["exp_labels"]
+            assert re.search(r"spent \$\d+\.\d\d .* budget of \$\d+\.\d\d\.$", description), description
+    # default budget $100: fires at $110; acme's $250 override at $275, initech's $50 at $55
+    expected = {("globex", "110.00", "100.00"), ("acme", "275.00", "250.00"), ("initech", "55.00", "50.00")}
+    assert {(labels["tenant_id"], re.search(r"spent \$([\d.]+)", d).group(1), labels["budget_usd"])
+            for d, labels in fired.items()} == expected
+    for description, labels in fired.items():
+        assert description.endswith(f"budget of ${labels['budget_usd']}.")
+
+
+def test_budget_limit_change_moves_the_query_of_both_targets_and_the_tests(shipped) -> None:
+    changed = build(config_mod.from_mapping({"thresholds": {"budget_utilisation_alert": 0.8},
+                                             "budgets": {"daily_usd_default": 40, "tenants": {"acme": 250}}}), ROOT)
+    prom = prometheus_alerts(changed)[BUDGET_ALERT]
+    grafana = next(g for g, p in twins(changed) if p["alert"] == BUDGET_ALERT)
+    assert "(tenant_id:llm_cost_budget:utilisation24h > bool 0.8)" in _query(grafana)
+    assert prom["expr"] == f"({_query(grafana)}) > 0"
+    assert "more than 80% of its daily budget" in prom["annotations"]["description"]
+    descriptions = [a["exp_annotations"]["description"] for t in _budget_tests(changed)
+                    for a in t["alert_rule_test"][0]["exp_alerts"]]
+    # 0.88 x the $40 default, 0.88 x acme's $250
+    assert any("spent $35.20 " in d and d.endswith("budget of $40.00.") for d in descriptions), descriptions
+    assert any("spent $220.00 " in d and d.endswith("budget of $250.00.") for d in descriptions), descriptions
+    assert {n: r for n, r in prometheus_alerts(changed).items() if n != BUDGET_ALERT} == \
+           {n: r for n, r in prometheus_alerts(shipped).items() if n != BUDGET_ALERT}

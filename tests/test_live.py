@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from agentgrafana.alerting import template
 from agentgrafana.config import Config, load
 from agentgrafana.live import check as live
 from agentgrafana.live.prometheus import live_prometheus
 from agentgrafana.live.simulator import SimOptions, simulate
+from agentgrafana.model import Build
 from agentgrafana.pipeline import build
 
 pytestmark = pytest.mark.live
@@ -85,10 +87,29 @@ def assert_budget_override_respected(config: Config, server, report) -> None:
     assert budget_alerts and all(not a.leaked and not a.problems for a in budget_alerts), report.text()
 
 
+def assert_budget_alert_tells_dollars(the_build: Build, config: Config, server) -> None:
+    """Where the budget alert fires, its value is the tenant's 24 h spend in dollars and its budget a label, so
+    the description prints both."""
+    d = server.dataset
+    alert = next(a for a in the_build.alerts if a.name == "TenantDailyCostBudgetExceeded")
+    tenant, at = d.topology.overspender, d.window("budget_overspend")[1] - 5 * 60
+    budget = config.budgets.for_tenant(tenant)
+    firing = server.prometheus.query(alert.prometheus_expr, at)["result"]
+    (series,) = [s for s in firing if s["metric"].get("tenant_id") == tenant]
+    spent = server.prometheus.query(f'tenant_id:llm_cost_dollars:increase24h{{tenant_id="{tenant}"}}', at)
+    dollars = float(spent["result"][0]["value"][1])
+    assert dollars > budget * config.thresholds.budget_utilisation_alert
+    assert float(series["value"][1]) == pytest.approx(dollars)
+    assert series["metric"]["budget_usd"] == f"{budget:.2f}"
+    description = template.render(alert.description, series["metric"], float(series["value"][1]))
+    assert f"spent ${dollars:.2f} " in description and description.endswith(f"budget of ${budget:.2f}."), description
+
+
 def test_budget_alert_fires_for_the_overspender_only(live_run):
-    _, config, server, report = live_run
+    the_build, config, server, report = live_run
     budget_alerts = [a for a in report.alerts if a.scenario == "budget_overspend"]
     assert budget_alerts and not any(a.problems for a in budget_alerts)
+    assert_budget_alert_tells_dollars(the_build, config, server)
     if server.dataset.topology.rich_tenant is not None:
         assert_budget_override_respected(config, server, report)
 

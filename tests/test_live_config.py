@@ -9,7 +9,7 @@ from agentgrafana.live.prometheus import live_prometheus
 from agentgrafana.live.simulator import simulate
 from agentgrafana.pipeline import build
 
-from test_live import assert_budget_override_respected
+from test_live import assert_budget_alert_tells_dollars, assert_budget_override_respected
 
 pytestmark = pytest.mark.live
 
@@ -35,16 +35,16 @@ def configured(root, prometheus_binary, promtool):
     with live_prometheus(dataset, live.rule_files(the_build), prometheus_binary, promtool) as server:
         report = live.check(the_build, server)
         print("\n" + report.text())
-        yield config, server, report
+        yield config, server, report, the_build
 
 
 def test_check_passes_with_other_thresholds(configured):
-    _, _, report = configured
+    _, _, report, _ = configured
     assert report.alerts and report.ok, report.text()
 
 
 def test_tenant_dashboards_are_checked_with_their_tenant(configured):
-    _, _, report = configured
+    _, _, report, _ = configured
     checked = {t.dashboard for t in report.targets}
     for tenant in ("acme", "umbrella", "hooli"):
         assert any(title.endswith(tenant) for title in checked), tenant
@@ -52,6 +52,7 @@ def test_tenant_dashboards_are_checked_with_their_tenant(configured):
 
 
 def test_override_above_default_is_respected(configured):
-    config, server, report = configured
+    config, server, report, the_build = configured
     assert server.dataset.topology.rich_tenant == "acme"
     assert_budget_override_respected(config, server, report)
+    assert_budget_alert_tells_dollars(the_build, config, server)

@@ -134,13 +134,14 @@ def _recording_tests(root: Path) -> Path:
             ('tenant_id:llm_cost_dollars:increase24h{tenant_id="globex"}', 150),
             ('tenant_id:llm_cost_dollars:increase24h{tenant_id="initech"}', 30), at="60m"),
         exp("tenant_id:llm_cost_budget_dollars:daily",
-            ('tenant_id:llm_cost_budget_dollars:daily{tenant_id="acme"}', 250),
-            ('tenant_id:llm_cost_budget_dollars:daily{tenant_id="initech"}', 50), at="60m"),
-        # each tenant against its own budget: acme 240/250, globex 150/100 (default), initech 30/50
+            ('tenant_id:llm_cost_budget_dollars:daily{budget_usd="250.00", tenant_id="acme"}', 250),
+            ('tenant_id:llm_cost_budget_dollars:daily{budget_usd="50.00", tenant_id="initech"}', 50), at="60m"),
+        # each tenant against its own budget, which it carries as a label: acme 240/250, globex 150/100
+        # (default), initech 30/50
         exp("tenant_id:llm_cost_budget:utilisation24h",
-            ('tenant_id:llm_cost_budget:utilisation24h{tenant_id="acme"}', 0.96),
-            ('tenant_id:llm_cost_budget:utilisation24h{tenant_id="globex"}', 1.5),
-            ('tenant_id:llm_cost_budget:utilisation24h{tenant_id="initech"}', 0.6), at="60m"),
+            ('tenant_id:llm_cost_budget:utilisation24h{budget_usd="250.00", tenant_id="acme"}', 0.96),
+            ('tenant_id:llm_cost_budget:utilisation24h{budget_usd="100.00", tenant_id="globex"}', 1.5),
+            ('tenant_id:llm_cost_budget:utilisation24h{budget_usd="50.00", tenant_id="initech"}', 0.6), at="60m"),
     ]
     path = root / "handwritten" / "recording-values.yaml"
     path.parent.mkdir(exist_ok=True)
@@ -153,12 +154,14 @@ def _recording_tests(root: Path) -> Path:
 
 
 def _budget_story(b: Build, root: Path) -> Path:
-    """acme (override $250) spending $200 stays silent; globex (default $100) spending $150 fires."""
+    """acme (override $250) spending $200 stays silent; globex (default $100) spending $150 fires and says so in
+    dollars, with its budget."""
     alert = next(a for a in b.alerts if a.name == "TenantDailyCostBudgetExceeded")
-    labels = {"tenant_id": "globex", "severity": alert.severity}
-    notes = {"summary": alert.summary, "description": template.render(alert.description, labels, 1.5),
+    labels = {"tenant_id": "globex", "budget_usd": "100.00", "severity": alert.severity}
+    notes = {"summary": alert.summary, "description": template.render(alert.description, labels, 150),
              "runbook_url": f"https://runbooks.example.com/ai-agents/{alert.runbook}"}
-    assert "150%" in notes["description"]
+    assert notes["description"] == ("Tenant globex spent $150.00 on LLM calls in the last 24 hours, more than 100% "
+                                    "of its daily budget of $100.00.")
     path = root / "handwritten" / "budget-story.yaml"
     path.parent.mkdir(exist_ok=True)
     path.write_text(yaml.safe_dump({
@@ -168,7 +171,11 @@ def _budget_story(b: Build, root: Path) -> Path:
             {"series": 'llm_cost_dollars_total{model="gpt-4o", tenant_id="acme"}', "values": "0+4x50"},
             {"series": 'llm_cost_dollars_total{model="gpt-4o", tenant_id="globex"}', "values": "0+3x50"},
         ], "alert_rule_test": [{"eval_time": "50m", "alertname": alert.name,
-                                "exp_alerts": [{"exp_labels": labels, "exp_annotations": notes}]}]}],
+                                "exp_alerts": [{"exp_labels": labels, "exp_annotations": notes}]}],
+            # the shared query (Grafana's A): every tenant's spend in dollars past its limit, 0 within it
+            "promql_expr_test": [{"expr": alert.expr, "eval_time": "50m", "exp_samples": [
+                {"labels": '{budget_usd="250.00", tenant_id="acme"}', "value": 0},
+                {"labels": '{budget_usd="100.00", tenant_id="globex"}', "value": 150}]}]}],
     }, sort_keys=False))
     return path
 
