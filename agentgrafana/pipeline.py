@@ -67,7 +67,7 @@ def main_folder(config: Config) -> Folder:
 
 def tenant_folder(config: Config, tenant: str) -> Folder:
     base = main_folder(config)
-    return Folder(f"{base.uid}-{tenant}"[:40], f"{base.title} / {tenant}")
+    return Folder(f"{base.uid}-{tenant}", f"{base.title}: {tenant}")  # no "/": the sidecar reads it as a path
 
 
 def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> list[DashboardOut]:

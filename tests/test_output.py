@@ -227,3 +227,14 @@ def test_a_dashboard_too_large_for_a_configmap_is_refused_before_writing(tmp_pat
     assert "kubernetes/dashboards/ai-agents/agent-legacy-llm.yaml" in err
     assert "over the 1 MiB limit" in err and "(configmap-size)" in err
     assert not out.exists()
+
+
+def test_a_tenant_name_that_cannot_make_a_folder_uid_is_reported() -> None:
+    cfg = config_mod.from_mapping({"budgets": {"tenants": {"acme corp": 10, "x" * 40: 10},
+                                               "per_tenant_dashboards": True}})
+    with pytest.raises(ValidationFailed) as info:
+        build(cfg, ROOT)
+    texts = [f.text() for f in info.value.findings]
+    assert any("folder uid 'ai-agents-acme corp' must be 1-40 characters" in t for t in texts), texts
+    assert any(f"folder uid 'ai-agents-{'x' * 40}'" in t for t in texts), texts
+    assert any("uid 'agent-cost-acme corp' must be 1-40 characters" in t for t in texts), texts

@@ -269,6 +269,12 @@ def _across(dashboards: list[DashboardOut]) -> Iterator[Finding]:
     by_uid = Counter(d.uid for d in dashboards)
     by_title = Counter((d.folder.uid, d.title) for d in dashboards)
     uids = set(by_uid)
+    bad_folders = sorted({d.folder for d in dashboards if not UID_RE.match(d.folder.uid)})
+    for folder in bad_folders:
+        first = next(d for d in dashboards if d.folder == folder)
+        yield Finding(first.source, f"folder {folder.title!r}", "", "folder-uid",
+                      f"folder uid {folder.uid!r} must be 1-40 characters of letters, digits, '-' or '_' "
+                      "(a tenant name too long or with other characters?)")
     for d in dashboards:
         if by_uid[d.uid] > 1:
             yield Finding(d.source, f"dashboard {d.uid}", "", "dashboard-uid-unique",
