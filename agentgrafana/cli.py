@@ -1,22 +1,47 @@
-"""`agentgrafana` command line. Exit codes: 0 ok, 1 findings or failures, 2 usage or configuration error."""
+"""`agentgrafana` command line. Exit codes: 0 ok, 1 findings or failures, 2 usage or configuration error,
+130 interrupted, 141 output closed (e.g. `| head`).
+
+Every byte printed passes a scrubber holding the credentials of the environment, and `--format json`
+prints JSON on every path, errors included. A failure is one line; `--debug` adds the traceback.
+"""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Any, Callable, NoReturn, TextIO
 
 from . import catalog as catalog_mod
 from . import config as config_mod
-from .discovery import ContentError
+from .discovery import ContentError, NoContent
 from .lint import ValidationFailed
 from .model import Build
 from .pipeline import build
-from .writer import compare, write_tree
+from .secrets import ScrubbingStream, environment_secrets
+from .writer import OutputRefused, WriteFailed, compare, write_tree
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
 DEFAULT_CONFIG = "monitoring.yaml"
+DEFAULT_OUT = "generated"
+_SECRET_FLAGS = ("--token", "--password", "--grafana-token", "--api-key")
+
+
+class UsageError(Exception):
+    """Flags that contradict each other, or a command used the wrong way (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that never echoes an argument's value in an error (a pasted token must not be printed)."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:"):
+            words = message.removeprefix("unrecognized arguments:").split()
+            shown = [w.split("=", 1)[0] + ("=…" if "=" in w else "") if w.startswith("-") else "…" for w in words]
+            message = "unrecognized arguments: " + " ".join(shown) + " (values not shown)"
+        raise UsageError(f"{self.prog}: {message}")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -26,14 +51,18 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="agentgrafana", description="Grafana dashboards, alerts and recording "
-                                 "rules as code for AI-agent platforms.")
-    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ap = _Parser(prog="agentgrafana", description="Grafana dashboards, alerts and recording rules as code for "
+                 "AI-agent platforms.")
+    ap.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     g = sub.add_parser("generate", help="validate, then write every output file")
     _common(g)
-    g.add_argument("--out", default="generated", help="output folder (default: generated)")
+    g.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
     g.add_argument("--check", action="store_true", help="write nothing; exit 1 listing stale files")
+    g.add_argument("--force", action="store_true",
+                   help="write into a non-empty folder that agentgrafana did not create (removes nothing there)")
+    g.add_argument("--format", choices=("text", "json"), default="text")
 
     v = sub.add_parser("validate", help="validate content and configuration; write nothing")
     _common(v)
@@ -44,18 +73,27 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("config-reference", help="print every configuration key with its default")
 
-    d = sub.add_parser("diff", help="what a change does: against a git revision (--base) or a live Grafana "
-                                    "(--url)", conflict_handler="resolve")
-    _grafana_args(d, push=False)  # first: diff's own --format (with markdown) replaces the client's
+    d = sub.add_parser("diff", help="what a change does: the fresh build against a git revision (--base) or "
+                                    "two output folders (--old/--new)")
     _common(d)
     d.add_argument("--base", help="git revision to compare the fresh build with (its committed generated/)")
     d.add_argument("--old", type=Path, help="compare two output folders: OLD ...")
     d.add_argument("--new", type=Path, help="... and NEW (default: a fresh build)")
+    d.add_argument("--url", help=argparse.SUPPRESS)  # moved to `plan`; kept to say so
     d.add_argument("--format", choices=("markdown", "text", "json"), default="text")
+
+    pl = sub.add_parser("plan", help="what a push would create, update or delete in a Grafana, with diffs",
+                        conflict_handler="resolve")
+    _grafana_args(pl, push=False)
+    _common(pl)
+    _pushed_args(pl)
+    pl.add_argument("--prune", action="store_true", help="plan deletes of owned objects no longer generated")
+    pl.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
     p = sub.add_parser("push", help="apply the build to a Grafana over its HTTP API")
     _common(p)
     _grafana_args(p, push=True)
+    _pushed_args(p)
 
     pv = sub.add_parser("preview", help="draw one PNG per dashboard")
     _common(pv)
@@ -74,6 +112,13 @@ def _grafana_args(p: argparse.ArgumentParser, push: bool) -> None:
         commands.add_push_arguments(p)
 
 
+def _pushed_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--generated", default=DEFAULT_OUT,
+                   help=f"the reviewed output folder the push must match (default: {DEFAULT_OUT})")
+    p.add_argument("--from-source", action="store_true",
+                   help="push a fresh build even if it differs from the committed output folder")
+
+
 def load_config(args: argparse.Namespace) -> config_mod.Config:
     path = args.config
     if path is None and (Path(args.root) / DEFAULT_CONFIG).is_file():
@@ -86,26 +131,66 @@ def load_build(args: argparse.Namespace) -> Build:
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    out, err = stdout or sys.stdout, stderr or sys.stderr
+    secrets = environment_secrets()
+    out = ScrubbingStream(stdout or sys.stdout, secrets)
+    err = ScrubbingStream(stderr or sys.stderr, secrets)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args: argparse.Namespace | None = None
     try:
-        args = parser().parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
-        return int(exc.code or 0)
+        try:
+            refuse_secret_flags(argv)
+            args = parser().parse_args(argv)
+        except SystemExit as exc:  # --help
+            return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_USAGE
+        return dispatch(args, out, err)
+    except KeyboardInterrupt:
+        _quiet(lambda: print("interrupted", file=err))
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE
+    except UsageError as exc:
+        return _fail(args, out, err, EXIT_USAGE, str(exc), "usage")
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        if args is not None and getattr(args, "debug", False):
+            err.write(traceback.format_exc())
+        text = " ".join(str(exc).split())[:300]
+        return _fail(args, out, err, EXIT_FINDINGS, f"unexpected error: {type(exc).__name__}: {text} "
+                     "(run with --debug for the traceback)", "internal")
+    finally:
+        _quiet(out.flush)
+        _quiet(err.flush)
+
+
+def refuse_secret_flags(argv: list[str]) -> None:
+    for word in argv:
+        name = word.split("=", 1)[0]
+        if name in _SECRET_FLAGS:
+            raise UsageError(f"{name} is not accepted: a secret on the command line shows in process lists and "
+                             "shell history; set GRAFANA_TOKEN or use --token-file FILE")
+
+
+def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     handler: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
         "generate": cmd_generate, "validate": cmd_validate, "catalog": cmd_catalog,
-        "config-reference": cmd_config_reference, "diff": cmd_diff, "push": cmd_push, "preview": cmd_preview,
+        "config-reference": cmd_config_reference, "diff": cmd_diff, "plan": cmd_plan, "push": cmd_push,
+        "preview": cmd_preview,
     }
     try:
         return handler[args.command](args, out, err)
     except config_mod.ConfigError as exc:
-        print(f"configuration error: {exc}", file=err)
-        return EXIT_USAGE
+        return _fail(args, out, err, EXIT_USAGE, f"configuration error: {exc}", "configuration")
+    except NoContent as exc:
+        return _fail(args, out, err, EXIT_USAGE, f"{exc} (run from the project folder or pass --root)", "usage")
+    except OutputRefused as exc:
+        return _fail(args, out, err, EXIT_USAGE, f"refused: {exc}", "output")
+    except WriteFailed as exc:
+        return _fail(args, out, err, EXIT_FINDINGS, f"write failed: {exc}", "output")
     except ContentError as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_FINDINGS
+        return _fail(args, out, err, EXIT_FINDINGS, f"error: {exc}", "content")
     except ValidationFailed as exc:
-        if getattr(args, "format", "text") == "json":
-            print(json.dumps([f.to_dict() for f in exc.findings], indent=2, sort_keys=True), file=out)
+        if _json(args):
+            _print_json(out, {"ok": False, "findings": [f.to_dict() for f in exc.findings], "error": None})
         else:
             for f in exc.findings:
                 print(f.text(), file=err)
@@ -113,21 +198,68 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return EXIT_FINDINGS
 
 
+def _json(args: argparse.Namespace | None) -> bool:
+    return args is not None and getattr(args, "format", "text") == "json"
+
+
+def _print_json(out: TextIO, data: Any) -> None:
+    out.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def _fail(args: argparse.Namespace | None, out: TextIO, err: TextIO, code: int, message: str, kind: str) -> int:
+    """Report an error: one line on stderr, and a JSON object on stdout under --format json."""
+    print(message, file=err)
+    if _json(args):
+        _print_json(out, {"ok": False, "findings": [], "error": {"kind": kind, "message": message,
+                                                                 "exit_code": code}})
+    return code
+
+
+def _quiet(fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.check and args.force:
+        raise UsageError("generate: --check writes nothing, so --force means nothing with it")
     result = load_build(args)
     out_dir = Path(args.out)
     if args.check:
         changes = compare(out_dir, result.files)
-        if changes.clean:
+        stale = [(label, path) for label, paths in (("stale", changes.changed), ("missing", changes.added),
+                                                    ("not generated any more", changes.removed))
+                 for path in paths]
+        if _json(args):
+            _print_json(out, {"ok": not stale, "out": str(out_dir), "unchanged": changes.unchanged,
+                              "stale": [{"state": label, "path": path} for label, path in stale]})
+            return EXIT_OK if not stale else EXIT_FINDINGS
+        if not stale:
             print(f"{out_dir}/ is up to date ({changes.unchanged} files).", file=out)
             return EXIT_OK
-        for label, paths in (("stale", changes.changed), ("missing", changes.added),
-                             ("not generated any more", changes.removed)):
-            for path in paths:
-                print(f"{label}: {out_dir}/{path}", file=err)
+        for label, path in stale:
+            print(f"{label}: {out_dir}/{path}", file=err)
         print(f"{out_dir}/ differs from a fresh generation: run `make generate` and commit the result.", file=err)
         return EXIT_FINDINGS
-    changes = write_tree(out_dir, result.files)
+    changes = write_tree(out_dir, result.files, force=args.force, project_root=Path(args.root))
+    if _json(args):
+        _print_json(out, {"ok": True, "out": str(out_dir), "added": changes.added, "updated": changes.changed,
+                          "removed": changes.removed, "kept": changes.kept, "unchanged": changes.unchanged,
+                          "notes": changes.notes})
+        return EXIT_OK
+    for note in changes.notes:
+        print(f"note: {note}", file=err)
     print(f"{len(result.dashboards)} dashboards, {len(result.alerts)} alerts, {len(result.recording_rules)} "
           f"recording rules -> {out_dir}/: {len(changes.added)} added, {len(changes.changed)} updated, "
           f"{len(changes.removed)} removed, {changes.unchanged} unchanged.", file=out)
@@ -137,7 +269,8 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = load_build(args)
     if args.format == "json":
-        print("[]", file=out)
+        _print_json(out, {"ok": True, "findings": [], "error": None, "dashboards": len(result.dashboards),
+                          "alerts": len(result.alerts), "recording_rules": len(result.recording_rules)})
     else:
         print(f"ok: {len(result.dashboards)} dashboards, {len(result.alerts)} alerts, "
               f"{len(result.recording_rules)} recording rules, no problems.", file=out)
@@ -163,22 +296,47 @@ def cmd_config_reference(args: argparse.Namespace, out: TextIO, err: TextIO) -> 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.url:
-        from .grafana import commands
-
-        cfg = load_config(args)
-        return commands.plan_command(args, build(cfg, Path(args.root).resolve()),
-                                     disable_provenance=cfg.grafana.disable_provenance, stdout=out, stderr=err)
+        raise UsageError("diff compares revisions or folders; to compare with a Grafana use "
+                         "`agentgrafana plan --url URL`")
+    if args.new and not args.old:
+        raise UsageError("diff: --new needs --old (the folder to compare it with)")
     from . import review
 
     return review.diff_command(args, load_build, out, err)
 
 
+def pushed_build(args: argparse.Namespace) -> tuple[config_mod.Config, Build]:
+    """The build a push or plan sends: a fresh build that must equal the reviewed output folder, byte for byte,
+    unless --from-source (so what reaches Grafana is what was reviewed)."""
+    cfg = load_config(args)
+    result = build(cfg, Path(args.root).resolve())
+    if not args.from_source:
+        folder = Path(args.generated)
+        if not folder.is_dir():
+            raise UsageError(f"{folder}/ does not exist: run `make generate` (and review it), or pass --from-source")
+        changes = compare(folder, result.files)
+        if not changes.clean:
+            first = (changes.changed + changes.added + changes.removed)[0]
+            count = len(changes.changed) + len(changes.added) + len(changes.removed)
+            raise UsageError(f"{folder}/ is stale ({count} file(s) differ, e.g. {first}): what would be pushed is "
+                             "not what was reviewed; run `make generate` and commit, or pass --from-source")
+    return cfg, result
+
+
+def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .grafana import commands
+
+    cfg, result = pushed_build(args)
+    return commands.plan_command(args, result, disable_provenance=cfg.grafana.disable_provenance, stdout=out,
+                                 stderr=err)
+
+
 def cmd_push(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .grafana import commands
 
-    cfg = load_config(args)
-    return commands.push_command(args, build(cfg, Path(args.root).resolve()),
-                                 disable_provenance=cfg.grafana.disable_provenance, stdout=out, stderr=err)
+    cfg, result = pushed_build(args)
+    return commands.push_command(args, result, disable_provenance=cfg.grafana.disable_provenance, stdout=out,
+                                 stderr=err)
 
 
 def cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -7,7 +7,9 @@ seed's thresholds and give a complete, working set without any file.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
+import reprlib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,17 @@ from urllib.parse import urlparse
 import yaml
 
 UID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+TENANT_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+K8S_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
+HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
+                     r"[A-Za-z0-9])?)*\.?$")
+TIME_FROM_RE = re.compile(r"^now(-[1-9][0-9]{0,5}[smhdwMy])?(/[smhdwMy])?$")
+REFRESH_RE = re.compile(r"^[1-9][0-9]{0,4}[smhd]$")
+MAX_BUDGET_USD = 1e9
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_STRING = 1000
+MAX_NESTING = 20
+MAX_NODES = 100_000
 LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 K8S_LABEL_KEY_RE = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 DURATION_RE = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
@@ -30,12 +43,14 @@ def _meta(check: str, doc: str) -> dict[str, str]:
     return {"check": check, "doc": doc}
 
 
-def positive(default: float, doc: str) -> Any:
-    return field(default=default, metadata=_meta("positive", doc))
+def positive(default: float, doc: str, maximum: float) -> Any:
+    """A number > 0 and at most `maximum` (a sane limit for the key: beyond it the value is a mistake)."""
+    return field(default=default, metadata={**_meta("positive", doc), "max": maximum})
 
 
-def ratio(default: float, doc: str) -> Any:
-    return field(default=default, metadata=_meta("ratio", doc))
+def ratio(default: float, doc: str, *, below_one: bool = False) -> Any:
+    """A ratio in (0, 1] (or (0, 1) when a value of 1 could never be exceeded), at least 0.0001."""
+    return field(default=default, metadata={**_meta("ratio", doc), "max": 1.0, "below_one": below_one})
 
 
 def percent(default: float, doc: str) -> Any:
@@ -50,8 +65,8 @@ def checked(default: Any, check: str, doc: str) -> Any:
 
 @dataclass(frozen=True)
 class LatencyThresholds:
-    p95_target: float = positive(1.0, "P95 target (seconds), drawn as a threshold line")
-    p99_alert: float = positive(1.0, "P99 above this (seconds) fires the latency alert")
+    p95_target: float = positive(1.0, "P95 target (seconds), drawn as a threshold line", 3600)
+    p99_alert: float = positive(1.0, "P99 above this (seconds) fires the latency alert", 3600)
 
 
 @dataclass(frozen=True)
@@ -66,8 +81,9 @@ class LatencySet:
 class GpuThresholds:
     utilisation_low_percent: float = percent(40, "daily-check band: below this the GPU is under-used")
     utilisation_high_percent: float = percent(80, "daily-check band: above this the GPU is saturated")
-    memory_used_alert_ratio: float = ratio(0.9, "framebuffer used / total above this fires GPUFramebufferMemoryHigh")
-    temperature_alert_celsius: float = positive(85, "GPU temperature above this fires GPUHighTemperature")
+    memory_used_alert_ratio: float = ratio(0.9, "framebuffer used / total above this fires GPUFramebufferMemoryHigh",
+                                           below_one=True)
+    temperature_alert_celsius: float = positive(85, "GPU temperature above this fires GPUHighTemperature", 110)
 
 
 @dataclass(frozen=True)
@@ -75,18 +91,21 @@ class Thresholds:
     latency_seconds: LatencySet = field(default_factory=LatencySet)
     agent_error_rate_alert: float = ratio(0.05, "errors / requests by agent above this fires AgentHighErrorRate")
     agent_error_rate_daily_check: float = ratio(0.01, "error-rate target drawn on dashboards (daily check)")
-    agent_p99_daily_check_seconds: float = positive(5, "P99 target of the daily check, drawn on the overview")
+    agent_p99_daily_check_seconds: float = positive(5, "P99 target of the daily check, drawn on the overview", 3600)
     tool_error_rate_alert: float = ratio(0.10, "tool errors / tool executions above this fires ToolHighErrorRate")
-    rate_limit_errors_per_5m_alert: float = positive(10, "rate-limit errors by model in 5 min above this fires LLMRateLimitErrors")
-    timeouts_per_minute_alert: float = positive(5, "agent timeouts per minute above this fires AgentHighTimeoutRate")
-    budget_utilisation_alert: float = positive(1.0, "daily cost / daily budget above this fires TenantDailyCostBudgetExceeded")
-    slow_trace_seconds: float = positive(10, "traces longer than this are listed as slow requests")
+    rate_limit_errors_per_5m_alert: float = positive(
+        10, "rate-limit errors by model in 5 min above this fires LLMRateLimitErrors", 1e6)
+    timeouts_per_minute_alert: float = positive(
+        5, "agent timeouts per minute above this fires AgentHighTimeoutRate", 1e6)
+    budget_utilisation_alert: float = positive(
+        1.0, "daily cost / daily budget above this fires TenantDailyCostBudgetExceeded", 100)
+    slow_trace_seconds: float = positive(10, "traces longer than this are listed as slow requests", 86400)
     gpu: GpuThresholds = field(default_factory=GpuThresholds)
 
 
 @dataclass(frozen=True)
 class Budgets:
-    daily_usd_default: float = positive(100, "daily LLM budget per tenant in USD")
+    daily_usd_default: float = positive(100, "daily LLM budget per tenant in USD", MAX_BUDGET_USD)
     tenants: dict[str, float] = checked({}, "budget_map", "per-tenant daily budget overrides in USD")
     per_tenant_dashboards: bool = checked(False, "", "one Cost & usage dashboard per configured tenant")
 
@@ -103,7 +122,7 @@ class Datasources:
 @dataclass(frozen=True)
 class FolderConfig:
     uid: str = checked("ai-agents", "uid", "Grafana folder uid")
-    title: str = checked("AI Agents", "nonempty", "Grafana folder title")
+    title: str = checked("AI Agents", "folder_title", "Grafana folder title")
 
 
 @dataclass(frozen=True)
@@ -111,10 +130,10 @@ class GrafanaConfig:
     folder: FolderConfig = field(default_factory=FolderConfig)
     uid_prefix: str = checked("agent", "uid_prefix", "prefix of every dashboard and rule uid")
     datasources: Datasources = field(default_factory=Datasources)
-    tags: list[str] = checked(["ai-agents"], "nonempty_items", "tags on every dashboard")
+    tags: list[str] = checked(["ai-agents"], "tags", "tags on every dashboard")
     disable_provenance: bool = checked(False, "", "push rules with X-Disable-Provenance (editable in the UI)")
-    refresh: str = checked("1m", "duration", "dashboard auto-refresh")
-    time_from: str = checked("now-6h", "nonempty", "default time range start")
+    refresh: str = checked("1m", "refresh", "dashboard auto-refresh")
+    time_from: str = checked("now-6h", "time_from", "default time range start")
 
 
 @dataclass(frozen=True)
@@ -122,14 +141,14 @@ class Traces:
     provider: str = checked("langfuse", "provider", "langfuse or langsmith (link label)")
     url_template: str = checked("https://langfuse.example.com/trace/{trace_id}", "trace_url",
                                 "trace link; {trace_id} is replaced by the trace id")
-    service_name: str = checked("", "", "TraceQL resource.service.name filter; empty = all services")
+    service_name: str = checked("", "traceql_string", "TraceQL resource.service.name filter; empty = all services")
 
 
 @dataclass(frozen=True)
 class Alerting:
     runbook_base_url: str = checked("https://runbooks.example.com/ai-agents", "url", "base of runbook_url")
-    group_interval: str = checked("1m", "duration", "evaluation interval of every rule group")
-    prometheusrule_release: str = checked("kube-prometheus-stack", "nonempty",
+    group_interval: str = checked("1m", "group_interval", "evaluation interval of every rule group")
+    prometheusrule_release: str = checked("kube-prometheus-stack", "k8s_label_value",
                                           "value of the PrometheusRule `release` label")
     no_data_state: str = checked("OK", "no_data_state", "Grafana noDataState: NoData, Alerting, OK or KeepLast")
     exec_err_state: str = checked("Error", "exec_err_state", "Grafana execErrState: Error, Alerting, OK or KeepLast")
@@ -170,21 +189,123 @@ def load(path: str | Path | None) -> Config:
         return Config()
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read configuration: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{p}: larger than {MAX_CONFIG_BYTES // 1024} KiB: not a configuration file")
+    text = decode(raw, p)
+    data = parse_yaml(text, p)
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
-    try:
-        return from_mapping(data or {})
+        return from_mapping(data if data is not None else {})
     except ConfigError as exc:
         raise ConfigError(f"{p}: {exc}") from None
 
 
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xfe\xff", "utf-16-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xef\xbb\xbf", "utf-8-sig"))
+
+
+def decode(raw: bytes, p: Path) -> str:
+    """UTF-8, or UTF-16/32 with a byte-order mark as YAML allows; anything else is a clear error."""
+    for bom, encoding in _BOMS:  # UTF-32 first: its little-endian mark starts like UTF-16's
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding).removeprefix("\ufeff")
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"{p}: not valid {encoding.upper()} (byte {exc.start})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start} "
+                          "(save the file as UTF-8)") from None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys, deep nesting and alias bombs (the pure-Python loader is
+    fast enough for a configuration file and lets us count)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                mark = self.peek_event().start_mark
+                raise ConfigError(f"line {mark.line + 1}: nested more than {MAX_NESTING} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise ConfigError(f"line {key_node.start_mark.line + 1}: a mapping key must be a plain value") from None
+            if key in seen:
+                raise ConfigError(f"line {key_node.start_mark.line + 1}: duplicate key {_short(key)} "
+                                  f"(first at line {seen[key]}): YAML would silently keep the last one")
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str, p: Path) -> Any:
+    try:
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_expansion(node)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML: {_short(str(exc), 300)}") from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. an integer of thousands of digits
+        raise ConfigError(f"{p}: a value cannot be read: {_short(str(exc), 200)}") from None
+
+
+def _check_expansion(root: Any) -> None:
+    """Refuse documents that expand to more than MAX_NODES nodes once aliases are followed (a YAML bomb)."""
+    sizes: dict[int, int] = {}
+    order: list[Any] = []
+    stack = [root]
+    while stack:  # post-order without recursion; aliases share node objects, so sizes are memoised
+        node = stack.pop()
+        if id(node) in sizes:
+            continue
+        order.append(node)
+        sizes[id(node)] = -1
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.extend((k, v))
+    for node in reversed(order):
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(max(sizes[id(c)], 1) for c in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(max(sizes[id(k)], 1) + max(sizes[id(v)], 1) for k, v in node.value)
+        sizes[id(node)] = min(total, MAX_NODES + 1)
+        if total > MAX_NODES:
+            raise ConfigError(f"line {node.start_mark.line + 1}: the document expands to more than "
+                              f"{MAX_NODES:,} values (aliases repeated inside each other?)")
+
+
 def from_mapping(data: Any) -> Config:
-    return _build(Config, data, "")
+    config = _build(Config, data, "")
+    cross_check(config)
+    return config
 
 
 def _build(cls: type, data: Any, path: str) -> Any:
@@ -192,10 +313,11 @@ def _build(cls: type, data: Any, path: str) -> Any:
         raise ConfigError(f"{path or '<top level>'}: expected a mapping, got {_kind(data)}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(map(str, data)) - set(fields))
+    unknown = sorted((k for k in data if not isinstance(k, str) or k not in fields), key=str)
     if unknown:
         where = f"{path}." if path else ""
-        raise ConfigError(f"{where}{unknown[0]}: unknown key (allowed: {', '.join(sorted(fields))})")
+        name = unknown[0] if isinstance(unknown[0], str) and len(unknown[0]) <= 60 else _short(unknown[0])
+        raise ConfigError(f"{where}{name}: unknown key (allowed: {', '.join(sorted(fields))})")
     values = {}
     for name, value in data.items():
         key = f"{path}.{name}" if path else name
@@ -217,11 +339,15 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key}: expected a number ({doc}), got {_kind(value)}")
-        _check_number(float(value), check, key)
+        if isinstance(value, int) and abs(value) > 10**15:
+            raise ConfigError(f"{key}: {_kind(value)} is out of range ({doc})")
+        _check_number(float(value), check, key, meta or {})
         return float(value)
     if tp is str:
         if not isinstance(value, str):
             raise ConfigError(f"{key}: expected a string ({doc}), got {_kind(value)}")
+        if len(value) > MAX_STRING or any(ch in value for ch in "\x00\r\n\t") or not value.isprintable():
+            raise ConfigError(f"{key}: expected a single line of at most {MAX_STRING} printable characters")
         _check_string(value, check, key)
         return value
     if origin is list:
@@ -229,8 +355,8 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
             raise ConfigError(f"{key}: expected a list, got {_kind(value)}")
         (item_tp,) = typing.get_args(tp)
         items = [_coerce(item_tp, v, f"{key}[{i}]", {}) for i, v in enumerate(value)]
-        if check == "nonempty_items" and any(not str(i).strip() for i in items):
-            raise ConfigError(f"{key}: items must be non-empty strings")
+        if check == "tags" and any(not str(i).strip() or len(str(i)) > 50 for i in items):
+            raise ConfigError(f"{key}: tags must be non-empty strings of at most 50 characters (Grafana's limit)")
         return items
     if origin is dict:
         if not isinstance(value, dict):
@@ -239,7 +365,7 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
-                raise ConfigError(f"{key}: keys must be strings, got {_kind(k)} {k!r}")
+                raise ConfigError(f"{key}: keys must be strings, got {_kind(k)} (quote it, e.g. \"{_short(k, 20)}\")")
             sub = f"{key}.{k}"
             if check == "k8s_labels":
                 if not K8S_LABEL_KEY_RE.match(k):
@@ -247,55 +373,133 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
                 if not isinstance(v, str):
                     raise ConfigError(f"{sub}: expected a string label value (quote numbers, e.g. \"1\"), "
                                       f"got {_kind(v)}")
-            item_meta = {"check": "positive", "doc": "daily budget in USD"} if check == "budget_map" else {}
+                _check_string(v, "k8s_label_value", sub)
+            item_meta: dict[str, Any] = {}
+            if check == "budget_map":
+                if not TENANT_RE.match(k):
+                    raise ConfigError(f"{sub}: tenant names must be 1-40 letters, digits, '-' or '_' (they become "
+                                      f"dashboard and folder uids), got {_short(k)}")
+                item_meta = {"check": "positive", "doc": "daily budget in USD", "max": MAX_BUDGET_USD}
             out[k] = _coerce(val_tp, v, sub, item_meta)
         return out
     raise TypeError(f"unsupported config type {tp} at {key}")  # programming error
 
 
-def _check_number(value: float, check: str, key: str) -> None:
+def _check_number(value: float, check: str, key: str, meta: Any) -> None:
     if value != value or value in (float("inf"), float("-inf")):
         raise ConfigError(f"{key}: expected a finite number")
     if check == "positive" and value <= 0:
         raise ConfigError(f"{key}: expected a number greater than 0, got {value:g}")
-    if check == "ratio" and not 0 < value <= 1:
-        raise ConfigError(f"{key}: expected a ratio between 0 and 1 (e.g. 0.05 for 5%), got {value:g}")
+    if check == "ratio":
+        if meta.get("below_one") and not 0.0001 <= value < 1:
+            raise ConfigError(f"{key}: expected a ratio from 0.0001 to below 1 (a used/total ratio never "
+                              f"exceeds 1, so the alert could never fire), got {value:g}")
+        if not 0.0001 <= value <= 1:
+            raise ConfigError(f"{key}: expected a ratio from 0.0001 to 1 (e.g. 0.05 for 5%), got {value:g}")
     if check == "percent" and not 0 <= value <= 100:
         raise ConfigError(f"{key}: expected a percentage between 0 and 100, got {value:g}")
+    maximum = meta.get("max")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{key}: {value:g} is above {maximum:g}, the most this key can sensibly be "
+                          "(such a limit could never be reached)")
+
+
+def _duration_seconds(text: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+    return sum(int(n) * units[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", text))
 
 
 _STRING_CHECKS: dict[str, tuple[Any, str]] = {
     "uid": (UID_RE.match, "1-40 characters: letters, digits, '-' or '_'"),
     "uid_prefix": (re.compile(r"^[A-Za-z0-9_-]{1,16}$").match, "1-16 characters: letters, digits, '-' or '_'"),
     "nonempty": (lambda v: v.strip(), "a non-empty string"),
+    "folder_title": (lambda v: v.strip() and "/" not in v and len(v) <= 189,
+                     "a non-empty title of at most 189 characters without '/' (the sidecar reads '/' as a path)"),
     "duration": (DURATION_RE.match, "a Prometheus duration such as 30s, 1m or 1h"),
+    "refresh": (lambda v: REFRESH_RE.match(v) and _duration_seconds(v) >= 5,
+                "a Grafana refresh interval of at least 5s with one unit, such as 30s, 1m or 1h"),
+    "group_interval": (lambda v: DURATION_RE.match(v) and 10 <= _duration_seconds(v) <= 86400
+                       and _duration_seconds(v) % 10 == 0,
+                       "a duration from 10s to 24h in whole multiples of 10s (Grafana's scheduler), such as 1m"),
+    "time_from": (TIME_FROM_RE.match, "a Grafana relative time such as now-6h, now-7d or now/d"),
     "provider": (lambda v: v in ("langfuse", "langsmith"), "langfuse or langsmith"),
     "no_data_state": (lambda v: v in ("NoData", "Alerting", "OK", "KeepLast"), "NoData, Alerting, OK or KeepLast"),
     "exec_err_state": (lambda v: v in ("Error", "Alerting", "OK", "KeepLast"), "Error, Alerting, OK or KeepLast"),
     "k8s_name": (re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$").match, "a Kubernetes name (lower case, '-')"),
     "k8s_label_key": (K8S_LABEL_KEY_RE.match, "a Kubernetes annotation key"),
+    "k8s_label_value": (lambda v: v and K8S_LABEL_VALUE_RE.match(v),
+                        "a Kubernetes label value: 1-63 letters, digits, '-', '_' or '.', starting and ending "
+                        "with a letter or digit"),
+    "traceql_string": (lambda v: not re.search(r'["\\`]', v), "a name without quotes, backslashes or backticks"),
 }
 
 
 def _check_string(value: str, check: str, key: str) -> None:
     if check in ("url", "trace_url"):
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ConfigError(f"{key}: expected an http(s) URL such as https://host/path, got {value!r}")
+        _check_url(value, key)
         if check == "trace_url" and value.count("{trace_id}") != 1:
-            raise ConfigError(f"{key}: expected exactly one {{trace_id}} placeholder in the URL, got {value!r}")
+            raise ConfigError(f"{key}: expected exactly one {{trace_id}} placeholder in the URL, got {_short(value)}")
         return
     if check in _STRING_CHECKS:
         ok, expected = _STRING_CHECKS[check]
         if not ok(value):
-            raise ConfigError(f"{key}: expected {expected}, got {value!r}")
+            raise ConfigError(f"{key}: expected {expected}, got {_short(value)}")
+
+
+def _check_url(value: str, key: str) -> None:
+    expected = f"{key}: expected an http(s) URL such as https://host/path, got {_short(value)}"
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in value):
+        raise ConfigError(expected)
+    try:
+        port = parsed.port
+    except ValueError:
+        raise ConfigError(f"{key}: the port must be a number from 1 to 65535, got {_short(value)}") from None
+    if port == 0:
+        raise ConfigError(f"{key}: the port must be a number from 1 to 65535, got {_short(value)}")
+    host = (parsed.hostname or "").strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not HOST_RE.match(host.replace("{trace_id}", "x")):
+            raise ConfigError(f"{key}: {_short(host)} is not a valid host name") from None
+    if parsed.username or parsed.password:
+        raise ConfigError(f"{key}: a URL here must not carry credentials")
+
+
+def cross_check(config: Config) -> None:
+    """Checks that involve several keys: bands in order, tenant names that still form valid uids."""
+    gpu = config.thresholds.gpu
+    if gpu.utilisation_low_percent >= gpu.utilisation_high_percent:
+        raise ConfigError(f"thresholds.gpu.utilisation_low_percent: {gpu.utilisation_low_percent:g} must be below "
+                          f"thresholds.gpu.utilisation_high_percent ({gpu.utilisation_high_percent:g})")
+    budgets = config.budgets
+    if budgets.per_tenant_dashboards:
+        for tenant in sorted(budgets.tenants):
+            folder_uid = f"{config.grafana.folder.uid}-{tenant}"
+            dashboard_uid = f"{config.grafana.uid_prefix}-cost-{tenant}"
+            for kind, uid in (("folder", folder_uid), ("dashboard", dashboard_uid)):
+                if len(uid) > 40:
+                    raise ConfigError(f"budgets.tenants.{tenant}: the tenant's {kind} uid {uid!r} would be "
+                                      f"{len(uid)} characters, over Grafana's 40: shorten the tenant name or "
+                                      "grafana.folder.uid / grafana.uid_prefix")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A bounded repr: never builds the text of a huge value (a YAML bomb, a 100 MB string)."""
+    return _REPR.repr(value)[:limit + 3] if not isinstance(value, str) or len(value) <= limit else \
+        repr(value[:limit]) + "..."
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong, _REPR.maxlist, _REPR.maxdict, _REPR.maxlevel = 60, 60, 40, 4, 4, 2
 
 
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
-            dict: "a mapping"}.get(type(value), type(value).__name__) + f" ({value!r})"[:60]
+            dict: "a mapping"}.get(type(value), type(value).__name__) + f" ({_short(value)})"
 
 
 def reference() -> list[tuple[str, str, str]]:

@@ -12,6 +12,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
 
 CONTENT_KINDS = {
     "dashboards": ("dashboard", "dashboards"),
@@ -22,6 +25,10 @@ CONTENT_KINDS = {
 
 class ContentError(Exception):
     """A content module could not be loaded or does not define what its folder requires."""
+
+
+class NoContent(Exception):
+    """The project root holds no content module at all (a usage error: usually the wrong --root)."""
 
 
 @dataclass(frozen=True)
@@ -59,10 +66,39 @@ def _load(root: Path, kind: str, path: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # any error in user content is reported with its file
-        del sys.modules[name]
-        raise ContentError(f"{path.relative_to(root)}: failed to import: {type(exc).__name__}: {exc}") from exc
+    except BaseException as exc:  # noqa: BLE001 - even sys.exit() in content must not end the run with 0
+        sys.modules.pop(name, None)
+        raise ContentError(f"{path.relative_to(root)}: failed to import: {describe(exc)}") from None
     if not any(callable(getattr(module, fn, None)) for fn in CONTENT_KINDS[kind]):
         wanted = " or ".join(f"{fn}(ctx)" for fn in CONTENT_KINDS[kind])
         raise ContentError(f"{path.relative_to(root)}: a module in {kind}/ must define {wanted}")
     return module
+
+
+def describe(exc: BaseException) -> str:
+    """One bounded line for an exception raised by content (never a repr of a huge value)."""
+    if isinstance(exc, SystemExit):
+        return f"called sys.exit({str(exc.code)[:40]!s}); content must return, not exit"
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (KeyboardInterrupt)"
+    if isinstance(exc, RecursionError):
+        return "RecursionError: nested too deeply (or endless recursion)"
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - a broken __str__ in content
+        text = "<unprintable>"
+    text = " ".join(text.split())
+    return f"{type(exc).__name__}: {text[:300]}{'...' if len(text) > 300 else ''}"
+
+
+def call_content(m: ContentModule, what: str, fn: Callable[[], T], passthrough: tuple[type, ...] = ()) -> T:
+    """Run `fn` (a call into content module `m`); any exception, SystemExit included, becomes a ContentError
+    naming the module. Exceptions of the `passthrough` types (already clear messages) go through as they are."""
+    try:
+        return fn()
+    except ContentError:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - content may raise anything, even SystemExit
+        if passthrough and isinstance(exc, passthrough):
+            raise
+        raise ContentError(f"{m.path}: {what} failed: {describe(exc)}") from None

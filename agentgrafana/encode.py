@@ -5,6 +5,8 @@ import enum
 import json
 from typing import Any
 
+import orjson
+
 from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
@@ -49,7 +51,34 @@ def _leaf_enum(t: type) -> bool:
 
 
 def dashboard_json(result: Any) -> dict[str, Any]:
-    """Dashboard JSON from a `Board`, a foundation-sdk builder or model, a grafanalib Dashboard, or a dict."""
+    """Dashboard JSON from a `Board`, a foundation-sdk builder or model, a grafanalib Dashboard, or a dict.
+
+    The result must be portable JSON: no NaN, sets or self-references (the json module refuses those for
+    plain dicts), integers within 2**53 (what Grafana's JavaScript reads exactly) and under orjson's 254
+    levels of nesting; a trial encoding with orjson's strict-integer option checks the last two at C speed.
+    """
+    try:
+        model = _encode(result)
+        if isinstance(model, dict):
+            orjson.dumps(model, option=orjson.OPT_STRICT_INTEGER | orjson.OPT_SORT_KEYS)
+    except RecursionError:
+        raise EncodeError("the dashboard refers to itself or nests too deeply") from None
+    except (TypeError, ValueError, OverflowError) as exc:  # orjson.JSONEncodeError is a TypeError
+        raise EncodeError(f"the dashboard is not portable JSON: {' '.join(str(exc).split())[:200]}") from None
+    if not isinstance(model, dict):
+        raise EncodeError(f"expected the dashboard to encode to a JSON object, got {type(model).__name__}")
+    for key in ("uid", "title"):
+        if key in model and not isinstance(model[key], str):
+            raise EncodeError(f"dashboard {key} must be a string, got {_json_kind(model[key])}")
+    return model
+
+
+def _json_kind(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _encode(result: Any) -> Any:
     if isinstance(result, Board):
         result = result.build()
     if isinstance(result, Builder):
@@ -61,6 +90,6 @@ def dashboard_json(result: Any) -> dict[str, Any]:
 
         return json.loads(json.dumps(result.to_json_data(), cls=DashboardEncoder))
     if isinstance(result, dict):
-        return json.loads(json.dumps(result, cls=JSONEncoder))
+        return json.loads(json.dumps(result, cls=JSONEncoder, allow_nan=False))
     raise EncodeError(f"expected a dashboard (foundation-sdk builder, grafanalib Dashboard or dict), "
                       f"got {type(result).__name__}")

@@ -7,6 +7,7 @@ reads the same objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,6 +20,15 @@ class Folder:
 
     uid: str
     title: str
+
+    def for_tenant(self, tenant: str) -> "Folder":
+        """The folder of a tenant's own dashboards (no "/" in the title: the sidecar reads it as a path)."""
+        return Folder(f"{self.uid}-{tenant}", f"{self.title}: {tenant}")
+
+    def is_tenant_folder(self, uid: str, title: str) -> bool:
+        """Whether a folder with this uid and title is exactly what `for_tenant` makes for some tenant."""
+        prefix = f"{self.uid}-"
+        return uid.startswith(prefix) and len(uid) > len(prefix) and title == f"{self.title}: {uid[len(prefix):]}"
 
 
 @dataclass
@@ -105,6 +115,7 @@ class Build:
     rule_groups: list[RuleGroup]
     grafana_rule_groups: list[GrafanaRuleGroup]
     files: dict[str, bytes]
+    main_folder: Folder | None = None  # tenants' folders derive from it; push finds removed tenants' by it
 
     @property
     def folders(self) -> list[Folder]:
@@ -121,8 +132,13 @@ class Build:
 
 
 def format_number(value: float) -> str:
-    """Render a threshold the same way in every output: integers without a fraction, no exponent."""
+    """Render a threshold the same way in every output: integers without a fraction, no exponent, and
+    exactly the float's shortest repr (1e-11 stays 0.00000000001, never rounds to 0)."""
     if float(value).is_integer():
         return str(int(value))
-    text = f"{value:.10f}".rstrip("0").rstrip(".")
-    return text
+    return format(Decimal(repr(float(value))), "f")
+
+
+def display_number(value: float) -> str:
+    """A number for people (test names): rounded to 10 decimals, so 0.055 does not read 0.05500000000000001."""
+    return format_number(round(value, 10) if abs(value) >= 1e-9 else value)

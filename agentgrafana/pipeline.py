@@ -14,7 +14,7 @@ from .board import Board
 from .catalog import CATALOG, Catalog
 from .config import Config
 from .context import Context
-from .discovery import ContentError, ContentModule, discover
+from .discovery import ContentError, ContentModule, NoContent, call_content, discover
 from .emit.dashboards import CONFIGMAP_LIMIT_BYTES, configmap_sizes, dashboard_files
 from .encode import EncodeError, dashboard_json
 from .lint import Finding, ValidationFailed
@@ -40,6 +40,8 @@ def build(config: Config, root: Path, catalog: Catalog = CATALOG) -> Build:
 def _build(config: Config, root: Path, catalog: Catalog) -> Build:
     ctx = Context(config, catalog)
     modules = discover(root)
+    if not modules:
+        raise NoContent(f"no content: no dashboards/, alerts/ or recording_rules/ modules under {root}")
     groups = alerting.collect_rule_groups(ctx, [m for m in modules if m.kind != "dashboards"])
     recorded = alerting.recorded_series(groups, catalog)
     dashboards = collect_dashboards(ctx, [m for m in modules if m.kind == "dashboards"])
@@ -58,7 +60,8 @@ def _build(config: Config, root: Path, catalog: Catalog) -> Build:
                  for path, size in sorted(configmap_sizes(files).items()) if size > CONFIGMAP_LIMIT_BYTES]
     if oversized:
         raise ValidationFailed(oversized)
-    return Build(dashboards=dashboards, rule_groups=groups, grafana_rule_groups=grafana_groups, files=files)
+    return Build(dashboards=dashboards, rule_groups=groups, grafana_rule_groups=grafana_groups, files=files,
+                 main_folder=main_folder(config))
 
 
 def main_folder(config: Config) -> Folder:
@@ -66,8 +69,7 @@ def main_folder(config: Config) -> Folder:
 
 
 def tenant_folder(config: Config, tenant: str) -> Folder:
-    base = main_folder(config)
-    return Folder(f"{base.uid}-{tenant}", f"{base.title}: {tenant}")  # no "/": the sidecar reads it as a path
+    return main_folder(config).for_tenant(tenant)
 
 
 def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> list[DashboardOut]:
@@ -76,7 +78,8 @@ def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> list[Dashb
     for m in modules:
         for result in _call(ctx, m):
             try:
-                model = dashboard_json(result)
+                model = call_content(m, "encoding the dashboard", lambda: dashboard_json(result),
+                                     passthrough=(EncodeError,))
             except EncodeError as exc:
                 raise ContentError(f"{m.path}: {exc}") from None
             tenant = result.ctx.tenant if isinstance(result, Board) else None
@@ -88,14 +91,9 @@ def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> list[Dashb
 
 def _call(ctx: Context, m: ContentModule) -> Iterable[Any]:
     fn = getattr(m.module, "dashboards", None)
-    try:
-        if callable(fn):
-            return list(fn(ctx))
-        return [m.module.dashboard(ctx)]
-    except ContentError:
-        raise
-    except Exception as exc:  # a bug in content is reported with its module
-        raise ContentError(f"{m.path}: building the dashboard failed: {type(exc).__name__}: {exc}") from exc
+    if callable(fn):
+        return call_content(m, "dashboards(ctx)", lambda: list(fn(ctx)))
+    return call_content(m, "building the dashboard", lambda: [m.module.dashboard(ctx)])
 
 
 def add_navigation(dashboards: list[DashboardOut], config: Config) -> list[DashboardOut]:

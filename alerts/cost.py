@@ -13,7 +13,7 @@ threshold step alike.
 from agentgrafana.alerting import scenario as sc
 from agentgrafana.alerting.define import alert, threshold
 from agentgrafana.context import Context
-from agentgrafana.model import Alert, format_number
+from agentgrafana.model import Alert, display_number, format_number
 
 GROUP = "cost-alerts"
 METRIC = "llm_cost_dollars_total"
@@ -74,15 +74,15 @@ def override_cases(overrides: dict[str, float], default: float, plain: str, limi
     out, m = [], SPEND_MINUTES
     above, below = sc.breach_value(">", limit), sc.safe_value(">", limit)
     for tenant, usd in sorted(overrides.items()):
-        out.append(sc.Case(f"{tenant} spending ${format_number(usd * below)} of its own ${format_number(usd)} "
+        out.append(sc.Case(f"{tenant} spending ${display_number(usd * below)} of its own ${display_number(usd)} "
                            "budget is silent", (spend(tenant, usd * below, m),), m))
-        out.append(sc.Case(f"{tenant} spending ${format_number(usd * above)} of its own ${format_number(usd)} "
+        out.append(sc.Case(f"{tenant} spending ${display_number(usd * above)} of its own ${display_number(usd)} "
                            "budget fires", (spend(tenant, usd * above, m),), m,
                            ((tenant_labels(tenant, usd), usd * above),)))
         dollars = (default if usd > default else usd) * above
         fires = tuple((tenant_labels(t, budget), dollars) for t, budget in ((tenant, usd), (plain, default))
                       if dollars / budget > limit)
-        out.append(sc.Case(f"${format_number(dollars)} spent: judged by ${format_number(usd)} for {tenant}, by the "
-                           f"${format_number(default)} default for {plain}",
+        out.append(sc.Case(f"${display_number(dollars)} spent: judged by ${display_number(usd)} for {tenant}, by the "
+                           f"${display_number(default)} default for {plain}",
                            (spend(tenant, dollars, m), spend(plain, dollars, m)), m, fires))
     return out

@@ -380,6 +380,9 @@ class GrafanaDouble:
             if m := re.fullmatch(r"/api/folders/([^/]+)", path):
                 if method == "GET":
                     return 200, self._get_folder(m.group(1))
+                if method == "DELETE":
+                    force = (query.get("forceDeleteRules") or ["false"])[0] == "true"
+                    return 200, self._delete_folder(m.group(1), force)
             if path == "/api/dashboards/db" and method == "POST":
                 return 200, self._save_dashboard(_json(raw, {"message": "bad request data"}))
             if m := re.fullmatch(r"/api/dashboards/uid/([^/]+)", path):
@@ -443,6 +446,28 @@ class GrafanaDouble:
             folder["parentUid"] = body["parentUid"]
         self.folders[uid] = folder
         return self._folder_json(folder)
+
+    def _delete_folder(self, uid: str, force_rules: bool) -> dict[str, Any]:
+        # Per the reference: 400 while it holds alert rules unless forceDeleteRules=true. As Grafana does, the
+        # folder's dashboards, rules and sub-folders go with it.
+        if uid not in self.folders:
+            raise ApiError(404, {"status": "not-found", "message": "folder not found"})
+        doomed = {uid}
+        while True:  # sub-folders, any depth
+            more = {f["uid"] for f in self.folders.values() if f.get("parentUid") in doomed} - doomed
+            if not more:
+                break
+            doomed |= more
+        if not force_rules and any(r["folderUID"] in doomed for r in self.rules.values()):
+            raise ApiError(400, {"message": "folder cannot be deleted: it contains alert rules"})
+        folder = self.folders[uid]
+        for f in doomed:
+            self.folders.pop(f, None)
+        for d in [d for d, stored in self.dashboards.items() if stored.folder_uid in doomed]:
+            del self.dashboards[d]
+        for r in [r for r, rule in self.rules.items() if rule["folderUID"] in doomed]:
+            del self.rules[r]
+        return {"message": "Folder deleted", "id": folder["id"]}
 
     def _take_id(self) -> int:
         self._next_id += 1

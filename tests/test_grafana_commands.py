@@ -84,7 +84,7 @@ def test_plan_command_shows_unified_diffs(env, double):
 
     code, out, _ = run(commands.plan_command, parse(push=False), build)
 
-    assert code == 0 and double.writes() == []
+    assert code == 1 and double.writes() == []  # 1: the conflict would stop a real push
     assert "update    dashboard  agent-cost" in out
     assert "    --- grafana/dashboard/agent-cost" in out and "    +++ generated/dashboard/agent-cost" in out
     assert '-            "expr": "sum(rate(agent_requests_total[5m]))"' in out

@@ -169,9 +169,9 @@ def test_config_errors_exit_2_and_name_the_key(tmp_path: Path, capsys) -> None:
         "traces:\n  url_template: 'langfuse.example.com/{trace_id}'\n": "traces.url_template: expected an http(s) URL",
         "traces:\n  url_template: 'https://x.example.com/trace'\n": "exactly one {trace_id} placeholder",
         "budgets:\n  tenants: {acme: 0}\n": "budgets.tenants.acme: expected a number greater than 0",
-        "thresholds:\n  agent_error_rate_alert: 5\n": "expected a ratio between 0 and 1",
+        "thresholds:\n  agent_error_rate_alert: 5\n": "expected a ratio from 0.0001 to 1",
         "grafana:\n  uid_prefix: 'bad prefix'\n": "grafana.uid_prefix: expected 1-16 characters",
-        "alerting:\n  group_interval: soon\n": "alerting.group_interval: expected a Prometheus duration",
+        "alerting:\n  group_interval: soon\n": "alerting.group_interval: expected a duration from 10s to 24h",
         "grafana: [1, 2]\n": "grafana: expected a mapping",
         "{{{\n": "not valid YAML",
     }
@@ -206,7 +206,9 @@ def test_validate_json_format_lists_findings_for_bots(tmp_path: Path, capsys) ->
     assert main(["validate", "--root", str(root), "--format", "json"]) == 1
     import json
 
-    findings = json.loads(capsys.readouterr().out)
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False and report["error"] is None
+    findings = report["findings"]
     assert len(findings) == 1
     assert findings[0]["object"] == "dashboard agent-overview"
     assert findings[0]["rule"] == "target-promql"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from .. import promql
 from ..catalog import Catalog
 from ..config import ConfigError
-from ..discovery import ContentError
+from ..discovery import ContentError, call_content
 from ..model import Alert, RecordingRule, RuleGroup
 
 if TYPE_CHECKING:
@@ -40,12 +40,7 @@ def collect_rule_groups(ctx: "Context", modules: list["ContentModule"]) -> list[
 
 
 def _call(ctx: "Context", m: "ContentModule", fn: str, kind: type) -> list[Any]:
-    try:
-        items = list(getattr(m.module, fn)(ctx))
-    except (ContentError, ConfigError):
-        raise
-    except Exception as exc:  # a bug in content is reported with its module
-        raise ContentError(f"{m.path}: {fn}(ctx) failed: {type(exc).__name__}: {exc}") from exc
+    items = call_content(m, f"{fn}(ctx)", lambda: list(getattr(m.module, fn)(ctx)), passthrough=(ConfigError,))
     wrong = [type(i).__name__ for i in items if not isinstance(i, kind)]
     if wrong:
         raise ContentError(f"{m.path}: {fn}(ctx) must return {kind.__name__} objects, got {wrong[0]}")

@@ -217,10 +217,29 @@ class GroupInterval(RuleCheck):
                    "Grafana's scheduler"), ""
 
 
+class GroupName(RuleCheck):
+    """A group's name becomes a file name (prometheus/rules/<group>.yaml) and a Grafana rule-group title."""
+
+    name = "rule-group-name"
+    PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+    def _check(self, group: RuleGroup) -> Result:
+        if not self.PATTERN.match(group.name) or ".." in group.name:
+            shown = group.name if len(group.name) <= 60 else group.name[:60] + "..."
+            yield (f"rule group name {shown!r} must be 1-100 letters, digits, '_', '-' or '.', starting with a "
+                   "letter or digit (it names the file prometheus/rules/<group>.yaml)"), ""
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        return self._check(group)
+
+    def recording(self, r: RecordingRule, group: RuleGroup) -> Result:
+        return self._check(group)
+
+
 def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[RuleCheck]:
     return [Expression(catalog, recorded), GrafanaVariables(), AlertName(), Severity(), Annotations(),
             Template(catalog, recorded), Comparison(), Threshold(), For(), Uid(), Scenario(), RecordName(),
-            GroupInterval()]
+            GroupInterval(), GroupName()]
 
 
 def lint_rules(groups: list[RuleGroup], catalog: Catalog, recorded: dict[str, frozenset[str]],

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..config import Config
 from ..emit import yaml_bytes
-from ..model import Alert, RuleGroup, format_number
+from ..model import Alert, RuleGroup, display_number, format_number
 from . import template
 from .duration import seconds
 from .prometheus import alert_labels, annotations, rule_file_path
@@ -30,12 +30,12 @@ def cases(alert: Alert) -> list[Case]:
     breach = s.breach if s.breach is not None else breach_value(alert.op, alert.threshold)
     safe = s.safe if s.safe is not None else safe_value(alert.op, alert.threshold)
     limit = s.limit or f"{alert.op} {format_number(alert.threshold)}"
-    out = [Case(f"{alert.name} fires at {format_number(breach)} ({limit}) once for {alert.for_} has passed",
+    out = [Case(f"{alert.name} fires at {display_number(breach)} ({limit}) once for {alert.for_} has passed",
                 tuple(s.drive(breach, at)), at, ((s.labels, breach),))]
     if wait:
-        out.append(Case(f"{alert.name} is only pending at {format_number(breach)} before {alert.for_} has passed",
+        out.append(Case(f"{alert.name} is only pending at {display_number(breach)} before {alert.for_} has passed",
                         tuple(s.drive(breach, at)), wait - 1))
-    out.append(Case(f"{alert.name} is silent just short of the threshold at {format_number(safe)} ({limit})",
+    out.append(Case(f"{alert.name} is silent just short of the threshold at {display_number(safe)} ({limit})",
                     tuple(s.drive(safe, at)), at))
     out.append(Case(f"{alert.name} is silent without traffic", tuple(s.idle(at)) if s.idle else (), at))
     return out + list(s.extra)

@@ -23,12 +23,15 @@ from agentgrafana.grafana.plan import (
     FOLDER,
     RULE_GROUP,
     UPDATE,
+    SEARCH_PAGE,
     Change,
     Plan,
     PushOptions,
+    as_object,
     compared_dashboard,
     dashboard_path,
     make_plan,
+    paged,
     rule_group_path,
 )
 from agentgrafana.grafana.report import ObjectResult, PushReport
@@ -83,6 +86,9 @@ def _execute(run: _Run, change: Change, action: str, write: Callable[[], str], n
         return
     try:
         detail = write()
+    except _LeftAlone as exc:
+        run.emit(ObjectResult(change.kind, change.key, change.title, "unchanged", str(exc)))
+        return
     except GrafanaError as exc:
         run.failed(change, exc)
         return
@@ -111,6 +117,7 @@ def _save_dashboard(client: GrafanaClient, change: Change, force: bool) -> str:
             raise
         # Our version is stale: either an earlier attempt of this request landed, or someone saved meanwhile.
         live = client.request("GET", dashboard_path(change.key), missing_ok=True)
+        live = as_object(live, f"dashboard {change.key}", "dashboard", "meta") if live is not None else None
         if live and compared_dashboard(live["dashboard"], str(live["meta"].get("folderUid") or "")) == change.desired:
             return "already as generated"
         raise GrafanaError(f"{exc}; it changed in Grafana during this push: run again to re-plan", status=412) from None
@@ -137,6 +144,22 @@ def _delete_rule_group(client: GrafanaClient, change: Change, options: PushOptio
 def _delete_dashboard(client: GrafanaClient, change: Change) -> str:
     client.request("DELETE", dashboard_path(change.key), missing_ok=True)
     return ""
+
+
+class _LeftAlone(Exception):
+    """A planned delete that must not happen after all (the folder is not empty)."""
+
+
+def _delete_folder(client: GrafanaClient, change: Change) -> str:
+    """Delete a removed tenant's folder only when it is empty: Grafana deletes a folder's dashboards with it."""
+    what = f"folder {change.key}"
+    left = paged(client, "/api/search", [("folderUIDs", change.key)], SEARCH_PAGE, f"contents of {what}")
+    if left:
+        raise _LeftAlone(f"left alone: it still holds {len(left)} item(s) not deleted by this push "
+                         f"({', '.join(sorted(str(h.get('title') or h.get('uid')) for h in left)[:3])})")
+    path = f"/api/folders/{quote(change.key, safe='')}"
+    client.request("DELETE", path, params=[("forceDeleteRules", "false")], what=what, missing_ok=True)
+    return "it was empty"
 
 
 def _intent(change: Change, options: PushOptions) -> tuple[str, str] | None:
@@ -183,6 +206,7 @@ def apply_plan(client: GrafanaClient, plan: Plan, options: PushOptions, on_resul
     _each(run, writes[RULE_GROUP], lambda c: _put_rule_group(client, c, options))
     _each(run, [d for d in deletes if d[0].kind == RULE_GROUP], lambda c: _delete_rule_group(client, c, options))
     _each(run, [d for d in deletes if d[0].kind == DASHBOARD], lambda c: _delete_dashboard(client, c), client)
+    _each(run, [d for d in deletes if d[0].kind == FOLDER], lambda c: _delete_folder(client, c))
     return run.results
 
 
@@ -212,6 +236,7 @@ def push(
         return PushReport(
             url=settings.url,
             dry_run=options.dry_run,
+            force=options.force,
             results=results,
             requests=dict(client.stats.by_method),
             retries=client.stats.retries,

@@ -16,6 +16,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
@@ -33,6 +34,8 @@ _HINTS = {
     **{code: " (Grafana redirected: check --url, e.g. https:// or a sub-path)" for code in (301, 302, 307, 308)},
 }
 USER_AGENT = "agentgrafana"
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # a 1,000-dashboard search is ~1 MB; far more is a broken or hostile server
+_MESSAGE_CHARS = 200
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -117,17 +120,43 @@ class _BearerToken(AuthBase):
         return "_BearerToken(***)"
 
 
-def _grafana_message(response: requests.Response) -> str:
-    """Grafana's own explanation from an error body ({"message": ...}), else a short text."""
+def _grafana_message(response: requests.Response, content: bytes, scrub: Callable[[str], str]) -> str:
+    """Grafana's own explanation from an error body ({"message": ...}), else a short text.
+
+    Scrubbed before it is shortened: cutting first could leave the start of an echoed secret whole.
+    """
     try:
-        body = response.json()
-    except ValueError:
-        text = " ".join(response.text.split())[:200]
-        return text or response.reason or ""
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        text = scrub(" ".join(content.decode("utf-8", errors="replace").split()))
+        return _shorten(text) or str(response.reason or "")
     if isinstance(body, dict) and body.get("message"):
         status = body.get("status")
-        return f"{body['message']} ({status})" if isinstance(status, str) and status else str(body["message"])
-    return response.reason or ""
+        message = f"{body['message']} ({status})" if isinstance(status, str) and status else str(body["message"])
+        return _shorten(scrub(" ".join(message.split())))
+    return str(response.reason or "")
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MESSAGE_CHARS else text[:_MESSAGE_CHARS] + "..."
+
+
+def _read_body(response: requests.Response, what: str) -> bytes:
+    """The whole body, refusing (without reading on) one larger than MAX_RESPONSE_BYTES."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        response.close()
+        raise GrafanaError(f"{what}: the answer is {int(declared):,} bytes, over the {MAX_RESPONSE_BYTES:,}-byte "
+                           "limit (is this really Grafana?)", status=response.status_code)
+    chunks, size = [], 0
+    for chunk in response.iter_content(65536):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            response.close()
+            raise GrafanaError(f"{what}: the answer is over the {MAX_RESPONSE_BYTES:,}-byte limit "
+                               "(is this really Grafana?)", status=response.status_code)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _transport_reason(exc: requests.RequestException) -> str:
@@ -190,6 +219,9 @@ class GrafanaClient:
             on_retry=self.stats.count_retry,
         )
         session = requests.Session()
+        session.trust_env = False  # proxies, CA bundle and credentials come from the checked settings only
+        if s.proxy:
+            session.proxies = {"http": s.proxy, "https": s.proxy}
         adapter = HTTPAdapter(max_retries=retry, pool_maxsize=max(s.concurrency, 1))
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -251,6 +283,7 @@ class GrafanaClient:
         """
         what = what or f"{method} {path}"
         self.stats.count(method)
+        response: requests.Response | None = None
         try:
             response = self._session().request(
                 method,
@@ -259,32 +292,37 @@ class GrafanaClient:
                 json=body,
                 headers=headers,
                 timeout=self.settings.timeout,
-                verify=self.settings.verify,  # per request: requests lets REQUESTS_CA_BUNDLE override the session's
+                verify=self.settings.verify,
                 allow_redirects=False,
+                stream=True,  # read by `_read_body`, which caps the size
             )
+            content = _read_body(response, what) if not (missing_ok and response.status_code == 404) else b""
         except requests.RequestException as exc:
             reason = self.settings.scrub(_transport_reason(exc))
             raise GrafanaUnreachable(
                 f"{what}: Grafana at {self.base_url} did not answer: {reason}", reason=reason
             ) from None
+        finally:
+            if response is not None:
+                response.close()
         log.debug("%s %s -> %s", method, path, response.status_code)
         if missing_ok and response.status_code == 404:
             return None
         if response.status_code not in tuple(expect):
-            message = self.settings.scrub(_grafana_message(response))
+            message = _grafana_message(response, content, self.settings.scrub)
             hint = _HINTS.get(response.status_code, "")
             raise GrafanaError(
                 f"{what}: HTTP {response.status_code}: {message}{hint}",
                 status=response.status_code,
                 grafana_message=message,
             )
-        if not response.content:
+        if not content:
             return None
         try:
-            return response.json()
-        except ValueError:
+            return orjson.loads(content)  # refuses nesting over 1,024 levels instead of recursing
+        except orjson.JSONDecodeError:
             raise GrafanaError(
-                f"{what}: HTTP {response.status_code} with a body that is not JSON "
+                f"{what}: HTTP {response.status_code} with a body that is not JSON (or nests too deeply) "
                 f"(is {self.base_url} really Grafana?)",
                 status=response.status_code,
             ) from None

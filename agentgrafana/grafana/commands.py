@@ -81,6 +81,9 @@ def _run(
         settings = settings_from_args(args)
     except SettingsError as exc:
         print(f"agentgrafana: {exc}", file=stderr)
+        if getattr(args, "format", "text") == "json":
+            stdout.write(json.dumps({"ok": False, "error": {"kind": "settings", "message": str(exc),
+                                                            "exit_code": 2}}, indent=2) + "\n")
         return 2
     fmt = settings.output_format
     lock = threading.Lock()

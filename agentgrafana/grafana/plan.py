@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 from urllib.parse import quote, quote_plus
 
-from agentgrafana.grafana.client import GrafanaClient
+from agentgrafana.grafana.client import GrafanaClient, GrafanaError
 from agentgrafana.grafana.normalize import (
     OWNER_LABEL,
     OWNER_TAG,
@@ -65,6 +65,7 @@ FOLDER, DASHBOARD, RULE_GROUP = "folder", "dashboard", "rule-group"
 DEFAULT_MESSAGE = "agentgrafana push"
 SEARCH_PAGE = 1000  # hits per search page (Grafana's default; it allows up to 5000)
 FOLDER_PAGE = 1000  # folders per page of GET /api/folders (Grafana's default)
+MAX_PAGES = 200  # 200 pages of 1,000: far beyond any real Grafana; a server that never ends paging is stopped
 QUERY_BUDGET = 6000  # characters of uid parameters per search URL: under the 8 KiB request line many proxies allow
 
 
@@ -169,24 +170,85 @@ def compared_dashboard(model: dict[str, Any], folder_uid: str) -> dict[str, Any]
 
 
 def make_plan(client: GrafanaClient, build: Build, options: PushOptions) -> Plan:
-    """Read what Grafana holds for the build and classify every object. Raises GrafanaError on read failure."""
+    """Read what Grafana holds for the build and classify every object. Raises GrafanaError on read failure.
+
+    The project's scope is the build's folders plus every live folder of the exact form of a tenant folder
+    of the build's main folder (`<uid>-<tenant>`, titled `<title>: <tenant>`): a tenant removed from the
+    configuration leaves such a folder behind, and its owned dashboards and the folder are orphans.
+    """
     folder_uids = sorted({f.uid for f in build.folders})
     if not folder_uids:
         return Plan([])
     live_folders = _list_folders(client)
     folders = [_plan_folder(f, live_folders.get(f.uid)) for f in build.folders]
-    owned = _search_owned(client, folder_uids)
+    main = build.main_folder
+    left_behind = sorted(uid for uid, f in live_folders.items() if uid not in folder_uids and main is not None
+                         and main.is_tenant_folder(uid, str(f.get("title", ""))))
+    scope = sorted(set(folder_uids) | set(left_behind))
+    owned = _search_owned(client, scope)
     owned_uids = {str(h.get("uid")) for h in owned}
     existing = owned_uids | _search_uids(client, [d.uid for d in build.dashboards if d.uid not in owned_uids])
     dashboards = client.map(lambda d: _plan_dashboard(client, d, options, d.uid in existing), build.dashboards)
     orphans = _plan_orphan_dashboards(client, build, options, owned)
-    rules = client.request("GET", "/api/v1/provisioning/alert-rules", what="list of alert rules") or []
+    rules = as_list(client.request("GET", "/api/v1/provisioning/alert-rules", what="list of alert rules"),
+                    "list of alert rules")
     with_rules = {(str(r.get("folderUID", "")), str(r.get("ruleGroup", ""))) for r in rules}
     groups = client.map(
         lambda g: _plan_rule_group(client, g, options, (g.folder.uid, g.name) in with_rules), build.grafana_rule_groups
     )
-    orphan_groups = _plan_orphan_rule_groups(build, options, rules)
-    return Plan(folders + dashboards + groups + orphan_groups + orphans)
+    orphan_groups = _plan_orphan_rule_groups(build, options, rules, set(scope))
+    orphan_folders = [_plan_orphan_folder(uid, str(live_folders[uid].get("title", "")), options) for uid in left_behind]
+    return Plan(folders + dashboards + groups + orphan_groups + orphans + orphan_folders)
+
+
+def _plan_orphan_folder(uid: str, title: str, options: PushOptions) -> Change:
+    """A removed tenant's folder. Deleted with --prune only once nothing else is left in it (checked again
+    right before the delete, which also refuses while alert rules remain)."""
+    if not options.prune:
+        return Change(FOLDER, uid, title, ORPHANED, reason="tenant no longer configured (use --prune)")
+    return Change(FOLDER, uid, title, DELETE, reason="tenant no longer configured; deleted if nothing else is in it")
+
+
+def as_list(body: Any, what: str) -> list[dict[str, Any]]:
+    """A JSON list of objects, or GrafanaError naming the endpoint (never a traceback on a wrong shape)."""
+    if body is None:
+        return []
+    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+        raise GrafanaError(f"{what}: Grafana answered with {_shape(body)} where a list of objects was expected")
+    return body
+
+
+def as_object(body: Any, what: str, *required: str) -> dict[str, Any]:
+    """A JSON object whose `required` keys hold objects (e.g. a dashboard's "dashboard" and "meta")."""
+    if not isinstance(body, dict) or any(not isinstance(body.get(key), dict) for key in required):
+        wanted = "an object" + (f" with {', '.join(required)}" if required else "")
+        raise GrafanaError(f"{what}: Grafana answered with {_shape(body)} where {wanted} was expected")
+    return body
+
+
+def _shape(body: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number",
+            bool: "a boolean", type(None): "nothing"}.get(type(body), type(body).__name__)
+
+
+def paged(client: GrafanaClient, path: str, params: list[tuple[str, Any]], page_size: int,
+          what: str) -> list[dict[str, Any]]:
+    """Every item of a `limit`/`page` listing, with the paging bounded: a page that repeats the one before
+    (a server ignoring `page`) or more than MAX_PAGES pages is an error, not an endless loop."""
+    found: list[dict[str, Any]] = []
+    previous: list[Any] | None = None
+    for page in range(1, MAX_PAGES + 1):
+        items = as_list(client.request("GET", path, params=[*params, ("limit", page_size), ("page", page)],
+                                       what=what), what)
+        keys = [item.get("uid", item.get("id")) for item in items]
+        if items and keys == previous:
+            raise GrafanaError(f"{what}: page {page} repeats page {page - 1}: this server ignores paging "
+                               f"(limit/page), so the listing cannot be read completely")
+        found.extend(items)
+        if len(items) < page_size:
+            return found
+        previous = keys
+    raise GrafanaError(f"{what}: more than {MAX_PAGES} pages of {page_size}: stopping (is this really Grafana?)")
 
 
 def _list_folders(client: GrafanaClient) -> dict[str, dict[str, Any]]:
@@ -195,15 +257,8 @@ def _list_folders(client: GrafanaClient) -> dict[str, dict[str, Any]]:
     `limit` and `page` (default 1000, pages from 1) are from Grafana's public folder API docs; the
     reference page lists the endpoint without them.
     """
-    found: dict[str, dict[str, Any]] = {}
-    page = 1
-    while True:
-        params = [("limit", FOLDER_PAGE), ("page", page)]
-        listed = client.request("GET", "/api/folders", params=params, what="list of folders") or []
-        found.update((str(f.get("uid")), f) for f in listed if isinstance(f, dict))
-        if len(listed) < FOLDER_PAGE:
-            return found
-        page += 1
+    listed = paged(client, "/api/folders", [], FOLDER_PAGE, "list of folders")
+    return {str(f.get("uid")): f for f in listed}
 
 
 def _plan_folder(folder: Folder, live: dict[str, Any] | None) -> Change:
@@ -222,11 +277,13 @@ def _plan_dashboard(client: GrafanaClient, d: DashboardOut, options: PushOptions
     change.desired = {"folderUid": d.folder.uid, "dashboard": normalized}
     live = None
     if exists:  # missing_ok: it may have been deleted since the search
-        live = client.request("GET", dashboard_path(d.uid), what=f'dashboard "{title}" ({d.uid})', missing_ok=True)
+        what = f'dashboard "{title}" ({d.uid})'
+        live = client.request("GET", dashboard_path(d.uid), what=what, missing_ok=True)
+        live = None if live is None else as_object(live, what, "dashboard", "meta")
     if live is None:
         change.payload = _dashboard_body(model, d.folder.uid, None, options)
         return change
-    live_model = live.get("dashboard") or {}
+    live_model = live["dashboard"]
     live_folder = str((live.get("meta") or {}).get("folderUid") or "")
     if live_folder == d.folder.uid and _same_json(live_model, model):
         change.live, change.action = change.desired, UNCHANGED  # as sent: normalising it would give the same
@@ -280,15 +337,7 @@ def _batches(values: list[str], name: str) -> Iterator[list[tuple[str, str]]]:
 
 def _search(client: GrafanaClient, filters: list[tuple[str, str]], what: str) -> list[dict[str, Any]]:
     """Every dashboard hit of one search, page by page."""
-    found: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        params = [("type", "dash-db"), *filters, ("limit", SEARCH_PAGE), ("page", page)]
-        hits = client.request("GET", "/api/search", params=params, what=what) or []
-        found.extend(hits)
-        if len(hits) < SEARCH_PAGE:
-            return found
-        page += 1
+    return paged(client, "/api/search", [("type", "dash-db"), *filters], SEARCH_PAGE, what)
 
 
 def _search_owned(client: GrafanaClient, folder_uids: list[str]) -> list[dict[str, Any]]:
@@ -314,7 +363,7 @@ def _plan_orphan_dashboards(
     client: GrafanaClient, build: Build, options: PushOptions, owned: list[dict[str, Any]]
 ) -> list[Change]:
     generated = {d.uid for d in build.dashboards}
-    hits = sorted((h for h in owned if h.get("uid") not in generated), key=lambda h: str(h.get("uid")))
+    hits = sorted((h for h in owned if h.get("uid") and h.get("uid") not in generated), key=lambda h: str(h.get("uid")))
     return client.map(lambda h: _plan_orphan_dashboard(client, h, options), hits)
 
 
@@ -324,11 +373,12 @@ def _plan_orphan_dashboard(client: GrafanaClient, hit: dict[str, Any], options: 
     if not options.prune:
         change.reason = "no longer generated (use --prune)"
         return change
-    live = client.request("GET", dashboard_path(uid), what=f'dashboard "{title}" ({uid})', missing_ok=True)
+    what = f'dashboard "{title}" ({uid})'
+    live = client.request("GET", dashboard_path(uid), what=what, missing_ok=True)
     if live is None:  # deleted by someone else in the meantime
         change.action = UNCHANGED
         return change
-    live_model = live.get("dashboard") or {}
+    live_model = as_object(live, what, "dashboard")["dashboard"]
     change.live = compared_dashboard(live_model, change.folder_uid)
     if not is_owned_dashboard(live_model):
         change.action, change.reason = UNCHANGED, "no longer carries our tag (left alone)"
@@ -356,6 +406,9 @@ def _plan_rule_group(client: GrafanaClient, g: GrafanaRuleGroup, options: PushOp
     live = None
     if has_rules:
         live = client.request("GET", rule_group_path(g.folder.uid, g.name), what=f"rule group {key}", missing_ok=True)
+        if live is not None:
+            live = as_object(live, f"rule group {key}")
+            live["rules"] = as_list(live.get("rules"), f"rule group {key}")
     if not live or not live.get("rules"):
         return change
     change.live = normalize_rule_group(live, keep=rule_fields(body["rules"]))
@@ -371,8 +424,8 @@ def _plan_rule_group(client: GrafanaClient, g: GrafanaRuleGroup, options: PushOp
     return change
 
 
-def _plan_orphan_rule_groups(build: Build, options: PushOptions, rules: list[dict[str, Any]]) -> list[Change]:
-    folder_uids = {f.uid for f in build.folders}
+def _plan_orphan_rule_groups(build: Build, options: PushOptions, rules: list[dict[str, Any]],
+                             folder_uids: set[str]) -> list[Change]:
     generated = {(g.folder.uid, g.name) for g in build.grafana_rule_groups}
     live_groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for rule in rules:
@@ -385,7 +438,7 @@ def _plan_orphan_rule_groups(build: Build, options: PushOptions, rules: list[dic
             continue  # not (entirely) ours: never touched
         change = Change(
             RULE_GROUP, f"{folder_uid}/{name}", name, DELETE if options.prune else ORPHANED,
-            folder_uid=folder_uid, rule_uids=sorted(str(r["uid"]) for r in members),
+            folder_uid=folder_uid, rule_uids=sorted(str(r.get("uid")) for r in members if r.get("uid")),
             reason="no longer generated" + ("" if options.prune else " (use --prune)"),
         )
         changes.append(change)

@@ -35,6 +35,7 @@ class PushReport:
 
     url: str
     dry_run: bool
+    force: bool = False
     results: list[ObjectResult] = field(default_factory=list)
     requests: dict[str, int] = field(default_factory=dict)
     retries: int = 0
@@ -50,8 +51,8 @@ class PushReport:
 
     @property
     def ok(self) -> bool:
-        """No failures, and (for a real push) no conflicts left unapplied."""
-        return not self.of("failed") and (self.dry_run or not self.of("conflict"))
+        """No failures, and no conflicts that stop a push (a dry run says 1 too: the real push would stop)."""
+        return not self.of("failed") and (self.force or not self.of("conflict"))
 
     @property
     def exit_code(self) -> int:

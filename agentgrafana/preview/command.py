@@ -9,7 +9,7 @@ from ..model import Build
 from .data import DEFAULT_PATH, DataError, Results, load_results
 from .layout import layout
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 LoadBuild = Callable[[argparse.Namespace], Build]
 
 
@@ -50,7 +50,11 @@ def preview_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO
         n = len(changed.get(d.uid) or ())
         note = f"new since {base}" if d.uid in added else (
             f"changed since {base}: {n} panel{'s' if n != 1 else ''} highlighted" if n else "")
-        boxes = render_dashboard(d.model, path, results.get(d.uid), changed.get(d.uid), note=note)
+        try:
+            boxes = render_dashboard(d.model, path, results.get(d.uid), changed.get(d.uid), note=note)
+        except OSError as exc:
+            print(f"error: cannot write {exc.filename or path}: {exc.strerror or exc}", file=err)
+            return EXIT_FAILED
         panels = [b for b in boxes if b.content != "row"]
         with_data = sum(1 for b in panels if b.content != "placeholder")
         lit = sum(1 for b in boxes if b.highlighted)

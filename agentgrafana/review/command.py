@@ -21,12 +21,12 @@ def diff_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO, e
     """Print the report; exit 0 whether or not something changed (a review is not a check), 2 on bad input."""
     try:
         old, new = sources(args, load_build)
+        if not old:
+            print(f"note: nothing in {getattr(args, 'old', None)}: everything is reported as added", file=err)
+        report = diff_files(old, new)
     except SourceError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
-    if not old:
-        print(f"note: nothing in {getattr(args, 'old', None)}: everything is reported as added", file=err)
-    report = diff_files(old, new)
     out.write(render(report, getattr(args, "format", None) or "text"))
     return EXIT_OK
 

@@ -15,6 +15,7 @@ import yaml
 
 from ..alerting.template import GRAFANA_VALUE
 from ..model import format_number
+from .sources import SourceError
 
 DASHBOARD_RE = re.compile(r"^dashboards/(?P<folder>[^/]+)/(?P<uid>[^/]+)\.json$")
 GRAFANA_ALERTING_RE = re.compile(r"^grafana/provisioning/alerting/[^/]+\.ya?ml$")
@@ -88,26 +89,35 @@ def normalize_name(name: str) -> str:
 
 
 def parse_files(files: dict[str, bytes]) -> Snapshot:
+    """Every file read into comparable objects; a file that is not what its path says raises SourceError."""
     snap = Snapshot()
     prometheus_alerts: list[AlertRule] = []
     for path in sorted(files):
-        body = files[path]
-        if m := DASHBOARD_RE.match(path):
-            d = parse_dashboard(json.loads(body), m["folder"], m["uid"])
-            snap.dashboards[d.uid] = d
-        elif GRAFANA_ALERTING_RE.match(path):
-            for rule in parse_grafana_rules(yaml.safe_load(body) or {}):
-                snap.alerts[(GRAFANA, rule.key)] = rule
-        elif PROMETHEUS_RULES_RE.match(path):
-            alerts, records = parse_prometheus_rules(yaml.safe_load(body) or {})
-            prometheus_alerts.extend(alerts)
-            for rec in records:
-                snap.recording[rec.key] = rec
-        else:
-            snap.others[path] = envelope(path, body)
+        try:
+            _parse_file(snap, prometheus_alerts, path, files[path])
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError, yaml.YAMLError) as exc:
+            reason = " ".join(str(exc).split())[:160]
+            raise SourceError(f"{path}: cannot be read as agentgrafana output ({type(exc).__name__}: {reason})") \
+                from None
     for rule in _disambiguate(prometheus_alerts):
         snap.alerts[(PROMETHEUS, rule.key)] = rule
     return snap
+
+
+def _parse_file(snap: Snapshot, prometheus_alerts: list[AlertRule], path: str, body: bytes) -> None:
+    if m := DASHBOARD_RE.match(path):
+        d = parse_dashboard(json.loads(body), m["folder"], m["uid"])
+        snap.dashboards[d.uid] = d
+    elif GRAFANA_ALERTING_RE.match(path):
+        for rule in parse_grafana_rules(yaml.safe_load(body) or {}):
+            snap.alerts[(GRAFANA, rule.key)] = rule
+    elif PROMETHEUS_RULES_RE.match(path):
+        alerts, records = parse_prometheus_rules(yaml.safe_load(body) or {})
+        prometheus_alerts.extend(alerts)
+        for rec in records:
+            snap.recording[rec.key] = rec
+    else:
+        snap.others[path] = envelope(path, body)
 
 
 # --- dashboards -----------------------------------------------------------------------------------

@@ -17,8 +17,11 @@ def read_dir(path: Path) -> dict[str, bytes]:
     """Every file under `path`, keyed by its POSIX path relative to `path` (dot-files skipped)."""
     if not path.is_dir():
         raise SourceError(f"{path} is not a folder")
-    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)}
+    try:
+        return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)}
+    except OSError as exc:
+        raise SourceError(f"cannot read {exc.filename or path}: {exc.strerror}") from None
 
 
 def read_git(root: Path, ref: str, folder: str = GENERATED) -> dict[str, bytes]:
@@ -33,8 +36,9 @@ def read_git(root: Path, ref: str, folder: str = GENERATED) -> dict[str, bytes]:
             continue
         meta, path = item.split(b"\t", 1)
         mode, kind, oid = meta.decode().split()
-        if kind == "blob":
-            entries.append((path.decode(), oid))
+        relative = path.decode().removeprefix(base)
+        if kind == "blob" and not any(part.startswith(".") for part in relative.split("/")):
+            entries.append((path.decode(), oid))  # dot-files (the output manifest) are not output
     if not entries:
         return {}
     blobs = _cat_blobs(root, [oid for _, oid in entries])
