@@ -218,8 +218,9 @@ def decode(raw: bytes, p: Path) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p}: not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start} "
-                          "(save the file as UTF-8)") from None
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{p}: not UTF-8: byte 0x{raw[exc.start]:02x} on line {line} (offset {exc.start}); "
+                          "save the file as UTF-8") from None
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -253,6 +254,12 @@ class _StrictLoader(yaml.SafeLoader):
                                   f"(first at line {seen[key]}): YAML would silently keep the last one")
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.2 reads 1e-11 and 1e308 as numbers; PyYAML (YAML 1.1) wants a dot (1.0e-11) and would hand a string
+# to a numeric key. Thresholds are written both ways, so both are numbers here.
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?([0-9][0-9_]*)(\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
 
 
 def parse_yaml(text: str, p: Path) -> Any:
