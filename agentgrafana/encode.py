@@ -70,12 +70,60 @@ def dashboard_json(result: Any) -> dict[str, Any]:
     for key in ("uid", "title"):
         if key in model and not isinstance(model[key], str):
             raise EncodeError(f"dashboard {key} must be a string, got {_json_kind(model[key])}")
+    check_shape(model)
     return model
+
+
+# The fields the engine reads, with the JSON type each must have (a plain-JSON dashboard can hold anything).
+_DASHBOARD_FIELDS = {"panels": list, "templating": dict, "links": list, "tags": list, "time": dict,
+                     "annotations": dict, "refresh": (str, bool), "schemaVersion": int, "description": str}
+_PANEL_FIELDS = {"panels": list, "targets": list, "gridPos": dict, "title": str, "type": str, "id": int,
+                 "description": str, "fieldConfig": dict, "options": dict, "datasource": (dict, str, type(None)),
+                 "links": list, "transformations": list}
+_NAMES = {list: "a list", dict: "an object", str: "a string", int: "a number", bool: "a boolean",
+          type(None): "null"}
+
+
+def check_shape(model: dict[str, Any]) -> None:
+    """Raise EncodeError naming the first field the engine reads whose JSON type is wrong."""
+    _fields(model, _DASHBOARD_FIELDS, "")
+    templating = model.get("templating") or {}
+    _items(templating.get("list"), "templating.list")
+    for i, link in enumerate(_items(model.get("links"), "links")):
+        _fields(link, {"url": str, "title": str}, f"links[{i}]")
+    stack = [(p, f"panels[{i}]") for i, p in enumerate(_items(model.get("panels"), "panels"))]
+    while stack:
+        panel, where = stack.pop()
+        _fields(panel, _PANEL_FIELDS, where)
+        grid = panel.get("gridPos") or {}
+        for key in ("x", "y", "w", "h"):
+            if key in grid and (type(grid[key]) is not int):
+                raise EncodeError(f"{where}.gridPos.{key}: expected a whole number, got {_json_kind(grid[key])}")
+        _items(panel.get("targets"), f"{where}.targets")
+        stack.extend((p, f"{where}.panels[{i}]") for i, p in enumerate(_items(panel.get("panels"), f"{where}.panels")))
+
+
+def _fields(obj: dict[str, Any], wanted: dict[str, Any], where: str) -> None:
+    for key, types in wanted.items():
+        if key in obj and obj[key] is not None and not isinstance(obj[key], types):
+            shown = " or ".join(_NAMES.get(t, t.__name__) for t in (types if isinstance(types, tuple) else (types,)))
+            raise EncodeError(f"{where + '.' if where else ''}{key}: expected {shown}, got {_json_kind(obj[key])}")
+
+
+def _items(value: Any, where: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise EncodeError(f"{where}: expected a list, got {_json_kind(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise EncodeError(f"{where}[{i}]: expected an object, got {_json_kind(item)}")
+    return value
 
 
 def _json_kind(value: Any) -> str:
     return {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object",
-            type(None): "null"}.get(type(value), type(value).__name__)
+            str: "a string", type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _encode(result: Any) -> Any:
