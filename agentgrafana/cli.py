@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any, Callable, NoReturn, TextIO
 
 from . import catalog as catalog_mod
 from . import config as config_mod
-from .discovery import ContentError, NoContent
+from .discovery import USER_INTERRUPT, ContentError, NoContent
 from .lint import ValidationFailed
 from .model import Build
 from .pipeline import build
@@ -136,6 +138,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     err = ScrubbingStream(stderr or sys.stderr, secrets)
     argv = list(sys.argv[1:] if argv is None else argv)
     args: argparse.Namespace | None = None
+    previous = _catch_ctrl_c()
     try:
         try:
             refuse_secret_flags(argv)
@@ -160,6 +163,24 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     finally:
         _quiet(out.flush)
         _quiet(err.flush)
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        USER_INTERRUPT.clear()
+
+
+def _catch_ctrl_c() -> Any:
+    """Mark a Ctrl-C as the user's before raising KeyboardInterrupt (content raising it is a content bug)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        USER_INTERRUPT.set()
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:
+        return None
 
 
 def refuse_secret_flags(argv: list[str]) -> None:

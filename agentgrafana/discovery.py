@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
+# Set by the CLI's SIGINT handler: a KeyboardInterrupt then is the user's Ctrl-C, not a content bug.
+USER_INTERRUPT = threading.Event()
 
 CONTENT_KINDS = {
     "dashboards": ("dashboard", "dashboards"),
@@ -68,6 +71,8 @@ def _load(root: Path, kind: str, path: Path) -> ModuleType:
         spec.loader.exec_module(module)
     except BaseException as exc:  # noqa: BLE001 - even sys.exit() in content must not end the run with 0
         sys.modules.pop(name, None)
+        if isinstance(exc, KeyboardInterrupt) and USER_INTERRUPT.is_set():
+            raise
         raise ContentError(f"{path.relative_to(root)}: failed to import: {describe(exc)}") from None
     if not any(callable(getattr(module, fn, None)) for fn in CONTENT_KINDS[kind]):
         wanted = " or ".join(f"{fn}(ctx)" for fn in CONTENT_KINDS[kind])
@@ -99,6 +104,7 @@ def call_content(m: ContentModule, what: str, fn: Callable[[], T], passthrough: 
     except ContentError:
         raise
     except BaseException as exc:  # noqa: BLE001 - content may raise anything, even SystemExit
-        if passthrough and isinstance(exc, passthrough):
+        if (passthrough and isinstance(exc, passthrough)) or (isinstance(exc, KeyboardInterrupt)
+                                                               and USER_INTERRUPT.is_set()):
             raise
         raise ContentError(f"{m.path}: {what} failed: {describe(exc)}") from None

@@ -229,17 +229,18 @@ def write_tree(out_dir: Path, files: dict[str, bytes], *, force: bool = False,
                              + ", ".join(changes.kept[:5]))
     unowned = target.is_dir() and manifest is None and bool(present)  # --force into a folder we do not own
     in_place = False
+    written: list[str] = []
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         in_place = unowned or (target.is_dir() and os.path.ismount(target)) or not os.access(target.parent, os.W_OK)
         if in_place:
             changes.notes.append("files replaced one by one (the folder cannot be swapped as a whole)")
-            _write_in_place(target, files, changes, wanted_manifest)
+            _write_in_place(target, files, changes, wanted_manifest, written)
         else:
             _write_by_swap(target, files, changes, present, wanted_manifest)
     except OSError as exc:
         where = exc.filename or target
-        after = "some files may be new, others old: fix it and run again" if in_place else \
+        after = "some files may be new, others old: fix it and run again" if written else \
             f"{out_dir}/ was left as it was"
         raise WriteFailed(f"cannot write {where}: {exc.strerror or exc}; {after}") from None
     return changes
@@ -348,11 +349,14 @@ def _rmtree(path: Path, ignore: bool = False) -> None:
     shutil.rmtree(path, onerror=make_writable)
 
 
-def _write_in_place(target: Path, files: dict[str, bytes], changes: TreeChanges, manifest: bytes) -> None:
+def _write_in_place(target: Path, files: dict[str, bytes], changes: TreeChanges, manifest: bytes,
+                    written: list[str]) -> None:
     for rel in changes.added + changes.changed:
         atomic_write(target / rel, files[rel])
+        written.append(rel)
     for rel in changes.removed:
         (target / rel).unlink(missing_ok=True)
+        written.append(rel)
     atomic_write(target / MANIFEST, manifest)
     _remove_empty_dirs(target)
 
