@@ -337,7 +337,7 @@ class GrafanaClient:
             if exc.status == 503:
                 raise GrafanaUnhealthy(f"Grafana at {self.base_url} is unavailable (HTTP 503)", status=503) from None
             raise GrafanaUnhealthy(
-                f"{self.base_url} does not look like Grafana: GET /api/health gave HTTP {exc.status}",
+                f"{self.base_url} does not look like Grafana: GET /api/health gave HTTP {exc.status} ({exc})",
                 status=exc.status,
             ) from None
         database = body.get("database") if isinstance(body, dict) else None
