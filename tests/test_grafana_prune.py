@@ -104,3 +104,52 @@ def test_search_is_paged(double, settings, monkeypatch):
     assert [r.query["page"] for r in double.calls("GET", "/api/search")] == [["1"], ["2"], ["3"]]
     assert report.counts() == {"unchanged": 2, "deleted": 4}  # folder, agent-0; four pruned
     assert set(double.dashboards) == {"agent-0"}
+
+
+def test_prune_finds_removed_tenants_by_their_folders_not_by_the_configuration(double, monkeypatch, tmp_path):
+    """40 tenants pushed, then 20: --prune deletes exactly the 20 removed tenants' dashboards and folders."""
+    import io
+
+    from agentgrafana.cli import main
+    from grafana_builds import TOKEN
+
+    monkeypatch.setenv("GRAFANA_TOKEN", TOKEN)
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+    def push_tenants(n: int, *extra: str) -> tuple[int, str]:
+        config = tmp_path / f"tenants-{n}.yaml"
+        tenants = ", ".join(f"t{i:02d}: {50 + i}" for i in range(n))
+        config.write_text(f"budgets:\n  tenants: {{{tenants}}}\n  per_tenant_dashboards: true\n")
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["push", "--root", str(root), "--config", str(config), "--from-source", "--url", double.url,
+                     *extra], stdout=out, stderr=err)
+        return code, out.getvalue() + err.getvalue()
+
+    code, text = push_tenants(40)
+    assert code == 0, text
+    assert {f"ai-agents-t{i:02d}" for i in range(40)} <= set(double.folders)
+    hand_made = dashboard_model("hand-made-t05", "Hand made in a tenant folder")
+    hand_made["tags"] = ["ai-agents"]  # no ownership tag: not ours
+    double.add_dashboard(hand_made, "ai-agents-t39")
+    double.add_folder("ai-agents-staging", "AI Agents Staging")  # looks related, is not a tenant folder of ours
+
+    code, text = push_tenants(20)
+    assert code == 0, text
+    assert text.count("orphaned  dashboard") == 20 and text.count("orphaned  folder") == 20
+    assert set(double.folders) >= {f"ai-agents-t{i:02d}" for i in range(40)}  # nothing deleted without --prune
+
+    double.reset_log()
+    code, text = push_tenants(20, "--prune")
+    assert code == 0, text
+    deleted = sorted(w.path for w in double.writes() if w.method == "DELETE")
+    removed = range(20, 40)
+    assert [p for p in deleted if p.startswith("/api/dashboards/")] == [
+        f"/api/dashboards/uid/agent-cost-t{i:02d}" for i in removed]
+    assert [p for p in deleted if p.startswith("/api/folders/")] == [
+        f"/api/folders/ai-agents-t{i:02d}" for i in removed if i != 39]  # t39 still holds a hand-made dashboard
+    assert set(double.folders) == {"ai-agents", "ai-agents-staging", "ai-agents-t39",
+                                   *(f"ai-agents-t{i:02d}" for i in range(20))}
+    assert "hand-made-t05" in double.dashboards and "left alone" in text
+    double.reset_log()
+    code, text = push_tenants(20, "--prune")
+    assert code == 0 and [w for w in double.writes()] == []
