@@ -291,12 +291,16 @@ def _write_by_swap(target: Path, files: dict[str, bytes], changes: TreeChanges, 
             fh.write(manifest)
         if target.exists():
             _switch(staging, target)
-            _rmtree(staging)  # now the old tree
+            try:
+                _rmtree(staging)  # now the old tree; the new one is in place whatever happens here
+            except OSError as exc:
+                changes.notes.append(f"the previous tree could not be removed from {staging} "
+                                     f"({exc.strerror}); the next run retries")
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.rename(staging, target)
     except BaseException:
-        if staging.exists():
+        if staging.exists():  # half-built, or (after the switch) the old tree: either way not wanted
             _rmtree(staging, ignore=True)
         raise
 

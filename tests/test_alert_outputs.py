@@ -293,3 +293,12 @@ def test_budget_limit_change_moves_the_query_of_both_targets_and_the_tests(shipp
     assert any("spent $220.00 " in d and d.endswith("budget of $250.00.") for d in descriptions), descriptions
     assert {n: r for n, r in prometheus_alerts(changed).items() if n != BUDGET_ALERT} == \
            {n: r for n, r in prometheus_alerts(shipped).items() if n != BUDGET_ALERT}
+
+
+def test_thresholds_are_written_exactly_in_every_output() -> None:
+    """A threshold is never rounded: 1e-5 must not become `> 0` in the Prometheus rule while Grafana keeps it."""
+    from agentgrafana.model import format_number
+
+    for value in (1e-4, 1e-5, 1e-11, 0.055, 0.1, 1 / 3, 2.5e-7, 123456.789, 0.30000000000000004):
+        text = format_number(value)
+        assert "e" not in text.lower() and float(text) == value, (value, text)

@@ -76,6 +76,16 @@ def test_dry_run_writes_nothing(env, double):
     assert out.splitlines()[-1].startswith("Plan: 5 create.")
 
 
+def test_dry_run_exits_1_when_a_conflict_would_stop_the_real_push(env, double):
+    run(commands.push_command, parse(), make_build())
+    double.edit_dashboard("agent-tools", lambda m: m.update(title="Renamed by hand"))
+    build = with_expr(make_build(), "agent-tools", "sum(agent_cost_usd_total)")
+    code, out, _ = run(commands.push_command, parse("--dry-run"), build)
+    assert code == 1 and "conflict  dashboard  agent-tools" in out
+    code, _, _ = run(commands.push_command, parse("--dry-run", "--force"), build)
+    assert code == 0  # with --force the push would go through
+
+
 def test_plan_command_shows_unified_diffs(env, double):
     run(commands.push_command, parse(), make_build())
     double.edit_dashboard("agent-tools", lambda m: m.update(title="Renamed by hand"))

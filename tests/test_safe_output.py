@@ -250,8 +250,12 @@ def test_push_pushes_only_what_was_reviewed(project, monkeypatch) -> None:
     assert_clean_failure(ran, 2, "is stale", "--from-source")
     ran = run("push", "--root", str(root), "--url", url, "--generated", str(out / "missing"))
     assert_clean_failure(ran, 2, "does not exist", "make generate")
-    ran = run("push", "--root", str(root), "--url", url, "--from-source", "--timeout", "1", "--format", "json")
-    assert ran.code == 1 and json.loads(ran.out)["ok"] is False  # got as far as Grafana (not there)
+    from hostile_server import HostileGrafana, echo_credentials
+
+    with HostileGrafana() as server:
+        server.route("GET", "/api/folders", echo_credentials(500))
+        ran = run("push", "--root", str(root), "--url", server.url, "--from-source", "--format", "json")
+    assert ran.code == 1 and json.loads(ran.out)["ok"] is False  # --from-source got as far as Grafana
     assert_no_secret(ran.text)
 
 
