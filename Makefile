@@ -5,14 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 OUT    := generated
 
-.PHONY: all generate check promtool-check test verify-live bench bench-quick push diff preview catalog clean prometheus readme
+.PHONY: all generate check promtool-check test test-fast lint verify-live bench bench-quick push diff preview catalog clean prometheus readme
 
 all: generate
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,preview]'
+	$(BIN)/python -m pip install --quiet -e '.[test,preview,lint]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 ## generate: create the virtualenv if needed, validate everything, write generated/
@@ -44,9 +44,19 @@ prometheus:
 test: $(STAMP) prometheus
 	$(BIN)/python -m pytest -q
 
+## test-fast: the unit tests only (no promtool, no Prometheus, no kill -9 runs): seconds, for the edit loop
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not promtool and not live and not slow"
+
+## lint: ruff (lint and format) and mypy, as CI runs them before the tests
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 ## verify-live: backfill simulated traffic into a real Prometheus and query every panel and alert
 verify-live: $(STAMP) prometheus
-	$(BIN)/python -m agentgrafana.live --results build/live-results.json
+	$(BIN)/agentgrafana verify-live --results build/live-results.json
 
 ## bench: benchmarks (generation at scale, validation throughput, push round-trips, grafanalib comparison)
 bench: $(STAMP)
@@ -75,4 +85,4 @@ clean:
 
 ## readme: refresh the README's configuration reference and metric catalog from the code
 readme: $(STAMP)
-	$(BIN)/python -m agentgrafana.readme
+	$(BIN)/agentgrafana readme

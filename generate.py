@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Generate every output into generated/ with ./monitoring.yaml: what `make generate` runs once set up."""
+
 import sys
 
 from agentgrafana.cli import main

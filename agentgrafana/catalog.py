@@ -12,10 +12,11 @@ Token naming: the seed's table names ``llm_input_tokens_total``/``llm_output_tok
 The catalog keeps the exporter's single counter; input is ``token_type="input"``, output
 ``token_type="output"``, and the total is the sum over ``token_type``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 COUNTER = "counter"
 GAUGE = "gauge"
@@ -25,8 +26,18 @@ HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
 
 # dcgm-exporter labels every series with these; Hostname was renamed hostname in 2026 releases.
 DCGM_LABELS = (
-    "gpu", "UUID", "pci_bus_id", "device", "modelName", "Hostname", "hostname",
-    "GPU_I_PROFILE", "GPU_I_ID", "pod", "namespace", "container",
+    "gpu",
+    "UUID",
+    "pci_bus_id",
+    "device",
+    "modelName",
+    "Hostname",
+    "hostname",
+    "GPU_I_PROFILE",
+    "GPU_I_ID",
+    "pod",
+    "namespace",
+    "container",
 )
 # Labels Prometheus adds to every scraped series.
 TARGET_LABELS = ("job", "instance")
@@ -76,38 +87,133 @@ PROJECT = "project"
 DCGM = "dcgm-exporter"
 
 METRICS: tuple[Metric, ...] = (
-    Metric("agent_request_duration_seconds", HISTOGRAM, "s", AGENT,
-           "Agent request duration in seconds; its _count is the request count.", SEED_EXPORTER,
-           (0.1, 0.5, 1, 2, 5, 10, 30, 60)),
-    Metric("llm_inference_duration_seconds", HISTOGRAM, "s", ("model", "provider"),
-           "LLM inference duration in seconds.", SEED_EXPORTER, (0.1, 0.5, 1, 2, 5, 10, 30)),
-    Metric("llm_tokens_total", COUNTER, "short", ("model", "token_type", "tenant_id"),
-           "Total LLM tokens used; token_type is input or output.", SEED_EXPORTER),
-    Metric("llm_cost_dollars_total", COUNTER, "currencyUSD", ("model", "tenant_id"),
-           "Total LLM cost in USD.", SEED_EXPORTER),
-    Metric("agent_errors_total", COUNTER, "short", ("agent_name", "error_type", "tenant_id"),
-           "Total agent errors.", SEED_EXPORTER),
-    Metric("tool_execution_duration_seconds", HISTOGRAM, "s", ("tool_name", "agent_name"),
-           "Tool execution duration in seconds; its _count is the tool call count.", SEED_EXPORTER,
-           (0.01, 0.05, 0.1, 0.5, 1, 5, 10)),
-    Metric("agent_active_sessions", GAUGE, "short", ("agent_name", "tenant_id"),
-           "Number of active agent sessions.", SEED_EXPORTER),
-    Metric("agent_active_users", GAUGE, "short", ("agent_name", "tenant_id"),
-           "Number of distinct users with an active session.", SEED_TABLES),
-    Metric("vector_search_duration_seconds", HISTOGRAM, "s", ("collection", "agent_name"),
-           "Vector search duration in seconds.", SEED_TABLES, (0.01, 0.05, 0.1, 0.2, 0.5, 1, 2)),
-    Metric("llm_rate_limit_errors_total", COUNTER, "short", ("model", "provider", "tenant_id"),
-           "LLM calls rejected by the provider's rate limit (HTTP 429).", SEED_TABLES),
-    Metric("tool_execution_errors_total", COUNTER, "short", ("tool_name", "agent_name", "error_type"),
-           "Tool executions that failed.", SEED_TABLES),
-    Metric("agent_timeout_total", COUNTER, "short", ("agent_name", "tenant_id"),
-           "Agent requests that hit their timeout.", SEED_TABLES),
-    Metric("agent_chain_length", HISTOGRAM, "short", AGENT,
-           "Steps (LLM and tool calls) in one agent request's chain.", PROJECT, (1, 2, 4, 8, 16, 32, 64)),
-    Metric("agent_tool_calls", HISTOGRAM, "short", AGENT,
-           "Tool calls made while serving one agent request.", PROJECT, (0, 1, 2, 4, 8, 16, 32)),
-    Metric("agent_iterations", HISTOGRAM, "short", AGENT,
-           "Reasoning iterations (plan/act loops) of one agent request.", PROJECT, (1, 2, 3, 5, 8, 13, 21)),
+    Metric(
+        "agent_request_duration_seconds",
+        HISTOGRAM,
+        "s",
+        AGENT,
+        "Agent request duration in seconds; its _count is the request count.",
+        SEED_EXPORTER,
+        (0.1, 0.5, 1, 2, 5, 10, 30, 60),
+    ),
+    Metric(
+        "llm_inference_duration_seconds",
+        HISTOGRAM,
+        "s",
+        ("model", "provider"),
+        "LLM inference duration in seconds.",
+        SEED_EXPORTER,
+        (0.1, 0.5, 1, 2, 5, 10, 30),
+    ),
+    Metric(
+        "llm_tokens_total",
+        COUNTER,
+        "short",
+        ("model", "token_type", "tenant_id"),
+        "Total LLM tokens used; token_type is input or output.",
+        SEED_EXPORTER,
+    ),
+    Metric(
+        "llm_cost_dollars_total",
+        COUNTER,
+        "currencyUSD",
+        ("model", "tenant_id"),
+        "Total LLM cost in USD.",
+        SEED_EXPORTER,
+    ),
+    Metric(
+        "agent_errors_total",
+        COUNTER,
+        "short",
+        ("agent_name", "error_type", "tenant_id"),
+        "Total agent errors.",
+        SEED_EXPORTER,
+    ),
+    Metric(
+        "tool_execution_duration_seconds",
+        HISTOGRAM,
+        "s",
+        ("tool_name", "agent_name"),
+        "Tool execution duration in seconds; its _count is the tool call count.",
+        SEED_EXPORTER,
+        (0.01, 0.05, 0.1, 0.5, 1, 5, 10),
+    ),
+    Metric(
+        "agent_active_sessions",
+        GAUGE,
+        "short",
+        ("agent_name", "tenant_id"),
+        "Number of active agent sessions.",
+        SEED_EXPORTER,
+    ),
+    Metric(
+        "agent_active_users",
+        GAUGE,
+        "short",
+        ("agent_name", "tenant_id"),
+        "Number of distinct users with an active session.",
+        SEED_TABLES,
+    ),
+    Metric(
+        "vector_search_duration_seconds",
+        HISTOGRAM,
+        "s",
+        ("collection", "agent_name"),
+        "Vector search duration in seconds.",
+        SEED_TABLES,
+        (0.01, 0.05, 0.1, 0.2, 0.5, 1, 2),
+    ),
+    Metric(
+        "llm_rate_limit_errors_total",
+        COUNTER,
+        "short",
+        ("model", "provider", "tenant_id"),
+        "LLM calls rejected by the provider's rate limit (HTTP 429).",
+        SEED_TABLES,
+    ),
+    Metric(
+        "tool_execution_errors_total",
+        COUNTER,
+        "short",
+        ("tool_name", "agent_name", "error_type"),
+        "Tool executions that failed.",
+        SEED_TABLES,
+    ),
+    Metric(
+        "agent_timeout_total",
+        COUNTER,
+        "short",
+        ("agent_name", "tenant_id"),
+        "Agent requests that hit their timeout.",
+        SEED_TABLES,
+    ),
+    Metric(
+        "agent_chain_length",
+        HISTOGRAM,
+        "short",
+        AGENT,
+        "Steps (LLM and tool calls) in one agent request's chain.",
+        PROJECT,
+        (1, 2, 4, 8, 16, 32, 64),
+    ),
+    Metric(
+        "agent_tool_calls",
+        HISTOGRAM,
+        "short",
+        AGENT,
+        "Tool calls made while serving one agent request.",
+        PROJECT,
+        (0, 1, 2, 4, 8, 16, 32),
+    ),
+    Metric(
+        "agent_iterations",
+        HISTOGRAM,
+        "short",
+        AGENT,
+        "Reasoning iterations (plan/act loops) of one agent request.",
+        PROJECT,
+        (1, 2, 3, 5, 8, 13, 21),
+    ),
     # dcgm-exporter default counters used by the GPU dashboard and alerts.
     Metric("DCGM_FI_DEV_GPU_UTIL", GAUGE, "percent", DCGM_LABELS, "GPU utilisation (%).", DCGM),
     Metric("DCGM_FI_DEV_MEM_COPY_UTIL", GAUGE, "percent", DCGM_LABELS, "Memory copy utilisation (%).", DCGM),
@@ -116,11 +222,23 @@ METRICS: tuple[Metric, ...] = (
     Metric("DCGM_FI_DEV_GPU_TEMP", GAUGE, "celsius", DCGM_LABELS, "GPU temperature (°C).", DCGM),
     Metric("DCGM_FI_DEV_POWER_USAGE", GAUGE, "watt", DCGM_LABELS, "Power draw (W).", DCGM),
     Metric("DCGM_FI_DEV_SM_CLOCK", GAUGE, "rotmhz", DCGM_LABELS, "SM clock frequency (MHz).", DCGM),
-    Metric("DCGM_FI_DEV_XID_ERRORS", GAUGE, "short", DCGM_LABELS + ("err_code", "err_msg"),
-           "Value of the last XID error (0 when none).", DCGM),
+    Metric(
+        "DCGM_FI_DEV_XID_ERRORS",
+        GAUGE,
+        "short",
+        DCGM_LABELS + ("err_code", "err_msg"),
+        "Value of the last XID error (0 when none).",
+        DCGM,
+    ),
     Metric("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", COUNTER, "short", DCGM_LABELS, "PCIe replays.", DCGM),
-    Metric("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", GAUGE, "percentunit", DCGM_LABELS,
-           "Ratio of cycles the tensor cores are active (0-1).", DCGM),
+    Metric(
+        "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE",
+        GAUGE,
+        "percentunit",
+        DCGM_LABELS,
+        "Ratio of cycles the tensor cores are active (0-1).",
+        DCGM,
+    ),
 )
 
 
@@ -166,7 +284,8 @@ def to_markdown(catalog: Catalog) -> str:
         labels = ", ".join(f"`{label}`" for label in m.labels)
         if m.source == DCGM:
             labels = "dcgm labels (`gpu`, `UUID`, `modelName`, `Hostname`/`hostname`, `pod`, ...)" + (
-                ", `err_code`, `err_msg`" if "err_code" in m.labels else "")
+                ", `err_code`, `err_msg`" if "err_code" in m.labels else ""
+            )
         buckets = f" Buckets: {', '.join(_num(b) for b in m.buckets)}." if m.buckets else ""
         lines.append(f"| `{m.name}` | {m.type} | `{m.unit}` | {labels} | {m.source} | {m.help}{buckets} |")
     return "\n".join(lines) + "\n"

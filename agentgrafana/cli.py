@@ -4,17 +4,20 @@
 Every byte printed passes a scrubber holding the credentials of the environment, and `--format json`
 prints JSON on every path, errors included. A failure is one line; `--debug` adds the traceback.
 """
+
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from . import catalog as catalog_mod
 from . import config as config_mod
@@ -47,14 +50,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help=f"configuration file (default: ./{DEFAULT_CONFIG} if present, "
-                                    "else built-in defaults)")
+    p.add_argument(
+        "--config", help=f"configuration file (default: ./{DEFAULT_CONFIG} if present, else built-in defaults)"
+    )
     p.add_argument("--root", default=".", help="folder holding dashboards/, alerts/, recording_rules/")
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="agentgrafana", description="Grafana dashboards, alerts and recording rules as code for "
-                 "AI-agent platforms.")
+    ap = _Parser(
+        prog="agentgrafana",
+        description="Grafana dashboards, alerts and recording rules as code for AI-agent platforms.",
+    )
     ap.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
@@ -62,8 +68,11 @@ def parser() -> argparse.ArgumentParser:
     _common(g)
     g.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
     g.add_argument("--check", action="store_true", help="write nothing; exit 1 listing stale files")
-    g.add_argument("--force", action="store_true",
-                   help="write into a non-empty folder that agentgrafana did not create (removes nothing there)")
+    g.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty folder that agentgrafana did not create (removes nothing there)",
+    )
     g.add_argument("--format", choices=("text", "json"), default="text")
 
     v = sub.add_parser("validate", help="validate content and configuration; write nothing")
@@ -75,8 +84,10 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("config-reference", help="print every configuration key with its default")
 
-    d = sub.add_parser("diff", help="what a change does: the fresh build against a git revision (--base) or "
-                                    "two output folders (--old/--new)")
+    d = sub.add_parser(
+        "diff",
+        help="what a change does: the fresh build against a git revision (--base) or two output folders (--old/--new)",
+    )
     _common(d)
     d.add_argument("--base", help="git revision to compare the fresh build with (its committed generated/)")
     d.add_argument("--old", type=Path, help="compare two output folders: OLD ...")
@@ -84,8 +95,9 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--url", help=argparse.SUPPRESS)  # moved to `plan`; kept to say so
     d.add_argument("--format", choices=("markdown", "text", "json"), default="text")
 
-    pl = sub.add_parser("plan", help="what a push would create, update or delete in a Grafana, with diffs",
-                        conflict_handler="resolve")
+    pl = sub.add_parser(
+        "plan", help="what a push would create, update or delete in a Grafana, with diffs", conflict_handler="resolve"
+    )
     _grafana_args(pl, push=False)
     _common(pl)
     _pushed_args(pl)
@@ -96,6 +108,18 @@ def parser() -> argparse.ArgumentParser:
     _common(p)
     _grafana_args(p, push=True)
     _pushed_args(p)
+
+    lv = sub.add_parser(
+        "verify-live", help="prove every panel, recording rule and alert on a real Prometheus with simulated traffic"
+    )
+    _common(lv)
+    from .live import command as live_command
+
+    live_command.add_arguments(lv)
+
+    rd = sub.add_parser("readme", help="refresh the README's configuration reference and metric catalog")
+    rd.add_argument("--file", type=Path, default=Path("README.md"), help="the README to update (default: README.md)")
+    rd.add_argument("--check", action="store_true", help="write nothing; exit 1 when the README is stale")
 
     pv = sub.add_parser("preview", help="draw one PNG per dashboard")
     _common(pv)
@@ -115,10 +139,16 @@ def _grafana_args(p: argparse.ArgumentParser, push: bool) -> None:
 
 
 def _pushed_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--generated", default=DEFAULT_OUT,
-                   help=f"the reviewed output folder the push must match (default: {DEFAULT_OUT})")
-    p.add_argument("--from-source", action="store_true",
-                   help="push a fresh build even if it differs from the committed output folder")
+    p.add_argument(
+        "--generated",
+        default=DEFAULT_OUT,
+        help=f"the reviewed output folder the push must match (default: {DEFAULT_OUT})",
+    )
+    p.add_argument(
+        "--from-source",
+        action="store_true",
+        help="push a fresh build even if it differs from the committed output folder",
+    )
 
 
 def load_config(args: argparse.Namespace) -> config_mod.Config:
@@ -134,8 +164,8 @@ def load_build(args: argparse.Namespace) -> Build:
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     secrets = environment_secrets()
-    out = ScrubbingStream(stdout or sys.stdout, secrets)
-    err = ScrubbingStream(stderr or sys.stderr, secrets)
+    out = cast(TextIO, ScrubbingStream(stdout or sys.stdout, secrets))
+    err = cast(TextIO, ScrubbingStream(stderr or sys.stderr, secrets))
     argv = list(sys.argv[1:] if argv is None else argv)
     args: argparse.Namespace | None = None
     previous = _catch_ctrl_c()
@@ -158,8 +188,14 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         if args is not None and getattr(args, "debug", False):
             err.write(traceback.format_exc())
         text = " ".join(str(exc).split())[:300]
-        return _fail(args, out, err, EXIT_FINDINGS, f"unexpected error: {type(exc).__name__}: {text} "
-                     "(run with --debug for the traceback)", "internal")
+        return _fail(
+            args,
+            out,
+            err,
+            EXIT_FINDINGS,
+            f"unexpected error: {type(exc).__name__}: {text} (run with --debug for the traceback)",
+            "internal",
+        )
     finally:
         _quiet(out.flush)
         _quiet(err.flush)
@@ -187,15 +223,24 @@ def refuse_secret_flags(argv: list[str]) -> None:
     for word in argv:
         name = word.split("=", 1)[0]
         if name in _SECRET_FLAGS:
-            raise UsageError(f"{name} is not accepted: a secret on the command line shows in process lists and "
-                             "shell history; set GRAFANA_TOKEN or use --token-file FILE")
+            raise UsageError(
+                f"{name} is not accepted: a secret on the command line shows in process lists and "
+                "shell history; set GRAFANA_TOKEN or use --token-file FILE"
+            )
 
 
 def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     handler: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
-        "generate": cmd_generate, "validate": cmd_validate, "catalog": cmd_catalog,
-        "config-reference": cmd_config_reference, "diff": cmd_diff, "plan": cmd_plan, "push": cmd_push,
+        "generate": cmd_generate,
+        "validate": cmd_validate,
+        "catalog": cmd_catalog,
+        "config-reference": cmd_config_reference,
+        "diff": cmd_diff,
+        "plan": cmd_plan,
+        "push": cmd_push,
         "preview": cmd_preview,
+        "verify-live": cmd_verify_live,
+        "readme": cmd_readme,
     }
     try:
         return handler[args.command](args, out, err)
@@ -231,8 +276,7 @@ def _fail(args: argparse.Namespace | None, out: TextIO, err: TextIO, code: int, 
     """Report an error: one line on stderr, and a JSON object on stdout under --format json."""
     print(message, file=err)
     if _json(args):
-        _print_json(out, {"ok": False, "findings": [], "error": {"kind": kind, "message": message,
-                                                                 "exit_code": code}})
+        _print_json(out, {"ok": False, "findings": [], "error": {"kind": kind, "message": message, "exit_code": code}})
     return code
 
 
@@ -259,12 +303,25 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out_dir = Path(args.out)
     if args.check:
         changes = compare(out_dir, result.files)
-        stale = [(label, path) for label, paths in (("stale", changes.changed), ("missing", changes.added),
-                                                    ("not generated any more", changes.removed))
-                 for path in paths]
+        stale = [
+            (label, path)
+            for label, paths in (
+                ("stale", changes.changed),
+                ("missing", changes.added),
+                ("not generated any more", changes.removed),
+            )
+            for path in paths
+        ]
         if _json(args):
-            _print_json(out, {"ok": not stale, "out": str(out_dir), "unchanged": changes.unchanged,
-                              "stale": [{"state": label, "path": path} for label, path in stale]})
+            _print_json(
+                out,
+                {
+                    "ok": not stale,
+                    "out": str(out_dir),
+                    "unchanged": changes.unchanged,
+                    "stale": [{"state": label, "path": path} for label, path in stale],
+                },
+            )
             return EXIT_OK if not stale else EXIT_FINDINGS
         if not stale:
             print(f"{out_dir}/ is up to date ({changes.unchanged} files).", file=out)
@@ -275,33 +332,68 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_FINDINGS
     changes = write_tree(out_dir, result.files, force=args.force, project_root=Path(args.root))
     if _json(args):
-        _print_json(out, {"ok": True, "out": str(out_dir), "added": changes.added, "updated": changes.changed,
-                          "removed": changes.removed, "kept": changes.kept, "unchanged": changes.unchanged,
-                          "notes": changes.notes})
+        _print_json(
+            out,
+            {
+                "ok": True,
+                "out": str(out_dir),
+                "added": changes.added,
+                "updated": changes.changed,
+                "removed": changes.removed,
+                "kept": changes.kept,
+                "unchanged": changes.unchanged,
+                "notes": changes.notes,
+            },
+        )
         return EXIT_OK
     for note in changes.notes:
         print(f"note: {note}", file=err)
-    print(f"{len(result.dashboards)} dashboards, {len(result.alerts)} alerts, {len(result.recording_rules)} "
-          f"recording rules -> {out_dir}/: {len(changes.added)} added, {len(changes.changed)} updated, "
-          f"{len(changes.removed)} removed, {changes.unchanged} unchanged.", file=out)
+    print(
+        f"{len(result.dashboards)} dashboards, {len(result.alerts)} alerts, {len(result.recording_rules)} "
+        f"recording rules -> {out_dir}/: {len(changes.added)} added, {len(changes.changed)} updated, "
+        f"{len(changes.removed)} removed, {changes.unchanged} unchanged.",
+        file=out,
+    )
     return EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = load_build(args)
     if args.format == "json":
-        _print_json(out, {"ok": True, "findings": [], "error": None, "dashboards": len(result.dashboards),
-                          "alerts": len(result.alerts), "recording_rules": len(result.recording_rules)})
+        _print_json(
+            out,
+            {
+                "ok": True,
+                "findings": [],
+                "error": None,
+                "dashboards": len(result.dashboards),
+                "alerts": len(result.alerts),
+                "recording_rules": len(result.recording_rules),
+            },
+        )
     else:
-        print(f"ok: {len(result.dashboards)} dashboards, {len(result.alerts)} alerts, "
-              f"{len(result.recording_rules)} recording rules, no problems.", file=out)
+        print(
+            f"ok: {len(result.dashboards)} dashboards, {len(result.alerts)} alerts, "
+            f"{len(result.recording_rules)} recording rules, no problems.",
+            file=out,
+        )
     return EXIT_OK
 
 
 def cmd_catalog(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
-        rows = [{"name": m.name, "type": m.type, "unit": m.unit, "labels": list(m.labels), "help": m.help,
-                 "source": m.source, "buckets": list(m.buckets)} for m in catalog_mod.CATALOG]
+        rows = [
+            {
+                "name": m.name,
+                "type": m.type,
+                "unit": m.unit,
+                "labels": list(m.labels),
+                "help": m.help,
+                "source": m.source,
+                "buckets": list(m.buckets),
+            }
+            for m in catalog_mod.CATALOG
+        ]
         print(json.dumps(rows, indent=2), file=out)
     else:
         out.write(catalog_mod.to_markdown(catalog_mod.CATALOG))
@@ -317,8 +409,9 @@ def cmd_config_reference(args: argparse.Namespace, out: TextIO, err: TextIO) -> 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.url:
-        raise UsageError("diff compares revisions or folders; to compare with a Grafana use "
-                         "`agentgrafana plan --url URL`")
+        raise UsageError(
+            "diff compares revisions or folders; to compare with a Grafana use `agentgrafana plan --url URL`"
+        )
     if args.new and not args.old:
         raise UsageError("diff: --new needs --old (the folder to compare it with)")
     from . import review
@@ -339,8 +432,10 @@ def pushed_build(args: argparse.Namespace) -> tuple[config_mod.Config, Build]:
         if not changes.clean:
             first = (changes.changed + changes.added + changes.removed)[0]
             count = len(changes.changed) + len(changes.added) + len(changes.removed)
-            raise UsageError(f"{folder}/ is stale ({count} file(s) differ, e.g. {first}): what would be pushed is "
-                             "not what was reviewed; run `make generate` and commit, or pass --from-source")
+            raise UsageError(
+                f"{folder}/ is stale ({count} file(s) differ, e.g. {first}): what would be pushed is "
+                "not what was reviewed; run `make generate` and commit, or pass --from-source"
+            )
     return cfg, result
 
 
@@ -348,16 +443,57 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .grafana import commands
 
     cfg, result = pushed_build(args)
-    return commands.plan_command(args, result, disable_provenance=cfg.grafana.disable_provenance, stdout=out,
-                                 stderr=err)
+    return commands.plan_command(
+        args, result, disable_provenance=cfg.grafana.disable_provenance, stdout=out, stderr=err
+    )
 
 
 def cmd_push(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .grafana import commands
 
     cfg, result = pushed_build(args)
-    return commands.push_command(args, result, disable_provenance=cfg.grafana.disable_provenance, stdout=out,
-                                 stderr=err)
+    return commands.push_command(
+        args, result, disable_provenance=cfg.grafana.disable_provenance, stdout=out, stderr=err
+    )
+
+
+def cmd_verify_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .live import command
+
+    missing = command.missing_tool(args)
+    if missing:
+        print(missing, file=err)
+        return EXIT_USAGE
+    cfg = load_config(args)
+    return command.verify_live(args, build(cfg, Path(args.root).resolve()), cfg, out, err)
+
+
+def render_command(command: list[str]) -> str:
+    """What `agentgrafana <command>` prints (the README's generated blocks)."""
+    out, err = io.StringIO(), io.StringIO()
+    if dispatch(parser().parse_args(command), out, err) != EXIT_OK:
+        raise RuntimeError(f"agentgrafana {' '.join(command)} failed: {err.getvalue().strip()}")
+    return out.getvalue()
+
+
+def cmd_readme(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from . import readme
+
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    fresh = readme.update(text, render_command)
+    if args.check:
+        if fresh != text:
+            print(f"{args.file} is stale: run `agentgrafana readme`", file=err)
+            return EXIT_FINDINGS
+        print(f"{args.file} is up to date.", file=out)
+        return EXIT_OK
+    if fresh != text:
+        args.file.write_text(fresh, encoding="utf-8")
+    print(f"{args.file}: {'updated' if fresh != text else 'already up to date'}.", file=out)
+    return EXIT_OK
 
 
 def cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -4,6 +4,7 @@ Every key is checked: unknown keys, wrong types and out-of-range values raise `C
 path (e.g. ``thresholds.latency_seconds.agent.p99_alert``) and the expected form. The defaults are the
 seed's thresholds and give a complete, working set without any file.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,8 +22,10 @@ import yaml
 UID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 TENANT_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 K8S_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
-HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
-                     r"[A-Za-z0-9])?)*\.?$")
+HOST_RE = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
+    r"[A-Za-z0-9])?)*\.?$"
+)
 TIME_FROM_RE = re.compile(r"^now(-[1-9][0-9]{0,5}[smhdwMy])?(/[smhdwMy])?$")
 REFRESH_RE = re.compile(r"^[1-9][0-9]{0,4}[smhd]$")
 MAX_BUDGET_USD = 1e9
@@ -81,8 +84,9 @@ class LatencySet:
 class GpuThresholds:
     utilisation_low_percent: float = percent(40, "daily-check band: below this the GPU is under-used")
     utilisation_high_percent: float = percent(80, "daily-check band: above this the GPU is saturated")
-    memory_used_alert_ratio: float = ratio(0.9, "framebuffer used / total above this fires GPUFramebufferMemoryHigh",
-                                           below_one=True)
+    memory_used_alert_ratio: float = ratio(
+        0.9, "framebuffer used / total above this fires GPUFramebufferMemoryHigh", below_one=True
+    )
     temperature_alert_celsius: float = positive(85, "GPU temperature above this fires GPUHighTemperature", 110)
 
 
@@ -94,11 +98,14 @@ class Thresholds:
     agent_p99_daily_check_seconds: float = positive(5, "P99 target of the daily check, drawn on the overview", 3600)
     tool_error_rate_alert: float = ratio(0.10, "tool errors / tool executions above this fires ToolHighErrorRate")
     rate_limit_errors_per_5m_alert: float = positive(
-        10, "rate-limit errors by model in 5 min above this fires LLMRateLimitErrors", 1e6)
+        10, "rate-limit errors by model in 5 min above this fires LLMRateLimitErrors", 1e6
+    )
     timeouts_per_minute_alert: float = positive(
-        5, "agent timeouts per minute above this fires AgentHighTimeoutRate", 1e6)
+        5, "agent timeouts per minute above this fires AgentHighTimeoutRate", 1e6
+    )
     budget_utilisation_alert: float = positive(
-        1.0, "daily cost / daily budget above this fires TenantDailyCostBudgetExceeded", 100)
+        1.0, "daily cost / daily budget above this fires TenantDailyCostBudgetExceeded", 100
+    )
     slow_trace_seconds: float = positive(10, "traces longer than this are listed as slow requests", 86400)
     gpu: GpuThresholds = field(default_factory=GpuThresholds)
 
@@ -139,8 +146,11 @@ class GrafanaConfig:
 @dataclass(frozen=True)
 class Traces:
     provider: str = checked("langfuse", "provider", "langfuse or langsmith (link label)")
-    url_template: str = checked("https://langfuse.example.com/trace/{trace_id}", "trace_url",
-                                "trace link; {trace_id} is replaced by the trace id")
+    url_template: str = checked(
+        "https://langfuse.example.com/trace/{trace_id}",
+        "trace_url",
+        "trace link; {trace_id} is replaced by the trace id",
+    )
     service_name: str = checked("", "traceql_string", "TraceQL resource.service.name filter; empty = all services")
 
 
@@ -148,8 +158,9 @@ class Traces:
 class Alerting:
     runbook_base_url: str = checked("https://runbooks.example.com/ai-agents", "url", "base of runbook_url")
     group_interval: str = checked("1m", "group_interval", "evaluation interval of every rule group")
-    prometheusrule_release: str = checked("kube-prometheus-stack", "k8s_label_value",
-                                          "value of the PrometheusRule `release` label")
+    prometheusrule_release: str = checked(
+        "kube-prometheus-stack", "k8s_label_value", "value of the PrometheusRule `release` label"
+    )
     no_data_state: str = checked("OK", "no_data_state", "Grafana noDataState: NoData, Alerting, OK or KeepLast")
     exec_err_state: str = checked("Error", "exec_err_state", "Grafana execErrState: Error, Alerting, OK or KeepLast")
 
@@ -157,13 +168,16 @@ class Alerting:
 @dataclass(frozen=True)
 class Kubernetes:
     namespace: str = checked("monitoring", "k8s_name", "namespace of every manifest")
-    dashboard_label: dict[str, str] = checked({"grafana_dashboard": "1"}, "k8s_labels",
-                                              "label(s) the Grafana sidecar selects dashboards by")
-    alert_label: dict[str, str] = checked({"grafana_alert": "1"}, "k8s_labels",
-                                          "label(s) the Grafana sidecar selects alert rules by")
+    dashboard_label: dict[str, str] = checked(
+        {"grafana_dashboard": "1"}, "k8s_labels", "label(s) the Grafana sidecar selects dashboards by"
+    )
+    alert_label: dict[str, str] = checked(
+        {"grafana_alert": "1"}, "k8s_labels", "label(s) the Grafana sidecar selects alert rules by"
+    )
     folder_annotation: str = checked("grafana_folder", "k8s_label_key", "annotation naming the folder")
-    common_labels: dict[str, str] = checked({"app.kubernetes.io/managed-by": "agentgrafana"}, "k8s_labels",
-                                            "labels on every manifest")
+    common_labels: dict[str, str] = checked(
+        {"app.kubernetes.io/managed-by": "agentgrafana"}, "k8s_labels", "labels on every manifest"
+    )
 
 
 @dataclass(frozen=True)
@@ -203,8 +217,13 @@ def load(path: str | Path | None) -> Config:
         raise ConfigError(f"{p}: {exc}") from None
 
 
-_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xfe\xff", "utf-16-be"),
-         (b"\xff\xfe", "utf-16-le"), (b"\xef\xbb\xbf", "utf-8-sig"))
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+)
 
 
 def decode(raw: bytes, p: Path) -> str:
@@ -218,9 +237,10 @@ def decode(raw: bytes, p: Path) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ConfigError(f"{p}: not UTF-8: byte 0x{raw[exc.start]:02x} on line {line} (offset {exc.start}); "
-                          "save the file as UTF-8") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{p}: not UTF-8: byte 0x{raw[exc.start]:02x} on line {line} (offset {exc.start}); save the file as UTF-8"
+        ) from None
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -250,8 +270,10 @@ class _StrictLoader(yaml.SafeLoader):
             except TypeError:
                 raise ConfigError(f"line {key_node.start_mark.line + 1}: a mapping key must be a plain value") from None
             if key in seen:
-                raise ConfigError(f"line {key_node.start_mark.line + 1}: duplicate key {_short(key)} "
-                                  f"(first at line {seen[key]}): YAML would silently keep the last one")
+                raise ConfigError(
+                    f"line {key_node.start_mark.line + 1}: duplicate key {_short(key)} "
+                    f"(first at line {seen[key]}): YAML would silently keep the last one"
+                )
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
@@ -259,7 +281,8 @@ class _StrictLoader(yaml.SafeLoader):
 # YAML 1.2 reads 1e-11 and 1e308 as numbers; PyYAML (YAML 1.1) wants a dot (1.0e-11) and would hand a string
 # to a numeric key. Thresholds are written both ways, so both are numbers here.
 _StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?([0-9][0-9_]*)(\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?([0-9][0-9_]*)(\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+)
 
 
 def parse_yaml(text: str, p: Path) -> Any:
@@ -305,8 +328,10 @@ def _check_expansion(root: Any) -> None:
             total += sum(max(sizes[id(k)], 1) + max(sizes[id(v)], 1) for k, v in node.value)
         sizes[id(node)] = min(total, MAX_NODES + 1)
         if total > MAX_NODES:
-            raise ConfigError(f"line {node.start_mark.line + 1}: the document expands to more than "
-                              f"{MAX_NODES:,} values (aliases repeated inside each other?)")
+            raise ConfigError(
+                f"line {node.start_mark.line + 1}: the document expands to more than "
+                f"{MAX_NODES:,} values (aliases repeated inside each other?)"
+            )
 
 
 def from_mapping(data: Any) -> Config:
@@ -338,7 +363,7 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
     doc = meta.get("doc", "") if meta else ""
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp):
-        return _build(tp, value, key)
+        return _build(typing.cast(type, tp), value, key)
     if tp is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: expected true or false, got {_kind(value)}")
@@ -372,20 +397,21 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
-                raise ConfigError(f"{key}: keys must be strings, got {_kind(k)} (quote it, e.g. \"{_short(k, 20)}\")")
+                raise ConfigError(f'{key}: keys must be strings, got {_kind(k)} (quote it, e.g. "{_short(k, 20)}")')
             sub = f"{key}.{k}"
             if check == "k8s_labels":
                 if not K8S_LABEL_KEY_RE.match(k):
                     raise ConfigError(f"{sub}: not a valid Kubernetes label key")
                 if not isinstance(v, str):
-                    raise ConfigError(f"{sub}: expected a string label value (quote numbers, e.g. \"1\"), "
-                                      f"got {_kind(v)}")
+                    raise ConfigError(f'{sub}: expected a string label value (quote numbers, e.g. "1"), got {_kind(v)}')
                 _check_string(v, "k8s_label_value", sub)
             item_meta: dict[str, Any] = {}
             if check == "budget_map":
                 if not TENANT_RE.match(k):
-                    raise ConfigError(f"{sub}: tenant names must be 1-40 letters, digits, '-' or '_' (they become "
-                                      f"dashboard and folder uids), got {_short(k)}")
+                    raise ConfigError(
+                        f"{sub}: tenant names must be 1-40 letters, digits, '-' or '_' (they become "
+                        f"dashboard and folder uids), got {_short(k)}"
+                    )
                 item_meta = {"check": "positive", "doc": "daily budget in USD", "max": MAX_BUDGET_USD}
             out[k] = _coerce(val_tp, v, sub, item_meta)
         return out
@@ -399,16 +425,20 @@ def _check_number(value: float, check: str, key: str, meta: Any) -> None:
         raise ConfigError(f"{key}: expected a number greater than 0, got {value:g}")
     if check == "ratio":
         if meta.get("below_one") and not 0.0001 <= value < 1:
-            raise ConfigError(f"{key}: expected a ratio from 0.0001 to below 1 (a used/total ratio never "
-                              f"exceeds 1, so the alert could never fire), got {value:g}")
+            raise ConfigError(
+                f"{key}: expected a ratio from 0.0001 to below 1 (a used/total ratio never "
+                f"exceeds 1, so the alert could never fire), got {value:g}"
+            )
         if not 0.0001 <= value <= 1:
             raise ConfigError(f"{key}: expected a ratio from 0.0001 to 1 (e.g. 0.05 for 5%), got {value:g}")
     if check == "percent" and not 0 <= value <= 100:
         raise ConfigError(f"{key}: expected a percentage between 0 and 100, got {value:g}")
     maximum = meta.get("max")
     if maximum is not None and value > maximum:
-        raise ConfigError(f"{key}: {value:g} is above {maximum:g}, the most this key can sensibly be "
-                          "(such a limit could never be reached)")
+        raise ConfigError(
+            f"{key}: {value:g} is above {maximum:g}, the most this key can sensibly be "
+            "(such a limit could never be reached)"
+        )
 
 
 def _duration_seconds(text: str) -> float:
@@ -420,23 +450,29 @@ _STRING_CHECKS: dict[str, tuple[Any, str]] = {
     "uid": (UID_RE.match, "1-40 characters: letters, digits, '-' or '_'"),
     "uid_prefix": (re.compile(r"^[A-Za-z0-9_-]{1,16}$").match, "1-16 characters: letters, digits, '-' or '_'"),
     "nonempty": (lambda v: v.strip(), "a non-empty string"),
-    "folder_title": (lambda v: v.strip() and "/" not in v and len(v) <= 189,
-                     "a non-empty title of at most 189 characters without '/' (the sidecar reads '/' as a path)"),
+    "folder_title": (
+        lambda v: v.strip() and "/" not in v and len(v) <= 189,
+        "a non-empty title of at most 189 characters without '/' (the sidecar reads '/' as a path)",
+    ),
     "duration": (DURATION_RE.match, "a Prometheus duration such as 30s, 1m or 1h"),
-    "refresh": (lambda v: REFRESH_RE.match(v) and _duration_seconds(v) >= 5,
-                "a Grafana refresh interval of at least 5s with one unit, such as 30s, 1m or 1h"),
-    "group_interval": (lambda v: DURATION_RE.match(v) and 10 <= _duration_seconds(v) <= 86400
-                       and _duration_seconds(v) % 10 == 0,
-                       "a duration from 10s to 24h in whole multiples of 10s (Grafana's scheduler), such as 1m"),
+    "refresh": (
+        lambda v: REFRESH_RE.match(v) and _duration_seconds(v) >= 5,
+        "a Grafana refresh interval of at least 5s with one unit, such as 30s, 1m or 1h",
+    ),
+    "group_interval": (
+        lambda v: DURATION_RE.match(v) and 10 <= _duration_seconds(v) <= 86400 and _duration_seconds(v) % 10 == 0,
+        "a duration from 10s to 24h in whole multiples of 10s (Grafana's scheduler), such as 1m",
+    ),
     "time_from": (TIME_FROM_RE.match, "a Grafana relative time such as now-6h, now-7d or now/d"),
     "provider": (lambda v: v in ("langfuse", "langsmith"), "langfuse or langsmith"),
     "no_data_state": (lambda v: v in ("NoData", "Alerting", "OK", "KeepLast"), "NoData, Alerting, OK or KeepLast"),
     "exec_err_state": (lambda v: v in ("Error", "Alerting", "OK", "KeepLast"), "Error, Alerting, OK or KeepLast"),
     "k8s_name": (re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$").match, "a Kubernetes name (lower case, '-')"),
     "k8s_label_key": (K8S_LABEL_KEY_RE.match, "a Kubernetes annotation key"),
-    "k8s_label_value": (lambda v: v and K8S_LABEL_VALUE_RE.match(v),
-                        "a Kubernetes label value: 1-63 letters, digits, '-', '_' or '.', starting and ending "
-                        "with a letter or digit"),
+    "k8s_label_value": (
+        lambda v: v and K8S_LABEL_VALUE_RE.match(v),
+        "a Kubernetes label value: 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+    ),
     "traceql_string": (lambda v: not re.search(r'["\\`]', v), "a name without quotes, backslashes or backticks"),
 }
 
@@ -478,8 +514,10 @@ def cross_check(config: Config) -> None:
     """Checks that involve several keys: bands in order, tenant names that still form valid uids."""
     gpu = config.thresholds.gpu
     if gpu.utilisation_low_percent >= gpu.utilisation_high_percent:
-        raise ConfigError(f"thresholds.gpu.utilisation_low_percent: {gpu.utilisation_low_percent:g} must be below "
-                          f"thresholds.gpu.utilisation_high_percent ({gpu.utilisation_high_percent:g})")
+        raise ConfigError(
+            f"thresholds.gpu.utilisation_low_percent: {gpu.utilisation_low_percent:g} must be below "
+            f"thresholds.gpu.utilisation_high_percent ({gpu.utilisation_high_percent:g})"
+        )
     budgets = config.budgets
     if budgets.per_tenant_dashboards:
         for tenant in sorted(budgets.tenants):
@@ -487,15 +525,20 @@ def cross_check(config: Config) -> None:
             dashboard_uid = f"{config.grafana.uid_prefix}-cost-{tenant}"
             for kind, uid in (("folder", folder_uid), ("dashboard", dashboard_uid)):
                 if len(uid) > 40:
-                    raise ConfigError(f"budgets.tenants.{tenant}: the tenant's {kind} uid {uid!r} would be "
-                                      f"{len(uid)} characters, over Grafana's 40: shorten the tenant name or "
-                                      "grafana.folder.uid / grafana.uid_prefix")
+                    raise ConfigError(
+                        f"budgets.tenants.{tenant}: the tenant's {kind} uid {uid!r} would be "
+                        f"{len(uid)} characters, over Grafana's 40: shorten the tenant name or "
+                        "grafana.folder.uid / grafana.uid_prefix"
+                    )
 
 
 def _short(value: Any, limit: int = 60) -> str:
     """A bounded repr: never builds the text of a huge value (a YAML bomb, a 100 MB string)."""
-    return _REPR.repr(value)[:limit + 3] if not isinstance(value, str) or len(value) <= limit else \
-        repr(value[:limit]) + "..."
+    return (
+        _REPR.repr(value)[: limit + 3]
+        if not isinstance(value, str) or len(value) <= limit
+        else repr(value[:limit]) + "..."
+    )
 
 
 _REPR = reprlib.Repr()
@@ -505,8 +548,14 @@ _REPR.maxstring, _REPR.maxother, _REPR.maxlong, _REPR.maxlist, _REPR.maxdict, _R
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
-            dict: "a mapping"}.get(type(value), type(value).__name__) + f" ({_short(value)})"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__) + f" ({_short(value)})"
 
 
 def reference() -> list[tuple[str, str, str]]:
@@ -520,9 +569,13 @@ def reference() -> list[tuple[str, str, str]]:
             if dataclasses.is_dataclass(value):
                 walk(value, key + ".")
             else:
-                rows.append((key, yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("..."
-                                                                                                     ).strip(),
-                             f.metadata.get("doc", "")))
+                rows.append(
+                    (
+                        key,
+                        yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip(),
+                        f.metadata.get("doc", ""),
+                    )
+                )
 
     walk(Config(), "")
     return rows
@@ -531,5 +584,3 @@ def reference() -> list[tuple[str, str, str]]:
 def dump_defaults() -> str:
     """The built-in defaults as YAML (what `monitoring.yaml` starts from)."""
     return yaml.safe_dump(dataclasses.asdict(Config()), sort_keys=False, allow_unicode=True)
-
-

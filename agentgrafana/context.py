@@ -1,4 +1,5 @@
 """The object content modules receive: configuration, catalog and the helpers to build with."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -29,9 +30,9 @@ class Context:
     def board(self, key: str, title: str, description: str, tags: tuple[str, ...] = ()) -> Board:
         if self.tenant:
             title = f"{title} — {self.tenant}"
-        return Board(self, key, title, description, tags)
+        return Board(self.config, self.uid(key), title, description, tags, tenant=self.tenant)
 
-    def for_tenant(self, tenant: str) -> "Context":
+    def for_tenant(self, tenant: str) -> Context:
         return replace(self, tenant=tenant)
 
     @property

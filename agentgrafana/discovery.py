@@ -5,15 +5,17 @@ result may be a foundation-sdk builder, a grafanalib `Dashboard`, or a plain dic
 A module in `alerts/` defines `alerts(ctx) -> list[Alert]`; one in `recording_rules/` defines
 `recording_rules(ctx) -> list[RecordingRule]`. Files starting with `_` are helpers, not content.
 """
+
 from __future__ import annotations
 
 import importlib.util
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 # Set by the CLI's SIGINT handler: a KeyboardInterrupt then is the user's Ctrl-C, not a content bug.
@@ -104,7 +106,8 @@ def call_content(m: ContentModule, what: str, fn: Callable[[], T], passthrough: 
     except ContentError:
         raise
     except BaseException as exc:  # noqa: BLE001 - content may raise anything, even SystemExit
-        if (passthrough and isinstance(exc, passthrough)) or (isinstance(exc, KeyboardInterrupt)
-                                                               and USER_INTERRUPT.is_set()):
+        if (passthrough and isinstance(exc, passthrough)) or (
+            isinstance(exc, KeyboardInterrupt) and USER_INTERRUPT.is_set()
+        ):
             raise
         raise ContentError(f"{m.path}: {what} failed: {describe(exc)}") from None

@@ -1,4 +1,5 @@
 """Turn whatever a dashboard module returned into plain dashboard JSON (dicts, lists, scalars)."""
+
 from __future__ import annotations
 
 import enum
@@ -6,7 +7,6 @@ import json
 from typing import Any
 
 import orjson
-
 from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
@@ -46,8 +46,11 @@ def to_plain(obj: Any) -> Any:
 
 def _leaf_enum(t: type) -> bool:
     """True when every member of enum class `t` takes the last branch of `to_plain` (returned as it is)."""
-    return (not issubclass(t, (dict, list, tuple, float)) and not callable(getattr(t, "to_json", None))
-            and all("to_json" not in vars(member) for member in t))  # type: ignore[attr-defined]
+    return (
+        not issubclass(t, (dict, list, tuple, float))
+        and not callable(getattr(t, "to_json", None))
+        and all("to_json" not in vars(member) for member in t)  # type: ignore[attr-defined]
+    )
 
 
 def dashboard_json(result: Any) -> dict[str, Any]:
@@ -75,13 +78,32 @@ def dashboard_json(result: Any) -> dict[str, Any]:
 
 
 # The fields the engine reads, with the JSON type each must have (a plain-JSON dashboard can hold anything).
-_DASHBOARD_FIELDS = {"panels": list, "templating": dict, "links": list, "tags": list, "time": dict,
-                     "annotations": dict, "refresh": (str, bool), "schemaVersion": int, "description": str}
-_PANEL_FIELDS = {"panels": list, "targets": list, "gridPos": dict, "title": str, "type": str, "id": int,
-                 "description": str, "fieldConfig": dict, "options": dict, "datasource": (dict, str, type(None)),
-                 "links": list, "transformations": list}
-_NAMES = {list: "a list", dict: "an object", str: "a string", int: "a number", bool: "a boolean",
-          type(None): "null"}
+_DASHBOARD_FIELDS = {
+    "panels": list,
+    "templating": dict,
+    "links": list,
+    "tags": list,
+    "time": dict,
+    "annotations": dict,
+    "refresh": (str, bool),
+    "schemaVersion": int,
+    "description": str,
+}
+_PANEL_FIELDS = {
+    "panels": list,
+    "targets": list,
+    "gridPos": dict,
+    "title": str,
+    "type": str,
+    "id": int,
+    "description": str,
+    "fieldConfig": dict,
+    "options": dict,
+    "datasource": (dict, str, type(None)),
+    "links": list,
+    "transformations": list,
+}
+_NAMES = {list: "a list", dict: "an object", str: "a string", int: "a number", bool: "a boolean", type(None): "null"}
 
 
 def check_shape(model: dict[str, Any]) -> None:
@@ -122,8 +144,15 @@ def _items(value: Any, where: str) -> list[dict[str, Any]]:
 
 
 def _json_kind(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object",
-            str: "a string", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+        str: "a string",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _encode(result: Any) -> Any:
@@ -139,5 +168,6 @@ def _encode(result: Any) -> Any:
         return json.loads(json.dumps(result.to_json_data(), cls=DashboardEncoder))
     if isinstance(result, dict):
         return json.loads(json.dumps(result, cls=JSONEncoder, allow_nan=False))
-    raise EncodeError(f"expected a dashboard (foundation-sdk builder, grafanalib Dashboard or dict), "
-                      f"got {type(result).__name__}")
+    raise EncodeError(
+        f"expected a dashboard (foundation-sdk builder, grafanalib Dashboard or dict), got {type(result).__name__}"
+    )

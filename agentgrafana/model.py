@@ -4,6 +4,7 @@ Nothing here does I/O. A `Build` is the whole monitoring set for one configurati
 JSON-ready dicts, so every output format and every delivery path (files, Grafana API, diff, preview)
 reads the same objects.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,14 +22,14 @@ class Folder:
     uid: str
     title: str
 
-    def for_tenant(self, tenant: str) -> "Folder":
+    def for_tenant(self, tenant: str) -> Folder:
         """The folder of a tenant's own dashboards (no "/" in the title: the sidecar reads it as a path)."""
         return Folder(f"{self.uid}-{tenant}", f"{self.title}: {tenant}")
 
     def is_tenant_folder(self, uid: str, title: str) -> bool:
         """Whether a folder with this uid and title is exactly what `for_tenant` makes for some tenant."""
         prefix = f"{self.uid}-"
-        return uid.startswith(prefix) and len(uid) > len(prefix) and title == f"{self.title}: {uid[len(prefix):]}"
+        return uid.startswith(prefix) and len(uid) > len(prefix) and title == f"{self.title}: {uid[len(prefix) :]}"
 
 
 @dataclass
@@ -68,7 +69,7 @@ class Alert:
     labels: tuple[tuple[str, str], ...] = ()
     source: str = ""
     # how to drive `expr` to a chosen value: the generated promtool tests come from it
-    scenario: "Scenario | None" = field(default=None, compare=False, repr=False)
+    scenario: Scenario | None = field(default=None, compare=False, repr=False)
 
     @property
     def prometheus_expr(self) -> str:

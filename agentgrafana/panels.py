@@ -3,13 +3,25 @@
 Every helper requires a title, a description and a unit, sets the datasource to the dashboard's
 datasource variable and returns an SDK panel builder (so modules can still call any builder method).
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
-from grafana_foundation_sdk.builders import (bargauge, common, dashboard, heatmap, piechart, prometheus, stat,
-                                             table, tempo, timeseries)
+from grafana_foundation_sdk.builders import (
+    bargauge,
+    common,
+    dashboard,
+    heatmap,
+    piechart,
+    prometheus,
+    stat,
+    table,
+    tempo,
+    timeseries,
+)
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import heatmap as hm
@@ -39,8 +51,11 @@ Steps = Sequence[tuple[str, float | None]]  # (colour, lower bound); the first b
 
 
 def _thresholds(steps: Steps) -> dashboard.ThresholdsConfig:
-    return (dashboard.ThresholdsConfig().mode(dm.ThresholdsMode.ABSOLUTE)
-            .steps([dm.Threshold(value=value, color=colour) for colour, value in steps]))
+    return (
+        dashboard.ThresholdsConfig()
+        .mode(dm.ThresholdsMode.ABSOLUTE)
+        .steps([dm.Threshold(value=value, color=colour) for colour, value in steps])
+    )
 
 
 def _targets(panel: Any, targets: Sequence[Target | str]) -> Any:
@@ -64,29 +79,55 @@ def _common(panel: Any, title: str, description: str, unit: str, targets: Sequen
     return _targets(panel, targets)
 
 
-def stat_panel(title: str, description: str, targets: Sequence[Target | str], unit: str,
-               steps: Steps = ((GREEN, None),), decimals: int | None = None, sparkline: bool = True) -> stat.Panel:
+def stat_panel(
+    title: str,
+    description: str,
+    targets: Sequence[Target | str],
+    unit: str,
+    steps: Steps = ((GREEN, None),),
+    decimals: int | None = None,
+    sparkline: bool = True,
+) -> stat.Panel:
     """A single big number, coloured by `steps`."""
     panel = _common(stat.Panel(), title, description, unit, targets)
-    panel = (panel.thresholds(_thresholds(steps)).color_mode(cm.BigValueColorMode.VALUE)
-             .graph_mode(cm.BigValueGraphMode.AREA if sparkline else cm.BigValueGraphMode.NONE)
-             .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False)))
+    panel = (
+        panel.thresholds(_thresholds(steps))
+        .color_mode(cm.BigValueColorMode.VALUE)
+        .graph_mode(cm.BigValueGraphMode.AREA if sparkline else cm.BigValueGraphMode.NONE)
+        .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+    )
     if decimals is not None:
         panel = panel.decimals(decimals)
     return panel
 
 
-def timeseries_panel(title: str, description: str, targets: Sequence[Target | str], unit: str,
-                     steps: Steps | None = None, stacked: bool = False, minimum: float | None = None,
-                     maximum: float | None = None) -> timeseries.Panel:
+def timeseries_panel(
+    title: str,
+    description: str,
+    targets: Sequence[Target | str],
+    unit: str,
+    steps: Steps | None = None,
+    stacked: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> timeseries.Panel:
     """Lines over time; `steps` are drawn as dashed threshold lines (targets and alert limits)."""
     panel = _common(timeseries.Panel(), title, description, unit, targets)
-    panel = (panel.line_width(1).fill_opacity(10)
-             .legend(common.VizLegendOptions().display_mode(cm.LegendDisplayMode.TABLE)
-                     .placement(cm.LegendPlacement.BOTTOM).show_legend(True).calcs(["mean", "max", "lastNotNull"])))
+    panel = (
+        panel.line_width(1)
+        .fill_opacity(10)
+        .legend(
+            common.VizLegendOptions()
+            .display_mode(cm.LegendDisplayMode.TABLE)
+            .placement(cm.LegendPlacement.BOTTOM)
+            .show_legend(True)
+            .calcs(["mean", "max", "lastNotNull"])
+        )
+    )
     if steps:
-        panel = (panel.thresholds(_thresholds(steps))
-                 .thresholds_style(common.GraphThresholdsStyleConfig().mode(cm.GraphThresholdsStyleMode.DASHED)))
+        panel = panel.thresholds(_thresholds(steps)).thresholds_style(
+            common.GraphThresholdsStyleConfig().mode(cm.GraphThresholdsStyleMode.DASHED)
+        )
     if stacked:
         panel = panel.stacking(common.StackingConfig().mode(cm.StackingMode.NORMAL))
     if minimum is not None:
@@ -98,23 +139,40 @@ def timeseries_panel(title: str, description: str, targets: Sequence[Target | st
 
 def heatmap_panel(title: str, description: str, expr: str, unit: str) -> heatmap.Panel:
     """A latency-distribution heatmap of a histogram's buckets (Prometheus heatmap format)."""
-    q = (prometheus.Dataquery().expr(expr).ref_id("A").datasource(PROMETHEUS).legend_format("{{le}}")
-         .format(prom.PromQueryFormat.HEATMAP).exemplar(True))
-    return (heatmap.Panel().title(title).description(description).unit(unit).datasource(PROMETHEUS)
-            .with_target(q).calculate(False)
-            .color(heatmap.HeatmapColorOptions().mode(hm.HeatmapColorMode.SCHEME)
-                   .scheme("Oranges").steps(64))
-            .y_axis(heatmap.YAxisConfig().unit(unit))
-            .cell_values(heatmap.CellValues().unit("reqps")))
+    q = (
+        prometheus.Dataquery()
+        .expr(expr)
+        .ref_id("A")
+        .datasource(PROMETHEUS)
+        .legend_format("{{le}}")
+        .format(prom.PromQueryFormat.HEATMAP)
+        .exemplar(True)
+    )
+    return (
+        heatmap.Panel()
+        .title(title)
+        .description(description)
+        .unit(unit)
+        .datasource(PROMETHEUS)
+        .with_target(q)
+        .calculate(False)
+        .color(heatmap.HeatmapColorOptions().mode(hm.HeatmapColorMode.SCHEME).scheme("Oranges").steps(64))
+        .y_axis(heatmap.YAxisConfig().unit(unit))
+        .cell_values(heatmap.CellValues().unit("reqps"))
+    )
 
 
-
-def bargauge_panel(title: str, description: str, targets: Sequence[Target | str], unit: str, steps: Steps,
-                   maximum: float | None = None) -> bargauge.Panel:
+def bargauge_panel(
+    title: str, description: str, targets: Sequence[Target | str], unit: str, steps: Steps, maximum: float | None = None
+) -> bargauge.Panel:
     panel = _common(bargauge.Panel(), title, description, unit, targets)
-    panel = (panel.thresholds(_thresholds(steps)).min(0).orientation(cm.VizOrientation.HORIZONTAL)
-             .display_mode(cm.BarGaugeDisplayMode.GRADIENT)
-             .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False)))
+    panel = (
+        panel.thresholds(_thresholds(steps))
+        .min(0)
+        .orientation(cm.VizOrientation.HORIZONTAL)
+        .display_mode(cm.BarGaugeDisplayMode.GRADIENT)
+        .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+    )
     if maximum is not None:
         panel = panel.max(maximum)
     return panel
@@ -122,37 +180,71 @@ def bargauge_panel(title: str, description: str, targets: Sequence[Target | str]
 
 def pie_panel(title: str, description: str, targets: Sequence[Target | str], unit: str) -> piechart.Panel:
     panel = _common(piechart.Panel(), title, description, unit, targets)
-    return (panel.pie_type(pm.PieChartType.DONUT)
-            .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
-            .legend(piechart.PieChartLegendOptions().display_mode(cm.LegendDisplayMode.TABLE)
-                    .placement(cm.LegendPlacement.RIGHT).show_legend(True).values(["percent"])))
+    return (
+        panel.pie_type(pm.PieChartType.DONUT)
+        .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+        .legend(
+            piechart.PieChartLegendOptions()
+            .display_mode(cm.LegendDisplayMode.TABLE)
+            .placement(cm.LegendPlacement.RIGHT)
+            .show_legend(True)
+            .values([pm.PieChartLegendValues.PERCENT])
+        )
+    )
 
 
-
-def table_panel(title: str, description: str, targets: Sequence[Target | str], unit: str,
-                hide: Sequence[str] = ("Time",), rename: dict[str, str] | None = None,
-                sort_by: str | None = None) -> table.Panel:
+def table_panel(
+    title: str,
+    description: str,
+    targets: Sequence[Target | str],
+    unit: str,
+    hide: Sequence[str] = ("Time",),
+    rename: dict[str, str] | None = None,
+    sort_by: str | None = None,
+) -> table.Panel:
     """An instant-query table; `Value` columns get the unit, `hide` columns are dropped."""
     panel = _common(table.Panel(), title, description, unit, targets)
-    panel = panel.with_transformation(dm.DataTransformerConfig(id_val="organize", options={
-        "excludeByName": {name: True for name in hide},
-        "renameByName": dict(rename or {}),
-    }))
+    panel = panel.with_transformation(
+        dm.DataTransformerConfig(
+            id_val="organize",
+            options={
+                "excludeByName": {name: True for name in hide},
+                "renameByName": dict(rename or {}),
+            },
+        )
+    )
     if sort_by:
         panel = panel.sort_by([common.TableSortByFieldState().display_name(sort_by).desc(True)])
     return panel
 
 
-
-def traceql_table(title: str, description: str, query: str, trace_url: str, link_title: str,
-                  limit: int = 20) -> table.Panel:
+def traceql_table(
+    title: str, description: str, query: str, trace_url: str, link_title: str, limit: int = 20
+) -> table.Panel:
     """A Tempo TraceQL search as a table; the trace id column links to Langfuse/LangSmith."""
-    q = (tempo.TempoQuery().query(query).ref_id("A").datasource(TEMPO).limit(limit)
-         .query_type("traceql").table_type(tpm.SearchTableType.TRACES))
-    return (table.Panel().title(title).description(description).unit("short").datasource(TEMPO).with_target(q)
-            .override_by_name("traceID", [
-                dm.DynamicConfigValue(id_val="links", value=[{"title": link_title, "url": trace_url,
-                                                              "targetBlank": True}]),
-            ])
-            .override_by_name("Duration", [dm.DynamicConfigValue(id_val="unit", value="ms")]))
-
+    q = (
+        tempo.TempoQuery()
+        .query(query)
+        .ref_id("A")
+        .datasource(TEMPO)
+        .limit(limit)
+        .query_type("traceql")
+        .table_type(tpm.SearchTableType.TRACES)
+    )
+    return (
+        table.Panel()
+        .title(title)
+        .description(description)
+        .unit("short")
+        .datasource(TEMPO)
+        .with_target(q)
+        .override_by_name(
+            "traceID",
+            [
+                dm.DynamicConfigValue(
+                    id_val="links", value=[{"title": link_title, "url": trace_url, "targetBlank": True}]
+                ),
+            ],
+        )
+        .override_by_name("Duration", [dm.DynamicConfigValue(id_val="unit", value="ms")])
+    )

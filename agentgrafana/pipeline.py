@@ -2,12 +2,15 @@
 
 `build` raises `ValidationFailed` with every finding, so a caller writes either the whole set or nothing.
 """
+
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import alerting
 from .board import Board
@@ -54,14 +57,26 @@ def _build(config: Config, root: Path, catalog: Catalog) -> Build:
 
     files = dashboard_files(config, dashboards)
     files.update(alerting.rule_files(ctx, groups, grafana_groups))
-    oversized = [Finding(path, "", "", "configmap-size",
-                         f"ConfigMap is {size:,} bytes, over the 1 MiB limit: the sidecar cannot load it; "
-                         "split the dashboard")
-                 for path, size in sorted(configmap_sizes(files).items()) if size > CONFIGMAP_LIMIT_BYTES]
+    oversized = [
+        Finding(
+            path,
+            "",
+            "",
+            "configmap-size",
+            f"ConfigMap is {size:,} bytes, over the 1 MiB limit: the sidecar cannot load it; split the dashboard",
+        )
+        for path, size in sorted(configmap_sizes(files).items())
+        if size > CONFIGMAP_LIMIT_BYTES
+    ]
     if oversized:
         raise ValidationFailed(oversized)
-    return Build(dashboards=dashboards, rule_groups=groups, grafana_rule_groups=grafana_groups, files=files,
-                 main_folder=main_folder(config))
+    return Build(
+        dashboards=dashboards,
+        rule_groups=groups,
+        grafana_rule_groups=grafana_groups,
+        files=files,
+        main_folder=main_folder(config),
+    )
 
 
 def main_folder(config: Config) -> Folder:
@@ -78,14 +93,25 @@ def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> list[Dashb
     for m in modules:
         for result in _call(ctx, m):
             try:
-                model = call_content(m, "encoding the dashboard", lambda: dashboard_json(result),
-                                     passthrough=(EncodeError,))
+                model = call_content(
+                    m,
+                    "encoding the dashboard",
+                    partial(dashboard_json, result),
+                    passthrough=(EncodeError,),
+                )
             except EncodeError as exc:
                 raise ContentError(f"{m.path}: {exc}") from None
-            tenant = result.ctx.tenant if isinstance(result, Board) else None
+            tenant = result.tenant if isinstance(result, Board) else None
             folder = tenant_folder(ctx.config, tenant) if tenant else main_folder(ctx.config)
-            out.append(DashboardOut(uid=str(model.get("uid", "")), title=str(model.get("title", "")),
-                                    folder=folder, model=model, source=m.path.as_posix()))
+            out.append(
+                DashboardOut(
+                    uid=str(model.get("uid", "")),
+                    title=str(model.get("title", "")),
+                    folder=folder,
+                    model=model,
+                    source=m.path.as_posix(),
+                )
+            )
     return add_navigation(out, ctx.config)
 
 
@@ -104,8 +130,19 @@ def add_navigation(dashboards: list[DashboardOut], config: Config) -> list[Dashb
         links = list(d.model.get("links") or [])
         for other in core:
             if other.uid != d.uid:
-                links.append({"title": other.title, "type": "link", "url": f"/d/{other.uid}",
-                              "icon": "dashboard", "includeVars": True, "keepTime": True,
-                              "asDropdown": False, "targetBlank": False, "tags": [], "tooltip": ""})
+                links.append(
+                    {
+                        "title": other.title,
+                        "type": "link",
+                        "url": f"/d/{other.uid}",
+                        "icon": "dashboard",
+                        "includeVars": True,
+                        "keepTime": True,
+                        "asDropdown": False,
+                        "targetBlank": False,
+                        "tags": [],
+                        "tooltip": "",
+                    }
+                )
         linked.append(replace(d, model={**d.model, "links": links}))
     return linked

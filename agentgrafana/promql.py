@@ -5,11 +5,12 @@ metric, label the metric lacks, rate on a gauge, histogram_quantile without `le`
 does not exist, ...) and which labels its result carries (used by alert-template lint and by recording
 rules, whose output labels become part of the catalog).
 """
+
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 
 import promql_parser as pp
@@ -32,9 +33,24 @@ RECORDING_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_:]*$")
 
 COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase", "resets"})
 GAUGE_FUNCTIONS = frozenset({"deriv", "predict_linear", "delta", "idelta"})
-_NO_LABEL_FUNCTIONS = frozenset({"vector", "time", "pi", "scalar", "absent", "absent_over_time", "day_of_month",
-                                 "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month",
-                                 "year"})
+_NO_LABEL_FUNCTIONS = frozenset(
+    {
+        "vector",
+        "time",
+        "pi",
+        "scalar",
+        "absent",
+        "absent_over_time",
+        "day_of_month",
+        "day_of_week",
+        "day_of_year",
+        "days_in_month",
+        "hour",
+        "minute",
+        "month",
+        "year",
+    }
+)
 
 
 def expand_variables(expr: str, values: dict[str, str] | None = None, default: str = ".*") -> str:
@@ -85,10 +101,10 @@ class _AnyLabels(frozenset):
     def __contains__(self, item: object) -> bool:
         return True
 
-    def __sub__(self, other: object) -> "_AnyLabels":
+    def __sub__(self, other: object) -> _AnyLabels:
         return self
 
-    def __or__(self, other: object) -> "_AnyLabels":
+    def __or__(self, other: object) -> _AnyLabels:
         return self
 
 
@@ -149,8 +165,11 @@ class _Walker:
             self.problem(f"recording rule '{name}' does not exist")
             return None
         hint = self.catalog.closest(name)
-        self.problem(f"unknown metric '{name}'" + (f" (did you mean '{hint}'?)" if hint else "") +
-                     ": not in the metric catalog and not produced by a recording rule")
+        self.problem(
+            f"unknown metric '{name}'"
+            + (f" (did you mean '{hint}'?)" if hint else "")
+            + ": not in the metric catalog and not produced by a recording rule"
+        )
         return None
 
     def call(self, node: pp.Call) -> frozenset[str] | None:
@@ -163,8 +182,9 @@ class _Walker:
         if fname == "histogram_quantile":
             inner = arg_labels[1] if len(arg_labels) > 1 else None
             if inner is not None and "le" not in inner:
-                self.problem("histogram_quantile needs the 'le' label kept (aggregate with 'by (le, ...)' over "
-                             "a _bucket series)")
+                self.problem(
+                    "histogram_quantile needs the 'le' label kept (aggregate with 'by (le, ...)' over a _bucket series)"
+                )
             if not isinstance(inner, _AnyLabels) and not self.reads_buckets(args[1]):
                 self.problem("histogram_quantile must read a histogram's _bucket series")
             return None if inner is None else inner - {"le"}
@@ -188,11 +208,14 @@ class _Walker:
             series = self.catalog.series(name) if name else None
             if fname in COUNTER_FUNCTIONS:
                 if series is not None and not series.is_counter_like:
-                    self.problem(f"{fname}() on {name}, a {series.metric.type}: {fname} only makes sense on "
-                                 "counters and histogram _bucket/_sum/_count series")
+                    self.problem(
+                        f"{fname}() on {name}, a {series.metric.type}: {fname} only makes sense on "
+                        "counters and histogram _bucket/_sum/_count series"
+                    )
                 elif series is None and name in self.recorded:
-                    self.problem(f"{fname}() on recorded series {name}: recording rules output gauges; "
-                                 "record the rate instead")
+                    self.problem(
+                        f"{fname}() on recorded series {name}: recording rules output gauges; record the rate instead"
+                    )
 
     def reads_buckets(self, node: pp.Expr) -> bool:
         found = False
@@ -221,8 +244,10 @@ class _Walker:
         if mod is not None and mod.type == pp.AggModifierType.By:
             missing = [label for label in grouping if label not in inner]
             for label in missing:
-                self.problem(f"{op} by ({', '.join(grouping)}): label '{label}' does not exist on the "
-                             f"aggregated series (they have: {', '.join(sorted(inner)) or 'no labels'})")
+                self.problem(
+                    f"{op} by ({', '.join(grouping)}): label '{label}' does not exist on the "
+                    f"aggregated series (they have: {', '.join(sorted(inner)) or 'no labels'})"
+                )
             result = frozenset(grouping)
         elif mod is not None:  # without
             result = inner - frozenset(grouping)

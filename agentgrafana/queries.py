@@ -4,6 +4,7 @@ Dashboard queries filter by the dashboard variables (`$tenant`, `$agent`, `$mode
 labels the series carries, and use `$__rate_interval`; alert and recording-rule queries pass
 `filtered=False` and a fixed window.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -37,8 +38,15 @@ def by(labels: Iterable[str]) -> str:
     return f" by ({', '.join(labels)})" if labels else ""
 
 
-def rate(series: str, group: Iterable[str] = (), window: str = RATE_INTERVAL, matchers: str = "",
-         filtered: bool = True, fn: str = "rate", agg: str = "sum") -> str:
+def rate(
+    series: str,
+    group: Iterable[str] = (),
+    window: str = RATE_INTERVAL,
+    matchers: str = "",
+    filtered: bool = True,
+    fn: str = "rate",
+    agg: str = "sum",
+) -> str:
     """`sum by (group) (rate(series{...}[window]))`."""
     return aggregate(agg, f"{fn}({sel(series, matchers, filtered)}[{window}])", group)
 
@@ -49,13 +57,20 @@ def aggregate(agg: str, inner: str, group: Iterable[str] = ()) -> str:
     return f"{agg}{grouping} ({inner})" if grouping else f"{agg}({inner})"
 
 
-def increase(series: str, group: Iterable[str] = (), window: str = RATE_INTERVAL, matchers: str = "",
-             filtered: bool = True) -> str:
+def increase(
+    series: str, group: Iterable[str] = (), window: str = RATE_INTERVAL, matchers: str = "", filtered: bool = True
+) -> str:
     return rate(series, group, window, matchers, filtered, fn="increase")
 
 
-def quantile(q: float, histogram: str, group: Iterable[str] = (), window: str = RATE_INTERVAL,
-             matchers: str = "", filtered: bool = True) -> str:
+def quantile(
+    q: float,
+    histogram: str,
+    group: Iterable[str] = (),
+    window: str = RATE_INTERVAL,
+    matchers: str = "",
+    filtered: bool = True,
+) -> str:
     """`histogram_quantile(q, sum by (le, group) (rate(histogram_bucket{...}[window])))`."""
     inner = rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered)
     return f"histogram_quantile({q}, {inner})"
@@ -65,8 +80,10 @@ def average(histogram: str, group: Iterable[str] = (), window: str = RATE_INTERV
     """Mean observed value: rate of _sum over rate of _count."""
     group = list(group)
     on = f" on ({', '.join(group)})" if group else ""
-    return (f"{rate(histogram + '_sum', group, window, filtered=filtered)}\n/{on}\n"
-            f"{rate(histogram + '_count', group, window, filtered=filtered)}")
+    return (
+        f"{rate(histogram + '_sum', group, window, filtered=filtered)}\n/{on}\n"
+        f"{rate(histogram + '_count', group, window, filtered=filtered)}"
+    )
 
 
 def ratio(numerator: str, denominator: str, group: Iterable[str] = ()) -> str:
@@ -91,5 +108,4 @@ def gpu(metric: str, matchers: str = "", filtered: bool = True, fn: str = "", wi
         parts.append(matchers)
     inner = f"{metric}{{{', '.join(parts)}}}" if parts else metric
     inner = f"{fn}({inner}[{window}])" if fn else f"({inner} {DCGM_UNSUPPORTED_GUARD})"
-    return (f'label_replace(label_replace({inner}, "host", "$1", "Hostname", "(.+)"), '
-            f'"host", "$1", "hostname", "(.+)")')
+    return f'label_replace(label_replace({inner}, "host", "$1", "Hostname", "(.+)"), "host", "$1", "hostname", "(.+)")'

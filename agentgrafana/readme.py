@@ -1,35 +1,25 @@
-"""Keep the README's generated blocks (configuration reference, metric catalog) in step with the code."""
+"""The README's generated blocks (configuration reference, metric catalog), kept equal to what the commands print.
+
+`agentgrafana readme` rewrites them; `agentgrafana readme --check` (and a test) fails when they are stale.
+"""
+
 from __future__ import annotations
 
-import io
 import re
-from pathlib import Path
+from collections.abc import Callable
 
-from . import cli
-
+# block name -> the CLI command whose output fills it
 BLOCKS = {"config-reference": ["config-reference"], "catalog": ["catalog"]}
 
 
-def render(block: str) -> str:
-    out = io.StringIO()
-    cli.main(BLOCKS[block], stdout=out)
-    return out.getvalue()
-
-
-def update(text: str) -> str:
-    """The README text with every generated block replaced by the command's current output."""
-    for block in BLOCKS:
+def update(text: str, render: Callable[[list[str]], str]) -> str:
+    """The README text with every generated block replaced by its command's current output."""
+    for block, command in BLOCKS.items():
         pattern = re.compile(rf"(<!-- {block}:start -->\n).*?(<!-- {block}:end -->)", re.S)
-        text = pattern.sub(lambda m, b=block: m.group(1) + render(b) + m.group(2), text)
+        rendered = render(command)
+
+        def replace(m: re.Match[str], body: str = rendered) -> str:
+            return m.group(1) + body + m.group(2)
+
+        text = pattern.sub(replace, text)
     return text
-
-
-def main() -> int:
-    path = Path("README.md")
-    path.write_text(update(path.read_text()))
-    return 0
-
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -4,11 +4,13 @@ CLI's output streams, so nothing (a server echoing headers, an exception, argpar
 A secret is replaced wherever it appears whole, and so is any run of at least `FRAGMENT` of its characters
 in order (what a server or a truncation can leave of it), so no part of it is ever shown.
 """
+
 from __future__ import annotations
 
 import base64
 import os
-from typing import Iterable, Mapping, TextIO
+from collections.abc import Iterable, Mapping
+from typing import TextIO
 
 REDACTED = "***"
 FRAGMENT = 6  # shortest run of a secret's characters that is treated as a piece of it
@@ -61,7 +63,7 @@ def _scrub_fragments(text: str, secret: str) -> str:
     """Replace maximal runs of `secret`'s consecutive characters that are FRAGMENT or more long."""
     spans: list[tuple[int, int]] = []
     for i in range(len(secret) - FRAGMENT + 1):
-        window = secret[i:i + FRAGMENT]
+        window = secret[i : i + FRAGMENT]
         start = text.find(window)
         while start != -1:
             lo, hi = start, start + FRAGMENT
@@ -78,7 +80,7 @@ def _scrub_fragments(text: str, secret: str) -> str:
     for lo, hi in sorted(spans):
         if hi <= pos:
             continue
-        out.append(text[pos:max(lo, pos)])
+        out.append(text[pos : max(lo, pos)])
         if lo >= pos:
             out.append(REDACTED)
         pos = hi

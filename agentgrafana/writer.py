@@ -13,6 +13,7 @@ leftover staging folder is removed by the next run. Where the swap is impossible
 folder that is not writable, or `force` into a folder we do not own) files are replaced one by one, each
 atomically, and the manifest last.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -24,10 +25,13 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 MANIFEST = ".agentgrafana-manifest"
-_MANIFEST_HEADER = ("# agentgrafana output manifest: the files below were written by agentgrafana, which may "
-                    "replace or remove them. Do not edit.\n")
+_MANIFEST_HEADER = (
+    "# agentgrafana output manifest: the files below were written by agentgrafana, which may "
+    "replace or remove them. Do not edit.\n"
+)
 _STAGING_SUFFIX = ".agentgrafana-staging"
 _ASIDE_SUFFIX = ".agentgrafana-old"
 _CONTENT_FOLDERS = ("dashboards", "alerts", "recording_rules")
@@ -84,8 +88,10 @@ def _refuse_unsafe_folder(out_dir: Path, project_root: Path | None) -> None:
     if project_root is not None:
         root = project_root.resolve()
         if out_dir == root or out_dir in root.parents:
-            raise OutputRefused(f"{out_dir}: is the project folder (or holds it): generated files need a folder "
-                                "of their own, e.g. --out generated")
+            raise OutputRefused(
+                f"{out_dir}: is the project folder (or holds it): generated files need a folder "
+                "of their own, e.g. --out generated"
+            )
         for kind in _CONTENT_FOLDERS:
             content = root / kind
             if out_dir == content or content in out_dir.parents:
@@ -125,8 +131,9 @@ def read_manifest(out_dir: Path) -> dict[str, str] | None:
             continue
         digest, sep, rel = line.partition("  ")
         if not sep or len(digest) != 64 or check_relative_path(rel) is not None:
-            raise OutputRefused(f"{path}:{number}: damaged manifest line; delete the file and pass --force "
-                                "to adopt the folder")
+            raise OutputRefused(
+                f"{path}:{number}: damaged manifest line; delete the file and pass --force to adopt the folder"
+            )
         entries[rel] = digest
     return entries
 
@@ -188,8 +195,9 @@ def compare(out_dir: Path, files: dict[str, bytes]) -> TreeChanges:
 # --- write ----------------------------------------------------------------------------------------------
 
 
-def write_tree(out_dir: Path, files: dict[str, bytes], *, force: bool = False,
-               project_root: Path | None = None) -> TreeChanges:
+def write_tree(
+    out_dir: Path, files: dict[str, bytes], *, force: bool = False, project_root: Path | None = None
+) -> TreeChanges:
     """Make `out_dir` hold `files`, removing only what an earlier run wrote and nobody changed since.
 
     Raises OutputRefused (nothing written) when the folder is unsafe or not ours, WriteFailed when the file
@@ -213,20 +221,24 @@ def write_tree(out_dir: Path, files: dict[str, bytes], *, force: bool = False,
         raise OutputRefused(
             f"{out_dir}: holds {len(present)} file(s) that agentgrafana did not write ({sample}"
             f"{', ...' if len(present) > 3 else ''}) and no {MANIFEST}: refusing to write there. Use an empty "
-            "or new folder, or pass --force to write beside them (nothing of theirs is removed).")
+            "or new folder, or pass --force to write beside them (nothing of theirs is removed)."
+        )
     foreign = sorted(p for p in present if p not in (manifest or {}))
     clashes = [p for p in foreign if p in files]
     if clashes and not force:
-        raise OutputRefused(f"{out_dir}/{clashes[0]}: exists but agentgrafana did not write it (not in {MANIFEST}): "
-                            "move it away or pass --force to overwrite it")
+        raise OutputRefused(
+            f"{out_dir}/{clashes[0]}: exists but agentgrafana did not write it (not in {MANIFEST}): "
+            "move it away or pass --force to overwrite it"
+        )
     changes = compare(target, files)
     wanted_manifest = manifest_bytes(files)
     current_manifest = _read(target / MANIFEST)
     if changes.clean and current_manifest == wanted_manifest:
         return changes
     if changes.kept:
-        changes.notes.append(f"kept {len(changes.kept)} file(s) no longer generated but edited since: "
-                             + ", ".join(changes.kept[:5]))
+        changes.notes.append(
+            f"kept {len(changes.kept)} file(s) no longer generated but edited since: " + ", ".join(changes.kept[:5])
+        )
     unowned = target.is_dir() and manifest is None and bool(present)  # --force into a folder we do not own
     in_place = False
     written: list[str] = []
@@ -240,8 +252,9 @@ def write_tree(out_dir: Path, files: dict[str, bytes], *, force: bool = False,
             _write_by_swap(target, files, changes, present, wanted_manifest)
     except OSError as exc:
         where = exc.filename or target
-        after = "some files may be new, others old: fix it and run again" if written else \
-            f"{out_dir}/ was left as it was"
+        after = (
+            "some files may be new, others old: fix it and run again" if written else f"{out_dir}/ was left as it was"
+        )
         raise WriteFailed(f"cannot write {where}: {exc.strerror or exc}; {after}") from None
     return changes
 
@@ -267,8 +280,9 @@ def _recover(target: Path) -> None:
         raise WriteFailed(f"cannot clean up {exc.filename or staging}: {exc.strerror}") from None
 
 
-def _write_by_swap(target: Path, files: dict[str, bytes], changes: TreeChanges, present: dict[str, Path],
-                   manifest: bytes) -> None:
+def _write_by_swap(
+    target: Path, files: dict[str, bytes], changes: TreeChanges, present: dict[str, Path], manifest: bytes
+) -> None:
     staging = _staging(target)
     skip = set(changes.removed) | set(changes.added) | set(changes.changed)
     try:
@@ -294,8 +308,9 @@ def _write_by_swap(target: Path, files: dict[str, bytes], changes: TreeChanges, 
             try:
                 _rmtree(staging)  # now the old tree; the new one is in place whatever happens here
             except OSError as exc:
-                changes.notes.append(f"the previous tree could not be removed from {staging} "
-                                     f"({exc.strerror}); the next run retries")
+                changes.notes.append(
+                    f"the previous tree could not be removed from {staging} ({exc.strerror}); the next run retries"
+                )
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.rename(staging, target)
@@ -342,7 +357,7 @@ def _switch(staging: Path, target: Path) -> None:
 
 
 def _rmtree(path: Path, ignore: bool = False) -> None:
-    def make_writable(func, name, exc_info):  # type: ignore[no-untyped-def]
+    def make_writable(func: Any, name: str, exc_info: Any) -> None:
         try:
             os.chmod(os.path.dirname(name), 0o755)
             func(name)
@@ -353,8 +368,9 @@ def _rmtree(path: Path, ignore: bool = False) -> None:
     shutil.rmtree(path, onerror=make_writable)
 
 
-def _write_in_place(target: Path, files: dict[str, bytes], changes: TreeChanges, manifest: bytes,
-                    written: list[str]) -> None:
+def _write_in_place(
+    target: Path, files: dict[str, bytes], changes: TreeChanges, manifest: bytes, written: list[str]
+) -> None:
     for rel in changes.added + changes.changed:
         atomic_write(target / rel, files[rel])
         written.append(rel)
@@ -382,7 +398,8 @@ def atomic_write(path: Path, data: bytes) -> None:
 def _remove_empty_dirs(out_dir: Path) -> None:
     if not out_dir.is_dir():
         return
-    for d in sorted((p for p in out_dir.rglob("*") if p.is_dir() and not p.is_symlink()),
-                    key=lambda p: len(p.parts), reverse=True):
+    for d in sorted(
+        (p for p in out_dir.rglob("*") if p.is_dir() and not p.is_symlink()), key=lambda p: len(p.parts), reverse=True
+    ):
         if not any(d.iterdir()):
             d.rmdir()

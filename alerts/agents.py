@@ -1,4 +1,5 @@
 """Agent alerts (group agent-alerts): latency, error rate and timeouts, by agent."""
+
 from agentgrafana.alerting import scenario as sc
 from agentgrafana.alerting.define import alert, p99_latency_alert, threshold
 from agentgrafana.context import Context
@@ -16,42 +17,76 @@ def alerts(ctx: Context) -> list[Alert]:
 
 
 def latency(ctx: Context) -> Alert:
-    return p99_latency_alert(ctx, "AgentHighLatency", key="high-latency", group=GROUP,
-                             histogram="agent_request_duration_seconds", by="agent_name", what="Agent",
-                             subject="agent", threshold_key="latency_seconds.agent.p99_alert",
-                             panel="Agent latency P50 / P95 / P99", series=REQUEST)
+    return p99_latency_alert(
+        ctx,
+        "AgentHighLatency",
+        key="high-latency",
+        group=GROUP,
+        histogram="agent_request_duration_seconds",
+        by="agent_name",
+        what="Agent",
+        subject="agent",
+        threshold_key="latency_seconds.agent.p99_alert",
+        panel="Agent latency P50 / P95 / P99",
+        series=REQUEST,
+    )
 
 
 def error_rate(ctx: Context) -> Alert:
     limit = threshold(ctx, "agent_error_rate_alert")
     return alert(
-        ctx, "AgentHighErrorRate", key="high-error-rate", group=GROUP,
+        ctx,
+        "AgentHighErrorRate",
+        key="high-error-rate",
+        group=GROUP,
         expr="agent_name:agent_error_ratio:rate5m",
-        threshold_key="agent_error_rate_alert", for_="5m", severity="critical",
+        threshold_key="agent_error_rate_alert",
+        for_="5m",
+        severity="critical",
         summary=f"Agent error rate is above {limit * 100:.4g}%.",
-        description=("{{ $value | humanizePercentage }} of the requests to agent {{ $labels.agent_name }} failed over "
-                     f"the last 5 minutes (limit {limit * 100:.4g}%)."),
-        dashboard="overview", panel="Error rate by agent",
+        description=(
+            "{{ $value | humanizePercentage }} of the requests to agent {{ $labels.agent_name }} failed over "
+            f"the last 5 minutes (limit {limit * 100:.4g}%)."
+        ),
+        dashboard="overview",
+        panel="Error rate by agent",
         scenario=sc.Scenario(
             sc.labels(**AGENT),
             lambda v, m: sc.ratio("agent_errors_total", ERROR, REQUESTS, REQUEST, v, m),
             idle=lambda m: [sc.flat(REQUESTS, REQUEST, m), sc.flat("agent_errors_total", ERROR, m)],
-            extra=(sc.Case("AgentHighErrorRate is silent for an agent with traffic and no errors",
-                           (sc.counter(REQUESTS, REQUEST, 600, 11),), 11),)))
+            extra=(
+                sc.Case(
+                    "AgentHighErrorRate is silent for an agent with traffic and no errors",
+                    (sc.counter(REQUESTS, REQUEST, 600, 11),),
+                    11,
+                ),
+            ),
+        ),
+    )
 
 
 def timeouts(ctx: Context) -> Alert:
     limit = threshold(ctx, "timeouts_per_minute_alert")
     series = {**AGENT, "tenant_id": "acme"}
     return alert(
-        ctx, "AgentHighTimeoutRate", key="high-timeout-rate", group=GROUP,
+        ctx,
+        "AgentHighTimeoutRate",
+        key="high-timeout-rate",
+        group=GROUP,
         expr=f"{ctx.q.rate('agent_timeout_total', ['agent_name'], '5m', filtered=False)} * 60",
-        threshold_key="timeouts_per_minute_alert", for_="5m", severity="warning",
+        threshold_key="timeouts_per_minute_alert",
+        for_="5m",
+        severity="warning",
         summary=f"Agent requests time out more than {limit:g} times a minute.",
-        description=("Agent {{ $labels.agent_name }} has {{ $value | humanize }} timeouts per minute over the last "
-                     f"5 minutes (limit {limit:g})."),
-        dashboard="performance", panel="Timeouts per minute by agent",
+        description=(
+            "Agent {{ $labels.agent_name }} has {{ $value | humanize }} timeouts per minute over the last "
+            f"5 minutes (limit {limit:g})."
+        ),
+        dashboard="performance",
+        panel="Timeouts per minute by agent",
         scenario=sc.Scenario(
             sc.labels(**AGENT),
             lambda v, m: [sc.counter("agent_timeout_total", series, v, m)],
-            idle=lambda m: [sc.flat("agent_timeout_total", series, m)]))
+            idle=lambda m: [sc.flat("agent_timeout_total", series, m)],
+        ),
+    )

@@ -10,6 +10,7 @@ as well: the query compares the utilisation with `thresholds.budget_utilisation_
 tenant past it, 0 for the others; op/threshold (`> 0`) only gate that, in Prometheus and in Grafana's
 threshold step alike.
 """
+
 from agentgrafana.alerting import scenario as sc
 from agentgrafana.alerting.define import alert, threshold
 from agentgrafana.context import Context
@@ -29,24 +30,38 @@ def alerts(ctx: Context) -> list[Alert]:
     budgets = ctx.config.budgets
     plain = default_tenant(budgets.tenants)
     share = f"{limit * 100:.4g}%"
-    return [alert(
-        ctx, "TenantDailyCostBudgetExceeded", key="tenant-cost-budget", group=GROUP,
-        expr=(f"{SPEND}\n* on (tenant_id) group_left ({BUDGET_LABEL})\n"
-              f"({UTILISATION} > bool {format_number(limit)})"),
-        value=0, threshold_key=f"thresholds.{THRESHOLD_KEY}", for_="0s", severity="warning",
-        summary="A tenant's LLM spend over the last 24 hours is above its daily budget.",
-        description=("Tenant {{ $labels.tenant_id }} spent ${{ printf \"%.2f\" $value }} on LLM calls in the last "
-                     f"24 hours, more than {share} of its daily budget of ${{{{ $labels.{BUDGET_LABEL} }}}}."),
-        dashboard="cost", panel="Daily budget utilisation by tenant",
-        scenario=sc.Scenario(
-            tenant_labels(plain, budgets.daily_usd_default),
-            lambda v, m: [spend(plain, v, m)],
-            settle_minutes=SPEND_MINUTES - 1,
-            idle=lambda m: [sc.flat(METRIC, {"model": "gpt-4o", "tenant_id": plain}, m)],
-            breach=sc.breach_value(">", limit) * budgets.daily_usd_default,
-            safe=sc.safe_value(">", limit) * budgets.daily_usd_default,
-            limit=f"spend over {share} of the ${format_number(budgets.daily_usd_default)} default budget",
-            extra=tuple(override_cases(budgets.tenants, budgets.daily_usd_default, plain, limit))))]
+    return [
+        alert(
+            ctx,
+            "TenantDailyCostBudgetExceeded",
+            key="tenant-cost-budget",
+            group=GROUP,
+            expr=(
+                f"{SPEND}\n* on (tenant_id) group_left ({BUDGET_LABEL})\n({UTILISATION} > bool {format_number(limit)})"
+            ),
+            value=0,
+            threshold_key=f"thresholds.{THRESHOLD_KEY}",
+            for_="0s",
+            severity="warning",
+            summary="A tenant's LLM spend over the last 24 hours is above its daily budget.",
+            description=(
+                'Tenant {{ $labels.tenant_id }} spent ${{ printf "%.2f" $value }} on LLM calls in the last '
+                f"24 hours, more than {share} of its daily budget of ${{{{ $labels.{BUDGET_LABEL} }}}}."
+            ),
+            dashboard="cost",
+            panel="Daily budget utilisation by tenant",
+            scenario=sc.Scenario(
+                tenant_labels(plain, budgets.daily_usd_default),
+                lambda v, m: [spend(plain, v, m)],
+                settle_minutes=SPEND_MINUTES - 1,
+                idle=lambda m: [sc.flat(METRIC, {"model": "gpt-4o", "tenant_id": plain}, m)],
+                breach=sc.breach_value(">", limit) * budgets.daily_usd_default,
+                safe=sc.safe_value(">", limit) * budgets.daily_usd_default,
+                limit=f"spend over {share} of the ${format_number(budgets.daily_usd_default)} default budget",
+                extra=tuple(override_cases(budgets.tenants, budgets.daily_usd_default, plain, limit)),
+            ),
+        )
+    ]
 
 
 def default_tenant(overrides: dict[str, float]) -> str:
@@ -74,15 +89,34 @@ def override_cases(overrides: dict[str, float], default: float, plain: str, limi
     out, m = [], SPEND_MINUTES
     above, below = sc.breach_value(">", limit), sc.safe_value(">", limit)
     for tenant, usd in sorted(overrides.items()):
-        out.append(sc.Case(f"{tenant} spending ${display_number(usd * below)} of its own ${display_number(usd)} "
-                           "budget is silent", (spend(tenant, usd * below, m),), m))
-        out.append(sc.Case(f"{tenant} spending ${display_number(usd * above)} of its own ${display_number(usd)} "
-                           "budget fires", (spend(tenant, usd * above, m),), m,
-                           ((tenant_labels(tenant, usd), usd * above),)))
+        out.append(
+            sc.Case(
+                f"{tenant} spending ${display_number(usd * below)} of its own ${display_number(usd)} budget is silent",
+                (spend(tenant, usd * below, m),),
+                m,
+            )
+        )
+        out.append(
+            sc.Case(
+                f"{tenant} spending ${display_number(usd * above)} of its own ${display_number(usd)} budget fires",
+                (spend(tenant, usd * above, m),),
+                m,
+                ((tenant_labels(tenant, usd), usd * above),),
+            )
+        )
         dollars = (default if usd > default else usd) * above
-        fires = tuple((tenant_labels(t, budget), dollars) for t, budget in ((tenant, usd), (plain, default))
-                      if dollars / budget > limit)
-        out.append(sc.Case(f"${display_number(dollars)} spent: judged by ${display_number(usd)} for {tenant}, by the "
-                           f"${display_number(default)} default for {plain}",
-                           (spend(tenant, dollars, m), spend(plain, dollars, m)), m, fires))
+        fires = tuple(
+            (tenant_labels(t, budget), dollars)
+            for t, budget in ((tenant, usd), (plain, default))
+            if dollars / budget > limit
+        )
+        out.append(
+            sc.Case(
+                f"${display_number(dollars)} spent: judged by ${display_number(usd)} for {tenant}, by the "
+                f"${display_number(default)} default for {plain}",
+                (spend(tenant, dollars, m), spend(plain, dollars, m)),
+                m,
+                fires,
+            )
+        )
     return out

@@ -3,6 +3,7 @@
 `ctx.q.gpu` gives every series a `host` label from `Hostname` or `hostname` (renamed in 2026 exporter
 releases). Fields a GPU does not support read 9223372036854775794; `< 9e18` drops them.
 """
+
 from agentgrafana.alerting import scenario as sc
 from agentgrafana.alerting.define import alert, threshold
 from agentgrafana.context import Context
@@ -33,55 +34,102 @@ def framebuffer(ctx: Context) -> Alert:
     limit = threshold(ctx, "gpu.memory_used_alert_ratio")
 
     def drive(v: float, m: int) -> list[sc.InputSeries]:
-        return [sc.gauge("DCGM_FI_DEV_FB_USED", OLD, v * FRAMEBUFFER_MIB, m),
-                sc.gauge("DCGM_FI_DEV_FB_FREE", OLD, (1 - v) * FRAMEBUFFER_MIB, m)]
+        return [
+            sc.gauge("DCGM_FI_DEV_FB_USED", OLD, v * FRAMEBUFFER_MIB, m),
+            sc.gauge("DCGM_FI_DEV_FB_FREE", OLD, (1 - v) * FRAMEBUFFER_MIB, m),
+        ]
 
     return alert(
-        ctx, "GPUFramebufferMemoryHigh", key="gpu-memory-high", group=GROUP,
+        ctx,
+        "GPUFramebufferMemoryHigh",
+        key="gpu-memory-high",
+        group=GROUP,
         expr=q.ratio(used, f"{used} + {free}", BY),
-        threshold_key="gpu.memory_used_alert_ratio", for_="5m", severity="warning",
+        threshold_key="gpu.memory_used_alert_ratio",
+        for_="5m",
+        severity="warning",
         summary=f"GPU framebuffer memory is more than {limit * 100:.4g}% used.",
-        description=("GPU {{ $labels.gpu }} on {{ $labels.host }} has {{ $value | humanizePercentage }} of its "
-                     "framebuffer memory in use."),
-        dashboard="gpu", panel="Framebuffer used",
+        description=(
+            "GPU {{ $labels.gpu }} on {{ $labels.host }} has {{ $value | humanizePercentage }} of its "
+            "framebuffer memory in use."
+        ),
+        dashboard="gpu",
+        panel="Framebuffer used",
         scenario=sc.Scenario(
-            sc.labels(**TARGET), drive, settle_minutes=0,
+            sc.labels(**TARGET),
+            drive,
+            settle_minutes=0,
             breach=(1 + limit) / 2 if limit * 1.1 >= 1 else None,
-            idle=lambda m: drive(0, m)[:1] + [sc.gauge("DCGM_FI_DEV_FB_FREE", OLD, 0, m)]))
+            idle=lambda m: drive(0, m)[:1] + [sc.gauge("DCGM_FI_DEV_FB_FREE", OLD, 0, m)],
+        ),
+    )
 
 
 def xid(ctx: Context) -> Alert:
     metric = "DCGM_FI_DEV_XID_ERRORS"
     return alert(
-        ctx, "GPUXidErrors", key="gpu-xid-errors", group=GROUP,
-        expr=_max(ctx, metric), value=0,
+        ctx,
+        "GPUXidErrors",
+        key="gpu-xid-errors",
+        group=GROUP,
+        expr=_max(ctx, metric),
+        value=0,
         threshold_key="fixed: dcgm-exporter reports 0 until the GPU raises an XID error",
-        for_="0s", severity="warning",
+        for_="0s",
+        severity="warning",
         summary="A GPU reported an XID error (driver or hardware fault).",
-        description=("GPU {{ $labels.gpu }} on {{ $labels.host }} reported XID error {{ $value | printf \"%.0f\" }}; "
-                     "check the driver log (dmesg) for the cause."),
-        dashboard="gpu", panel="XID errors",
+        description=(
+            'GPU {{ $labels.gpu }} on {{ $labels.host }} reported XID error {{ $value | printf "%.0f" }}; '
+            "check the driver log (dmesg) for the cause."
+        ),
+        dashboard="gpu",
+        panel="XID errors",
         scenario=sc.Scenario(
             sc.labels(**TARGET),
             lambda v, m: [sc.gauge(metric, {**OLD, "err_code": sc.number(v)}, v, m)],
-            settle_minutes=0, breach=79, safe=0,
-            extra=(sc.Case("GPUXidErrors is silent when the field is unsupported (dcgm sentinel)",
-                           (sc.gauge(metric, OLD, sc.DCGM_UNSUPPORTED, 5),), 5),)))
+            settle_minutes=0,
+            breach=79,
+            safe=0,
+            extra=(
+                sc.Case(
+                    "GPUXidErrors is silent when the field is unsupported (dcgm sentinel)",
+                    (sc.gauge(metric, OLD, sc.DCGM_UNSUPPORTED, 5),),
+                    5,
+                ),
+            ),
+        ),
+    )
 
 
 def temperature(ctx: Context) -> Alert:
     metric = "DCGM_FI_DEV_GPU_TEMP"
     limit = threshold(ctx, "gpu.temperature_alert_celsius")
     return alert(
-        ctx, "GPUHighTemperature", key="gpu-high-temperature", group=GROUP,
+        ctx,
+        "GPUHighTemperature",
+        key="gpu-high-temperature",
+        group=GROUP,
         expr=_max(ctx, metric),
-        threshold_key="gpu.temperature_alert_celsius", for_="5m", severity="warning",
+        threshold_key="gpu.temperature_alert_celsius",
+        for_="5m",
+        severity="warning",
         summary=f"GPU temperature is above {limit:g} °C.",
-        description=("GPU {{ $labels.gpu }} on {{ $labels.host }} is at {{ $value | humanize }} °C "
-                     f"(limit {limit:g} °C)."),
-        dashboard="gpu", panel="Temperature",
+        description=(
+            "GPU {{ $labels.gpu }} on {{ $labels.host }} is at {{ $value | humanize }} °C "
+            f"(limit {limit:g} °C)."
+        ),
+        dashboard="gpu",
+        panel="Temperature",
         scenario=sc.Scenario(
             sc.labels(**TARGET),
-            lambda v, m: [sc.gauge(metric, NEW, v, m)], settle_minutes=0,
-            extra=(sc.Case("GPUHighTemperature is silent when the field is unsupported (dcgm sentinel)",
-                           (sc.gauge(metric, NEW, sc.DCGM_UNSUPPORTED, 10),), 10),)))
+            lambda v, m: [sc.gauge(metric, NEW, v, m)],
+            settle_minutes=0,
+            extra=(
+                sc.Case(
+                    "GPUHighTemperature is silent when the field is unsupported (dcgm sentinel)",
+                    (sc.gauge(metric, NEW, sc.DCGM_UNSUPPORTED, 10),),
+                    10,
+                ),
+            ),
+        ),
+    )

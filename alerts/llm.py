@@ -1,4 +1,5 @@
 """LLM provider alerts (group llm-alerts): inference latency and rate limiting, by model."""
+
 from agentgrafana.alerting import scenario as sc
 from agentgrafana.alerting.define import alert, p99_latency_alert, threshold
 from agentgrafana.context import Context
@@ -13,10 +14,19 @@ def alerts(ctx: Context) -> list[Alert]:
 
 
 def inference_latency(ctx: Context) -> Alert:
-    return p99_latency_alert(ctx, "LLMHighInferenceLatency", key="llm-high-latency", group=GROUP,
-                             histogram="llm_inference_duration_seconds", by="model", what="LLM inference",
-                             subject="model", threshold_key="latency_seconds.llm.p99_alert",
-                             panel="LLM inference latency P95 / P99", series={**MODEL, "provider": "openai"})
+    return p99_latency_alert(
+        ctx,
+        "LLMHighInferenceLatency",
+        key="llm-high-latency",
+        group=GROUP,
+        histogram="llm_inference_duration_seconds",
+        by="model",
+        what="LLM inference",
+        subject="model",
+        threshold_key="latency_seconds.llm.p99_alert",
+        panel="LLM inference latency P95 / P99",
+        series={**MODEL, "provider": "openai"},
+    )
 
 
 def rate_limits(ctx: Context) -> Alert:
@@ -24,14 +34,24 @@ def rate_limits(ctx: Context) -> Alert:
     series = {**MODEL, "provider": "openai", "tenant_id": "acme"}
     limit = threshold(ctx, "rate_limit_errors_per_5m_alert")
     return alert(
-        ctx, "LLMRateLimitErrors", key="llm-rate-limit", group=GROUP,
+        ctx,
+        "LLMRateLimitErrors",
+        key="llm-rate-limit",
+        group=GROUP,
         expr=ctx.q.increase(metric, ["model"], "5m", filtered=False),
-        threshold_key="rate_limit_errors_per_5m_alert", for_="2m", severity="warning",
+        threshold_key="rate_limit_errors_per_5m_alert",
+        for_="2m",
+        severity="warning",
         summary=f"The LLM provider rejects more than {limit:g} calls in 5 minutes (rate limit).",
-        description=("Model {{ $labels.model }} had {{ $value | humanize }} rate-limit errors (HTTP 429) in the last "
-                     f"5 minutes (limit {limit:g})."),
-        dashboard="performance", panel="Rate-limit errors by model",
+        description=(
+            "Model {{ $labels.model }} had {{ $value | humanize }} rate-limit errors (HTTP 429) in the last "
+            f"5 minutes (limit {limit:g})."
+        ),
+        dashboard="performance",
+        panel="Rate-limit errors by model",
         scenario=sc.Scenario(
             sc.labels(**MODEL),
             lambda v, m: [sc.counter(metric, series, v / 5, m)],
-            idle=lambda m: [sc.flat(metric, series, m)]))
+            idle=lambda m: [sc.flat(metric, series, m)],
+        ),
+    )

@@ -1,4 +1,5 @@
 """Tool and retrieval alerts (group tool-alerts): tool latency and errors, vector-search latency."""
+
 from agentgrafana.alerting import scenario as sc
 from agentgrafana.alerting.define import alert, p99_latency_alert, threshold
 from agentgrafana.context import Context
@@ -15,32 +16,60 @@ def alerts(ctx: Context) -> list[Alert]:
 
 
 def tool_latency(ctx: Context) -> Alert:
-    return p99_latency_alert(ctx, "ToolHighExecutionLatency", key="tool-high-latency", group=GROUP,
-                             histogram="tool_execution_duration_seconds", by="tool_name", what="Tool execution",
-                             subject="tool", threshold_key="latency_seconds.tool.p99_alert",
-                             panel="Tool execution latency P95 / P99", series=TOOL_SERIES)
+    return p99_latency_alert(
+        ctx,
+        "ToolHighExecutionLatency",
+        key="tool-high-latency",
+        group=GROUP,
+        histogram="tool_execution_duration_seconds",
+        by="tool_name",
+        what="Tool execution",
+        subject="tool",
+        threshold_key="latency_seconds.tool.p99_alert",
+        panel="Tool execution latency P95 / P99",
+        series=TOOL_SERIES,
+    )
 
 
 def tool_errors(ctx: Context) -> Alert:
     errors = {**TOOL_SERIES, "error_type": "timeout"}
     limit = threshold(ctx, "tool_error_rate_alert")
     return alert(
-        ctx, "ToolHighErrorRate", key="tool-high-error-rate", group=GROUP,
+        ctx,
+        "ToolHighErrorRate",
+        key="tool-high-error-rate",
+        group=GROUP,
         expr="tool_name:tool_execution_error_ratio:rate5m",
-        threshold_key="tool_error_rate_alert", for_="5m", severity="warning",
+        threshold_key="tool_error_rate_alert",
+        for_="5m",
+        severity="warning",
         summary=f"Tool error rate is above {limit * 100:.4g}%.",
-        description=("{{ $value | humanizePercentage }} of the calls to tool {{ $labels.tool_name }} failed over the "
-                     f"last 5 minutes (limit {limit * 100:.4g}%)."),
-        dashboard="performance", panel="Tool error rate by tool",
+        description=(
+            "{{ $value | humanizePercentage }} of the calls to tool {{ $labels.tool_name }} failed over the "
+            f"last 5 minutes (limit {limit * 100:.4g}%)."
+        ),
+        dashboard="performance",
+        panel="Tool error rate by tool",
         scenario=sc.Scenario(
             sc.labels(**TOOL),
             lambda v, m: sc.ratio("tool_execution_errors_total", errors, CALLS, TOOL_SERIES, v, m),
-            idle=lambda m: [sc.flat(CALLS, TOOL_SERIES, m), sc.flat("tool_execution_errors_total", errors, m)]))
+            idle=lambda m: [sc.flat(CALLS, TOOL_SERIES, m), sc.flat("tool_execution_errors_total", errors, m)],
+        ),
+    )
 
 
 def vector_search_latency(ctx: Context) -> Alert:
-    return p99_latency_alert(ctx, "VectorSearchHighLatency", key="vector-search-latency", group=GROUP,
-                             histogram="vector_search_duration_seconds", by="collection", what="Vector search",
-                             subject="collection", threshold_key="latency_seconds.vector_search.p99_alert",
-                             panel="Vector search latency P95 / P99",
-                             series={"collection": "support-docs", "agent_name": "support-bot"}, milliseconds=True)
+    return p99_latency_alert(
+        ctx,
+        "VectorSearchHighLatency",
+        key="vector-search-latency",
+        group=GROUP,
+        histogram="vector_search_duration_seconds",
+        by="collection",
+        what="Vector search",
+        subject="collection",
+        threshold_key="latency_seconds.vector_search.p99_alert",
+        panel="Vector search latency P95 / P99",
+        series={"collection": "support-docs", "agent_name": "support-bot"},
+        milliseconds=True,
+    )

@@ -9,6 +9,7 @@ the double's request handling would compete with the client for the GIL and be c
     stdin "stats" -> {"requests": {"GET": n, ...}, "writes": n, "errors": [...]}
     stdin EOF or "quit" -> exit
 """
+
 from __future__ import annotations
 
 import argparse

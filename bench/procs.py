@@ -1,4 +1,5 @@
 """Run a command in a fresh interpreter and measure it: wall time, peak RSS of that child alone, its output."""
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,7 @@ def run_child(args: list[str], cwd: Path = REPO) -> ChildRun:
 class _Capture:
     """A temporary file for a child's output (a pipe could fill up while we wait in wait4)."""
 
-    def __enter__(self) -> "_Capture":
+    def __enter__(self) -> _Capture:
         import tempfile
 
         self.fh = tempfile.TemporaryFile()

@@ -5,6 +5,7 @@ in its own folder), with every alert rule group. First push onto an empty Grafan
 again: that second push must write nothing. The double runs in its own process (bench/double_server.py),
 as Grafana would, so its work is not counted as the client's.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,13 +15,14 @@ import sys
 import time
 from typing import Any
 
+from procs import PYTHON
+from scale import REPO, tenant_config
+
 from agentgrafana.config import from_mapping
 from agentgrafana.grafana import PushOptions, push
 from agentgrafana.grafana.settings import GrafanaSettings
 from agentgrafana.model import Build
 from agentgrafana.pipeline import build
-from procs import PYTHON
-from scale import REPO, tenant_config
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 METHODS = ("GET", "POST", "PUT", "DELETE")
@@ -46,8 +48,12 @@ class DoubleProcess:
     """bench/double_server.py as a child process; `ask` sends one command and reads its JSON answer."""
 
     def __init__(self, latency: float):
-        self.proc = subprocess.Popen([PYTHON, str(REPO / "bench" / "double_server.py"), "--latency", str(latency)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [PYTHON, str(REPO / "bench" / "double_server.py"), "--latency", str(latency)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.hello = self._read()
 
     def _read(self) -> dict[str, Any]:
@@ -63,7 +69,7 @@ class DoubleProcess:
         self.proc.stdin.flush()
         return self._read()
 
-    def __enter__(self) -> "DoubleProcess":
+    def __enter__(self) -> DoubleProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -79,8 +85,12 @@ class DoubleProcess:
 def measure(dashboards: int, latency: float) -> dict[str, Any]:
     _direct()
     the_build = build_with(dashboards)
-    out: dict[str, Any] = {"dashboards": len(the_build.dashboards), "folders": len(the_build.folders),
-                           "rule_groups": len(the_build.grafana_rule_groups), "latency_s": latency}
+    out: dict[str, Any] = {
+        "dashboards": len(the_build.dashboards),
+        "folders": len(the_build.folders),
+        "rule_groups": len(the_build.grafana_rule_groups),
+        "latency_s": latency,
+    }
     with DoubleProcess(latency) as double:
         settings = GrafanaSettings(url=double.hello["url"], token=double.hello["token"])
         out["concurrency"] = settings.concurrency  # the default, as a user would push
@@ -90,8 +100,10 @@ def measure(dashboards: int, latency: float) -> dict[str, Any]:
             report = push(the_build, settings, PushOptions())
             out[f"{run}_s"] = time.perf_counter() - started
             if report.exit_code != 0:
-                raise RuntimeError(f"{run} push failed: " + "; ".join(
-                    f"{r.key}: {r.detail}" for r in report.results if r.state == "failed")[:2000])
+                raise RuntimeError(
+                    f"{run} push failed: "
+                    + "; ".join(f"{r.key}: {r.detail}" for r in report.results if r.state == "failed")[:2000]
+                )
             stats = double.ask("stats")
             if stats["errors"]:
                 raise RuntimeError(f"the double reported errors: {stats['errors']}")
@@ -110,5 +122,9 @@ def _count(items: Any) -> dict[str, int]:
 
 
 if __name__ == "__main__":  # python bench/push_double.py [dashboards] [latency]
-    print(json.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 200,
-                             float(sys.argv[2]) if len(sys.argv) > 2 else 0.02), indent=2))
+    print(
+        json.dumps(
+            measure(int(sys.argv[1]) if len(sys.argv) > 1 else 200, float(sys.argv[2]) if len(sys.argv) > 2 else 0.02),
+            indent=2,
+        )
+    )

@@ -1,4 +1,5 @@
 """Benchmark results: metrics with targets, the machine they ran on, a text table and a Markdown table."""
+
 from __future__ import annotations
 
 import datetime
@@ -75,7 +76,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "os": f"{platform.system()} {platform.release()}",
-        "date": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
+        "date": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
         "commit": _git("rev-parse", "--short", "HEAD"),
         "working_tree_changed": bool(_git("status", "--porcelain", "--untracked-files=no")),
@@ -95,8 +96,10 @@ def table(metrics: list[Metric]) -> str:
         verdict = {True: "pass", False: "FAIL", None: ""}[m.passed]
         rows.append((m.label, m.value_text(), m.target_text(), verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(w) if i != 1 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths)))
-             for r in rows]
+    lines = [
+        "  ".join(cell.ljust(w) if i != 1 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths)))
+        for r in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -108,15 +111,24 @@ def markdown(metrics: list[Metric], info: dict[str, Any], folder: str) -> str:
         lines.append(f"| {m.label} | {m.value_text()} | {m.target_text()} | {verdict} |")
     cores = info.get("cores")
     lines.append("")
-    lines.append(f"Measured on {info.get('cpu')} ({cores} cores), Python {info.get('python')}, {info.get('os')}, "
-                 f"{info.get('date', '')[:10]}, commit {info.get('commit') or '?'}; generated trees written "
-                 f"under {folder}.")
+    lines.append(
+        f"Measured on {info.get('cpu')} ({cores} cores), Python {info.get('python')}, {info.get('os')}, "
+        f"{info.get('date', '')[:10]}, commit {info.get('commit') or '?'}; generated trees written "
+        f"under {folder}."
+    )
     return "\n".join(lines)
 
 
-def write_json(path: Path, mode: str, params: dict[str, Any], metrics: list[Metric], details: dict[str, Any],
-               info: dict[str, Any]) -> None:
+def write_json(
+    path: Path, mode: str, params: dict[str, Any], metrics: list[Metric], details: dict[str, Any], info: dict[str, Any]
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"schema": 1, "mode": mode, "machine": info, "params": params,
-           "metrics": {m.key: m.to_json() for m in metrics}, "details": details}
+    doc = {
+        "schema": 1,
+        "mode": mode,
+        "machine": info,
+        "params": params,
+        "metrics": {m.key: m.to_json() for m in metrics},
+        "details": details,
+    }
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -7,6 +7,7 @@
 Prints a table (metric, value, target, pass/fail) and writes it as JSON with the machine it ran on.
 Targets are reported, not enforced: the exit code is 0 whenever every measurement ran.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,9 +16,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -38,10 +40,24 @@ class Params:
     push_latency: float
 
 
-FULL = Params(cold_runs=5, scale_sizes=(10, 100, 1000), scale_runs=3, builder_seconds=3.0, promql_seconds=2.0,
-              push_dashboards=200, push_latency=0.02)
-QUICK = Params(cold_runs=2, scale_sizes=(1, 3, 10), scale_runs=1, builder_seconds=0.3, promql_seconds=0.2,
-               push_dashboards=20, push_latency=0.02)
+FULL = Params(
+    cold_runs=5,
+    scale_sizes=(10, 100, 1000),
+    scale_runs=3,
+    builder_seconds=3.0,
+    promql_seconds=2.0,
+    push_dashboards=200,
+    push_latency=0.02,
+)
+QUICK = Params(
+    cold_runs=2,
+    scale_sizes=(1, 3, 10),
+    scale_runs=1,
+    builder_seconds=0.3,
+    promql_seconds=0.2,
+    push_dashboards=20,
+    push_latency=0.02,
+)
 SIZE_NAMES = ("small", "medium", "large")
 
 
@@ -50,11 +66,19 @@ def cold_generate(p: Params, work: Path) -> tuple[list[Metric], dict[str, Any]]:
     runs = [run_child([PYTHON, "generate.py", "--out", str(work / f"cold-{i}")]) for i in range(p.cold_runs + 1)][1:]
     seconds = statistics.median(r.seconds for r in runs)
     rss = max(r.peak_rss_mb for r in runs)
-    return ([Metric("cold_generate_s", f"cold `python generate.py`, built-in set (median of {len(runs)})", seconds,
-                    "s", 1.0),
-             Metric("cold_generate_peak_rss_mb", "cold `python generate.py`: peak RSS", rss, "MB")],
-            {"runs_s": [r.seconds for r in runs], "peak_rss_mb": [r.peak_rss_mb for r in runs],
-             "output": runs[-1].stdout.strip().splitlines()[-1:]})
+    return (
+        [
+            Metric(
+                "cold_generate_s", f"cold `python generate.py`, built-in set (median of {len(runs)})", seconds, "s", 1.0
+            ),
+            Metric("cold_generate_peak_rss_mb", "cold `python generate.py`: peak RSS", rss, "MB"),
+        ],
+        {
+            "runs_s": [r.seconds for r in runs],
+            "peak_rss_mb": [r.peak_rss_mb for r in runs],
+            "output": runs[-1].stdout.strip().splitlines()[-1:],
+        },
+    )
 
 
 def scale(p: Params, work: Path, panels30: bool = False) -> tuple[list[Metric], dict[str, Any]]:
@@ -71,9 +95,17 @@ def scale(p: Params, work: Path, panels30: bool = False) -> tuple[list[Metric], 
         runs = []
         for i in range(p.scale_runs):
             os.sync()  # start each run without the previous run's files still being flushed
-            child = run_child([PYTHON, "bench/scale.py", "--tenants", str(tenants),
-                               "--out", str(work / f"{prefix}-{tenants}-{i}"),
-                               *(["--panels30"] if panels30 else [])])
+            child = run_child(
+                [
+                    PYTHON,
+                    "bench/scale.py",
+                    "--tenants",
+                    str(tenants),
+                    "--out",
+                    str(work / f"{prefix}-{tenants}-{i}"),
+                    *(["--panels30"] if panels30 else []),
+                ]
+            )
             runs.append({**child.json(), "wall_s": child.seconds, "peak_rss_mb": child.peak_rss_mb})
         med = {k: statistics.median(r[k] for r in runs) for k in ("seconds", "build_s", "write_s", "wall_s")}
         rss = max(r["peak_rss_mb"] for r in runs)
@@ -82,27 +114,61 @@ def scale(p: Params, work: Path, panels30: bool = False) -> tuple[list[Metric], 
         seconds[name] = med["seconds"]
         large = name == "large"
         metrics += [
-            Metric(f"{prefix}_{name}_seconds",
-                   f"{variant}{tenants:,} tenants ({n:,} dashboards): generate + validate + write", med["seconds"], "s"),
-            Metric(f"{prefix}_{name}_write_s",
-                   f"{variant}{tenants:,} tenants: of which writing {first['files']:,} files", med["write_s"], "s"),
-            Metric(f"{prefix}_{name}_wall_s", f"{variant}{tenants:,} tenants: whole process (startup included)",
-                   med["wall_s"], "s", 4.0 if large and tenants >= 1000 else None),
-            Metric(f"{prefix}_{name}_ms_per_dashboard", f"{variant}{tenants:,} tenants: time per dashboard",
-                   1000 * med["seconds"] / n, "ms"),
-            Metric(f"{prefix}_{name}_peak_rss_mb", f"{variant}{tenants:,} tenants: peak RSS", rss, "MB",
-                   300.0 if large and tenants >= 1000 else None),
+            Metric(
+                f"{prefix}_{name}_seconds",
+                f"{variant}{tenants:,} tenants ({n:,} dashboards): generate + validate + write",
+                med["seconds"],
+                "s",
+            ),
+            Metric(
+                f"{prefix}_{name}_write_s",
+                f"{variant}{tenants:,} tenants: of which writing {first['files']:,} files",
+                med["write_s"],
+                "s",
+            ),
+            Metric(
+                f"{prefix}_{name}_wall_s",
+                f"{variant}{tenants:,} tenants: whole process (startup included)",
+                med["wall_s"],
+                "s",
+                4.0 if large and tenants >= 1000 else None,
+            ),
+            Metric(
+                f"{prefix}_{name}_ms_per_dashboard",
+                f"{variant}{tenants:,} tenants: time per dashboard",
+                1000 * med["seconds"] / n,
+                "ms",
+            ),
+            Metric(
+                f"{prefix}_{name}_peak_rss_mb",
+                f"{variant}{tenants:,} tenants: peak RSS",
+                rss,
+                "MB",
+                300.0 if large and tenants >= 1000 else None,
+            ),
         ]
         details[name] = {"tenants": tenants, "median": med, "runs": runs}
     small, medium, large = p.scale_sizes
     ratio = seconds["large"] / seconds["medium"]
     step = large / medium
-    metrics.append(Metric(f"{prefix}_linearity", f"{variant}linearity: time({large:,}) / time({medium:,}) "
-                          f"(×{step:.3g} tenants)",
-                          ratio, "x", round(1.2 * step, 2)))
+    metrics.append(
+        Metric(
+            f"{prefix}_linearity",
+            f"{variant}linearity: time({large:,}) / time({medium:,}) (×{step:.3g} tenants)",
+            ratio,
+            "x",
+            round(1.2 * step, 2),
+        )
+    )
     last = details["large"]["runs"][0]
-    metrics.append(Metric(f"{prefix}_panels_per_dashboard", f"{variant}panels per tenant dashboard "
-                          f"(plus {last['rows_per_tenant_dashboard']} rows)", last["panels_per_tenant_dashboard"], ""))
+    metrics.append(
+        Metric(
+            f"{prefix}_panels_per_dashboard",
+            f"{variant}panels per tenant dashboard (plus {last['rows_per_tenant_dashboard']} rows)",
+            last["panels_per_tenant_dashboard"],
+            "",
+        )
+    )
     return metrics, details
 
 
@@ -126,6 +192,7 @@ def _interleaved(candidates: dict[str, Callable[[], bytes]], seconds: float) -> 
 
 def builders(p: Params) -> tuple[list[Metric], dict[str, Any]]:
     import dashboards_equivalent as eq
+
     from agentgrafana.config import Config
 
     config = Config()
@@ -136,15 +203,24 @@ def builders(p: Params) -> tuple[list[Metric], dict[str, Any]]:
     samples = _interleaved(candidates, p.builder_seconds * len(candidates))
     ours, theirs = (statistics.median(samples[k]) for k in ("agentgrafana", "grafanalib"))
     panels = eq.PANEL_COUNT
-    return ([Metric("builders_agentgrafana_ms", f"{panels}-panel dashboard, build + encode: agentgrafana", ours, "ms"),
-             Metric("builders_grafanalib_ms", f"{panels}-panel dashboard, build + encode: grafanalib", theirs, "ms"),
-             Metric("builders_speedup", "agentgrafana speed-up over grafanalib", theirs / ours, "x", 2.0, "higher")],
-            {"panels": panels, "rows": len(eq.ROWS), "samples_ms": samples,
-             "json_bytes": {name: len(fn()) for name, fn in candidates.items()}})
+    return (
+        [
+            Metric("builders_agentgrafana_ms", f"{panels}-panel dashboard, build + encode: agentgrafana", ours, "ms"),
+            Metric("builders_grafanalib_ms", f"{panels}-panel dashboard, build + encode: grafanalib", theirs, "ms"),
+            Metric("builders_speedup", "agentgrafana speed-up over grafanalib", theirs / ours, "x", 2.0, "higher"),
+        ],
+        {
+            "panels": panels,
+            "rows": len(eq.ROWS),
+            "samples_ms": samples,
+            "json_bytes": {name: len(fn()) for name, fn in candidates.items()},
+        },
+    )
 
 
 def promql_throughput(p: Params) -> tuple[list[Metric], dict[str, Any]]:
     import throughput
+
     from agentgrafana import alerting
     from agentgrafana.catalog import CATALOG
     from agentgrafana.config import from_mapping
@@ -154,11 +230,18 @@ def promql_throughput(p: Params) -> tuple[list[Metric], dict[str, Any]]:
     exprs = throughput.corpus(result)
     found = throughput.measure(exprs, alerting.recorded_series(result.rule_groups, CATALOG), p.promql_seconds)
     n = found["expressions"]
-    return ([Metric("promql_cold_per_s", f"PromQL validation, cold parse cache ({n} distinct expressions)",
-                    found["cold_per_second"], "expr/s"),
-             Metric("promql_cached_per_s", "PromQL validation, warm parse cache", found["cached_per_second"],
-                    "expr/s")],
-            found)
+    return (
+        [
+            Metric(
+                "promql_cold_per_s",
+                f"PromQL validation, cold parse cache ({n} distinct expressions)",
+                found["cold_per_second"],
+                "expr/s",
+            ),
+            Metric("promql_cached_per_s", "PromQL validation, warm parse cache", found["cached_per_second"], "expr/s"),
+        ],
+        found,
+    )
 
 
 def push_round_trips(p: Params) -> tuple[list[Metric], dict[str, Any]]:
@@ -167,27 +250,46 @@ def push_round_trips(p: Params) -> tuple[list[Metric], dict[str, Any]]:
     found = push_double.measure(p.push_dashboards, p.push_latency)
     n, ms, folders = found["dashboards"], round(1000 * p.push_latency), found["folders"]
     full = n >= 200
-    metrics = [Metric("push_first_s", f"push {n} dashboards ({folders} folders), {ms} ms latency: first push",
-                      found["first_s"], "s", 3.0 if full else None),
-               Metric("push_noop_s", f"push {n} dashboards: no-op re-push", found["noop_s"], "s",
-                      1.5 if full else None),
-               Metric("push_noop_writes", "no-op re-push: writes", found["noop_writes"], "", 0, "equal")]
+    metrics = [
+        Metric(
+            "push_first_s",
+            f"push {n} dashboards ({folders} folders), {ms} ms latency: first push",
+            found["first_s"],
+            "s",
+            3.0 if full else None,
+        ),
+        Metric("push_noop_s", f"push {n} dashboards: no-op re-push", found["noop_s"], "s", 1.5 if full else None),
+        Metric("push_noop_writes", "no-op re-push: writes", found["noop_writes"], "", 0, "equal"),
+    ]
     for run in ("first", "noop"):
         for method, count in found[f"{run}_requests"].items():
-            metrics.append(Metric(f"push_{run}_{method.lower()}", f"{'first push' if run == 'first' else 're-push'}: "
-                                  f"{method} requests", count, ""))
+            metrics.append(
+                Metric(
+                    f"push_{run}_{method.lower()}",
+                    f"{'first push' if run == 'first' else 're-push'}: {method} requests",
+                    count,
+                    "",
+                )
+            )
     return metrics, found
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes and few iterations (CI)")
-    ap.add_argument("--out", type=Path, help="JSON results file (default: bench/results/latest.json, "
-                                             "or bench/results/quick.json with --quick)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        help="JSON results file (default: bench/results/latest.json, or bench/results/quick.json with --quick)",
+    )
     ap.add_argument("--only", help=f"comma-separated sections to run ({', '.join(SECTIONS)})")
     ap.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
-    ap.add_argument("--tmp", type=Path, help="where generated trees are written (default: the system temp "
-                                             "folder; e.g. /dev/shm to leave the disk out of the figures)")
+    ap.add_argument(
+        "--tmp",
+        type=Path,
+        help="where generated trees are written (default: the system temp "
+        "folder; e.g. /dev/shm to leave the disk out of the figures)",
+    )
     args = ap.parse_args(argv)
     params = QUICK if args.quick else FULL
     out = args.out or REPO / "bench" / "results" / ("quick.json" if args.quick else "latest.json")
@@ -217,14 +319,16 @@ def main(argv: list[str] | None = None) -> int:
                 metrics += found
     details["total_s"] = time.perf_counter() - started
     folder = str(args.tmp or tempfile.gettempdir())
-    write_json(out, "quick" if args.quick else "full", {**params.__dict__, "output_folder": folder}, metrics,
-               details, info)
+    write_json(
+        out, "quick" if args.quick else "full", {**params.__dict__, "output_folder": folder}, metrics, details, info
+    )
     print(table(metrics))
     if args.markdown:
         print()
         print(markdown(metrics, info, folder))
-    print(f"\n{info['cpu']}, {info['cores']} cores, Python {info['python']}; {details['total_s']:.1f} s; "
-          f"results in {out}")
+    print(
+        f"\n{info['cpu']}, {info['cores']} cores, Python {info['python']}; {details['total_s']:.1f} s; results in {out}"
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 Cold: the parse cache is emptied before each pass, so every expression is parsed. Cached: the same
 expressions again with the cache warm (what a dashboard set that repeats its queries mostly sees).
 """
+
 from __future__ import annotations
 
 import time

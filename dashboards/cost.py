@@ -3,9 +3,19 @@
 With `budgets.per_tenant_dashboards: true`, every tenant listed under `budgets.tenants` also gets its own
 copy with the tenant fixed, in its own folder (so folder permissions can give a tenant its own view).
 """
+
 from agentgrafana.context import Context
-from agentgrafana.panels import (GREEN, RED, YELLOW, Target, bargauge_panel, pie_panel, stat_panel, table_panel,
-                                 timeseries_panel)
+from agentgrafana.panels import (
+    GREEN,
+    RED,
+    YELLOW,
+    Target,
+    bargauge_panel,
+    pie_panel,
+    stat_panel,
+    table_panel,
+    timeseries_panel,
+)
 
 COST = "llm_cost_dollars_total"
 TOKENS = "llm_tokens_total"
@@ -24,58 +34,156 @@ def dashboards(ctx: Context):
 def dashboard(ctx: Context):
     q, t = ctx.q, ctx.thresholds
     budgets = ctx.config.budgets
-    budget_text = (f"${budgets.for_tenant(ctx.tenant):,.2f}" if ctx.tenant else
-                   f"${budgets.daily_usd_default:,.2f} by default" +
-                   (f", {len(budgets.tenants)} tenant override(s)" if budgets.tenants else ""))
-    board = ctx.board("cost", "Agent Cost & Usage",
-                      "LLM tokens and spend by model and tenant; daily spend against each tenant's budget "
-                      f"({budget_text}).")
+    budget_text = (
+        f"${budgets.for_tenant(ctx.tenant):,.2f}"
+        if ctx.tenant
+        else f"${budgets.daily_usd_default:,.2f} by default"
+        + (f", {len(budgets.tenants)} tenant override(s)" if budgets.tenants else "")
+    )
+    board = ctx.board(
+        "cost",
+        "Agent Cost & Usage",
+        f"LLM tokens and spend by model and tenant; daily spend against each tenant's budget ({budget_text}).",
+    )
     alert_at = t.budget_utilisation_alert
 
     board.row("Spend")
-    board.add(stat_panel("Spend in the last 24 h", "LLM cost over the last 24 hours for the selected tenants.",
-                         [f"sum({q.sel(DAILY_COST, labels=PER_TENANT)})"], "currencyUSD", decimals=2), w=6, h=5)
-    board.add(stat_panel("Spend in range", "LLM cost in the selected time range.",
-                         [q.increase(COST, window="$__range")], "currencyUSD", decimals=2, sparkline=False),
-              w=6, h=5)
-    board.add(stat_panel("Cost per request", "Average LLM cost of one agent request.",
-                         [q.ratio(q.rate(COST), q.rate("agent_request_duration_seconds_count"))], "currencyUSD",
-                         decimals=4), w=6, h=5)
-    board.add(stat_panel("Tokens per request", "Average input + output tokens of one agent request.",
-                         [q.ratio(q.rate(TOKENS), q.rate("agent_request_duration_seconds_count"))], "short",
-                         decimals=0), w=6, h=5)
+    board.add(
+        stat_panel(
+            "Spend in the last 24 h",
+            "LLM cost over the last 24 hours for the selected tenants.",
+            [f"sum({q.sel(DAILY_COST, labels=PER_TENANT)})"],
+            "currencyUSD",
+            decimals=2,
+        ),
+        w=6,
+        h=5,
+    )
+    board.add(
+        stat_panel(
+            "Spend in range",
+            "LLM cost in the selected time range.",
+            [q.increase(COST, window="$__range")],
+            "currencyUSD",
+            decimals=2,
+            sparkline=False,
+        ),
+        w=6,
+        h=5,
+    )
+    board.add(
+        stat_panel(
+            "Cost per request",
+            "Average LLM cost of one agent request.",
+            [q.ratio(q.rate(COST), q.rate("agent_request_duration_seconds_count"))],
+            "currencyUSD",
+            decimals=4,
+        ),
+        w=6,
+        h=5,
+    )
+    board.add(
+        stat_panel(
+            "Tokens per request",
+            "Average input + output tokens of one agent request.",
+            [q.ratio(q.rate(TOKENS), q.rate("agent_request_duration_seconds_count"))],
+            "short",
+            decimals=0,
+        ),
+        w=6,
+        h=5,
+    )
 
     board.row("Budgets")
-    board.add(bargauge_panel(
-        "Daily budget utilisation by tenant",
-        f"Spend over the last 24 h / the tenant's daily budget ({budget_text}). Red: alert at {alert_at:.0%}.",
-        [Target(q.sel(UTILISATION, labels=PER_TENANT), "{{tenant_id}}")], "percentunit",
-        steps=((GREEN, None), (YELLOW, 0.8 * alert_at), (RED, alert_at)), maximum=max(1.5, alert_at * 1.5)),
-        w=12, h=8)
-    board.add(bargauge_panel(
-        "Daily cost by tenant", "Spend over the last 24 h by tenant.",
-        [Target(q.sel(DAILY_COST, labels=PER_TENANT), "{{tenant_id}}")], "currencyUSD",
-        steps=((GREEN, None),)), w=12, h=8)
+    board.add(
+        bargauge_panel(
+            "Daily budget utilisation by tenant",
+            f"Spend over the last 24 h / the tenant's daily budget ({budget_text}). Red: alert at {alert_at:.0%}.",
+            [Target(q.sel(UTILISATION, labels=PER_TENANT), "{{tenant_id}}")],
+            "percentunit",
+            steps=((GREEN, None), (YELLOW, 0.8 * alert_at), (RED, alert_at)),
+            maximum=max(1.5, alert_at * 1.5),
+        ),
+        w=12,
+        h=8,
+    )
+    board.add(
+        bargauge_panel(
+            "Daily cost by tenant",
+            "Spend over the last 24 h by tenant.",
+            [Target(q.sel(DAILY_COST, labels=PER_TENANT), "{{tenant_id}}")],
+            "currencyUSD",
+            steps=((GREEN, None),),
+        ),
+        w=12,
+        h=8,
+    )
 
     board.row("By model and tenant")
-    board.add(timeseries_panel("Input tokens by model", "Prompt tokens per second by model.",
-                               [Target(q.rate(TOKENS, ["model"], matchers='token_type="input"'), "{{model}}")],
-                               "short", stacked=True, minimum=0), w=12)
-    board.add(timeseries_panel("Output tokens by model", "Completion tokens per second by model.",
-                               [Target(q.rate(TOKENS, ["model"], matchers='token_type="output"'), "{{model}}")],
-                               "short", stacked=True, minimum=0), w=12)
-    board.add(timeseries_panel("Cost by model", "LLM spend per hour by model.",
-                               [Target(f"3600 * {q.rate(COST, ['model'])}", "{{model}}")], "currencyUSD",
-                               stacked=True, minimum=0), w=12)
-    board.add(timeseries_panel("Cost by tenant", "LLM spend per hour by tenant.",
-                               [Target(f"3600 * {q.rate(COST, ['tenant_id'])}", "{{tenant_id}}")], "currencyUSD",
-                               stacked=True, minimum=0), w=12)
-    board.add(pie_panel("Model cost share", "Each model's share of the spend in the selected time range.",
-                        [Target(q.increase(COST, ["model"], window="$__range"), "{{model}}", instant=True)],
-                        "currencyUSD"), w=8, h=9)
-    board.add(table_panel("Top tenants by cost", "The ten tenants that spent most in the selected time range.",
-                          [Target(f"topk(10, {q.increase(COST, ['tenant_id'], window='$__range')})", instant=True,
-                                  table=True)],
-                          "currencyUSD", rename={"tenant_id": "Tenant", "Value": "Spend"}, sort_by="Spend"),
-              w=16, h=9)
+    board.add(
+        timeseries_panel(
+            "Input tokens by model",
+            "Prompt tokens per second by model.",
+            [Target(q.rate(TOKENS, ["model"], matchers='token_type="input"'), "{{model}}")],
+            "short",
+            stacked=True,
+            minimum=0,
+        ),
+        w=12,
+    )
+    board.add(
+        timeseries_panel(
+            "Output tokens by model",
+            "Completion tokens per second by model.",
+            [Target(q.rate(TOKENS, ["model"], matchers='token_type="output"'), "{{model}}")],
+            "short",
+            stacked=True,
+            minimum=0,
+        ),
+        w=12,
+    )
+    board.add(
+        timeseries_panel(
+            "Cost by model",
+            "LLM spend per hour by model.",
+            [Target(f"3600 * {q.rate(COST, ['model'])}", "{{model}}")],
+            "currencyUSD",
+            stacked=True,
+            minimum=0,
+        ),
+        w=12,
+    )
+    board.add(
+        timeseries_panel(
+            "Cost by tenant",
+            "LLM spend per hour by tenant.",
+            [Target(f"3600 * {q.rate(COST, ['tenant_id'])}", "{{tenant_id}}")],
+            "currencyUSD",
+            stacked=True,
+            minimum=0,
+        ),
+        w=12,
+    )
+    board.add(
+        pie_panel(
+            "Model cost share",
+            "Each model's share of the spend in the selected time range.",
+            [Target(q.increase(COST, ["model"], window="$__range"), "{{model}}", instant=True)],
+            "currencyUSD",
+        ),
+        w=8,
+        h=9,
+    )
+    board.add(
+        table_panel(
+            "Top tenants by cost",
+            "The ten tenants that spent most in the selected time range.",
+            [Target(f"topk(10, {q.increase(COST, ['tenant_id'], window='$__range')})", instant=True, table=True)],
+            "currencyUSD",
+            rename={"tenant_id": "Tenant", "Value": "Spend"},
+            sort_by="Spend",
+        ),
+        w=16,
+        h=9,
+    )
     return board

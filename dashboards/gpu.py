@@ -3,6 +3,7 @@
 Reads NVIDIA dcgm-exporter's default counters. Every query coalesces the host label, which dcgm-exporter
 calls `Hostname` before its 2026 releases and `hostname` after, into `host`.
 """
+
 from agentgrafana.context import Context
 from agentgrafana.panels import BLUE, GREEN, RED, YELLOW, Target, timeseries_panel
 
@@ -13,11 +14,19 @@ LEGEND = "{{host}} GPU {{gpu}} {{pod}}"
 def dashboard(ctx: Context):
     q, t = ctx.q, ctx.thresholds
     gpu_t = t.gpu
-    board = ctx.board("gpu", "Agent GPUs (DCGM)",
-                      "Inference GPUs from dcgm-exporter: utilisation and memory against the daily-check bands, "
-                      "temperature, power, clocks, tensor-core activity and hardware errors.", tags=("gpu",))
-    board.query_variable("host", "Host", "query_result(count by (Hostname, hostname) (DCGM_FI_DEV_GPU_UTIL))",
-                         regex='/[Hh]ostname="([^"]+)"/')
+    board = ctx.board(
+        "gpu",
+        "Agent GPUs (DCGM)",
+        "Inference GPUs from dcgm-exporter: utilisation and memory against the daily-check bands, "
+        "temperature, power, clocks, tensor-core activity and hardware errors.",
+        tags=("gpu",),
+    )
+    board.query_variable(
+        "host",
+        "Host",
+        "query_result(count by (Hostname, hostname) (DCGM_FI_DEV_GPU_UTIL))",
+        regex='/[Hh]ostname="([^"]+)"/',
+    )
     board.query_variable("gpu", "GPU", "label_values(DCGM_FI_DEV_GPU_UTIL, gpu)")
 
     def per_gpu(metric: str, agg: str = "avg", fn: str = "") -> str:
@@ -25,54 +34,144 @@ def dashboard(ctx: Context):
 
     band = ((BLUE, None), (GREEN, gpu_t.utilisation_low_percent), (RED, gpu_t.utilisation_high_percent))
     board.row("Load")
-    board.add(timeseries_panel(
-        "GPU utilisation", f"Share of time the GPU was busy. Daily check: between "
-        f"{gpu_t.utilisation_low_percent:g}% and {gpu_t.utilisation_high_percent:g}% (dashed).",
-        [Target(per_gpu("DCGM_FI_DEV_GPU_UTIL"), LEGEND)], "percent", steps=band, minimum=0, maximum=100), w=12)
+    board.add(
+        timeseries_panel(
+            "GPU utilisation",
+            f"Share of time the GPU was busy. Daily check: between "
+            f"{gpu_t.utilisation_low_percent:g}% and {gpu_t.utilisation_high_percent:g}% (dashed).",
+            [Target(per_gpu("DCGM_FI_DEV_GPU_UTIL"), LEGEND)],
+            "percent",
+            steps=band,
+            minimum=0,
+            maximum=100,
+        ),
+        w=12,
+    )
     used = per_gpu("DCGM_FI_DEV_FB_USED", "sum")
     total = f"({used} + {per_gpu('DCGM_FI_DEV_FB_FREE', 'sum')})"
-    board.add(timeseries_panel(
-        "Framebuffer used", f"GPU memory used / total. Daily check: below {gpu_t.memory_used_alert_ratio:.0%}; "
-        f"the alert fires above it.",
-        [Target(q.ratio(used, total, PER_GPU), LEGEND)], "percentunit",
-        steps=((GREEN, None), (RED, gpu_t.memory_used_alert_ratio)), minimum=0, maximum=1), w=12)
-    board.add(timeseries_panel(
-        "Tensor core activity", "Ratio of cycles the tensor cores were active (DCGM profiling counter).",
-        [Target(per_gpu("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE"), LEGEND)], "percentunit", minimum=0, maximum=1), w=12)
-    board.add(timeseries_panel(
-        "SM clock", "Streaming-multiprocessor clock frequency.",
-        [Target(f"1e6 * {per_gpu('DCGM_FI_DEV_SM_CLOCK')}", LEGEND)], "hertz", minimum=0), w=12)
+    board.add(
+        timeseries_panel(
+            "Framebuffer used",
+            f"GPU memory used / total. Daily check: below {gpu_t.memory_used_alert_ratio:.0%}; "
+            f"the alert fires above it.",
+            [Target(q.ratio(used, total, PER_GPU), LEGEND)],
+            "percentunit",
+            steps=((GREEN, None), (RED, gpu_t.memory_used_alert_ratio)),
+            minimum=0,
+            maximum=1,
+        ),
+        w=12,
+    )
+    board.add(
+        timeseries_panel(
+            "Tensor core activity",
+            "Ratio of cycles the tensor cores were active (DCGM profiling counter).",
+            [Target(per_gpu("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE"), LEGEND)],
+            "percentunit",
+            minimum=0,
+            maximum=1,
+        ),
+        w=12,
+    )
+    board.add(
+        timeseries_panel(
+            "SM clock",
+            "Streaming-multiprocessor clock frequency.",
+            [Target(f"1e6 * {per_gpu('DCGM_FI_DEV_SM_CLOCK')}", LEGEND)],
+            "hertz",
+            minimum=0,
+        ),
+        w=12,
+    )
 
     board.row("Health")
-    board.add(timeseries_panel(
-        "Temperature", f"GPU temperature. Dashed: alert above {gpu_t.temperature_alert_celsius:g} °C.",
-        [Target(per_gpu("DCGM_FI_DEV_GPU_TEMP", "max"), LEGEND)], "celsius",
-        steps=((GREEN, None), (YELLOW, gpu_t.temperature_alert_celsius - 10), (RED, gpu_t.temperature_alert_celsius))),
-        w=8)
-    board.add(timeseries_panel("Power draw", "Power used by each GPU.",
-                               [Target(per_gpu("DCGM_FI_DEV_POWER_USAGE", "sum"), LEGEND)], "watt", minimum=0), w=8)
-    board.add(timeseries_panel(
-        "XID errors", "Last XID error code reported by each GPU (0 = none); any other value needs a look "
-        "(e.g. 79: GPU fell off the bus, 48: double-bit ECC).",
-        [Target(q.aggregate("max", q.gpu("DCGM_FI_DEV_XID_ERRORS"), PER_GPU), LEGEND)], "short",
-        steps=((GREEN, None), (RED, 1)), minimum=0), w=8)
-    board.add(timeseries_panel(
-        "PCIe replays", "PCIe link replays per second; a steady rate points at a bad riser or slot.",
-        [Target(per_gpu("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "sum", fn="rate"), LEGEND)], "short", minimum=0), w=8)
-    board.add(timeseries_panel(
-        "Memory copy utilisation", "Share of time the memory controller was busy copying.",
-        [Target(per_gpu("DCGM_FI_DEV_MEM_COPY_UTIL"), LEGEND)], "percent", minimum=0, maximum=100), w=8)
-    board.add(timeseries_panel(
-        "Framebuffer used (MiB)", "GPU memory in use, in MiB as dcgm-exporter reports it.",
-        [Target(per_gpu("DCGM_FI_DEV_FB_USED", "sum"), LEGEND)], "decmbytes", minimum=0), w=8)
+    board.add(
+        timeseries_panel(
+            "Temperature",
+            f"GPU temperature. Dashed: alert above {gpu_t.temperature_alert_celsius:g} °C.",
+            [Target(per_gpu("DCGM_FI_DEV_GPU_TEMP", "max"), LEGEND)],
+            "celsius",
+            steps=(
+                (GREEN, None),
+                (YELLOW, gpu_t.temperature_alert_celsius - 10),
+                (RED, gpu_t.temperature_alert_celsius),
+            ),
+        ),
+        w=8,
+    )
+    board.add(
+        timeseries_panel(
+            "Power draw",
+            "Power used by each GPU.",
+            [Target(per_gpu("DCGM_FI_DEV_POWER_USAGE", "sum"), LEGEND)],
+            "watt",
+            minimum=0,
+        ),
+        w=8,
+    )
+    board.add(
+        timeseries_panel(
+            "XID errors",
+            "Last XID error code reported by each GPU (0 = none); any other value needs a look "
+            "(e.g. 79: GPU fell off the bus, 48: double-bit ECC).",
+            [Target(q.aggregate("max", q.gpu("DCGM_FI_DEV_XID_ERRORS"), PER_GPU), LEGEND)],
+            "short",
+            steps=((GREEN, None), (RED, 1)),
+            minimum=0,
+        ),
+        w=8,
+    )
+    board.add(
+        timeseries_panel(
+            "PCIe replays",
+            "PCIe link replays per second; a steady rate points at a bad riser or slot.",
+            [Target(per_gpu("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "sum", fn="rate"), LEGEND)],
+            "short",
+            minimum=0,
+        ),
+        w=8,
+    )
+    board.add(
+        timeseries_panel(
+            "Memory copy utilisation",
+            "Share of time the memory controller was busy copying.",
+            [Target(per_gpu("DCGM_FI_DEV_MEM_COPY_UTIL"), LEGEND)],
+            "percent",
+            minimum=0,
+            maximum=100,
+        ),
+        w=8,
+    )
+    board.add(
+        timeseries_panel(
+            "Framebuffer used (MiB)",
+            "GPU memory in use, in MiB as dcgm-exporter reports it.",
+            [Target(per_gpu("DCGM_FI_DEV_FB_USED", "sum"), LEGEND)],
+            "decmbytes",
+            minimum=0,
+        ),
+        w=8,
+    )
 
     board.row("Workload served")
-    board.add(timeseries_panel(
-        "Requests by model", "Agent requests per second by model, for the selected tenants and agents.",
-        [Target(q.rate("agent_request_duration_seconds_count", ["model"]), "{{model}}")], "reqps", minimum=0),
-        w=12)
-    board.add(timeseries_panel(
-        "LLM inference P95 by model", "95th percentile LLM call duration by model.",
-        [Target(q.quantile(0.95, "llm_inference_duration_seconds", ["model"]), "{{model}}", exemplar=True)], "s",
-        minimum=0), w=12)
+    board.add(
+        timeseries_panel(
+            "Requests by model",
+            "Agent requests per second by model, for the selected tenants and agents.",
+            [Target(q.rate("agent_request_duration_seconds_count", ["model"]), "{{model}}")],
+            "reqps",
+            minimum=0,
+        ),
+        w=12,
+    )
+    board.add(
+        timeseries_panel(
+            "LLM inference P95 by model",
+            "95th percentile LLM call duration by model.",
+            [Target(q.quantile(0.95, "llm_inference_duration_seconds", ["model"]), "{{model}}", exemplar=True)],
+            "s",
+            minimum=0,
+        ),
+        w=12,
+    )
     return board

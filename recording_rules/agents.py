@@ -3,6 +3,7 @@
 Names follow level:metric:operations. Ratios divide by `(requests > 0)` so an idle agent has no value
 (never NaN), and an agent with requests but no errors records 0.
 """
+
 from agentgrafana.context import Context
 from agentgrafana.model import RecordingRule
 
@@ -17,14 +18,20 @@ def recording_rules(ctx: Context) -> list[RecordingRule]:
     q = ctx.q
     by_agent = ["agent_name"]
     rules = [
-        RecordingRule(REQUESTS, q.rate("agent_request_duration_seconds_count", by_agent, WINDOW, filtered=False),
-                      GROUP),
+        RecordingRule(
+            REQUESTS, q.rate("agent_request_duration_seconds_count", by_agent, WINDOW, filtered=False), GROUP
+        ),
         RecordingRule(ERRORS, q.rate("agent_errors_total", by_agent, WINDOW, filtered=False), GROUP),
-        RecordingRule("agent_name:agent_error_ratio:rate5m",
-                      q.ratio(f"({ERRORS} or {REQUESTS} * 0)", REQUESTS, by_agent), GROUP),
+        RecordingRule(
+            "agent_name:agent_error_ratio:rate5m", q.ratio(f"({ERRORS} or {REQUESTS} * 0)", REQUESTS, by_agent), GROUP
+        ),
     ]
     for quantile in QUANTILES:
-        rules.append(RecordingRule(
-            f"agent_name:agent_request_duration_seconds:p{quantile * 100:.0f}_rate5m",
-            q.quantile(quantile, "agent_request_duration_seconds", by_agent, WINDOW, filtered=False), GROUP))
+        rules.append(
+            RecordingRule(
+                f"agent_name:agent_request_duration_seconds:p{quantile * 100:.0f}_rate5m",
+                q.quantile(quantile, "agent_request_duration_seconds", by_agent, WINDOW, filtered=False),
+                GROUP,
+            )
+        )
     return rules

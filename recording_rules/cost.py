@@ -8,6 +8,7 @@ Every budget series, and so every utilisation series, also carries its budget as
 with two decimals ("100.00"): alert descriptions print it, and it changes only with the configuration,
 so it never splits a series or an alert while the configuration stays the same.
 """
+
 from agentgrafana.context import Context
 from agentgrafana.model import RecordingRule, format_number
 
@@ -31,11 +32,18 @@ def with_budget_label(expr: str, usd: float) -> str:
 def recording_rules(ctx: Context) -> list[RecordingRule]:
     budgets = ctx.config.budgets
     default = format_number(budgets.daily_usd_default)
-    rules = [RecordingRule(SPEND, ctx.q.increase("llm_cost_dollars_total", ["tenant_id"], "24h", filtered=False),
-                           GROUP)]
+    rules = [
+        RecordingRule(SPEND, ctx.q.increase("llm_cost_dollars_total", ["tenant_id"], "24h", filtered=False), GROUP)
+    ]
     for tenant, usd in sorted(budgets.tenants.items()):
-        rules.append(RecordingRule(BUDGET, f"vector({format_number(usd)})", GROUP,
-                                   labels=(("tenant_id", tenant), (BUDGET_LABEL, budget_text(usd)))))
+        rules.append(
+            RecordingRule(
+                BUDGET,
+                f"vector({format_number(usd)})",
+                GROUP,
+                labels=(("tenant_id", tenant), (BUDGET_LABEL, budget_text(usd))),
+            )
+        )
     if budgets.tenants:
         fallback = with_budget_label(f"{SPEND} * 0 + {default}", budgets.daily_usd_default)
         expr = f"{SPEND}\n/ on (tenant_id) group_left ({BUDGET_LABEL})\n({BUDGET} or on (tenant_id) {fallback})"

@@ -1,4 +1,5 @@
 """LLM inference, tool and vector-search series (group agent-recording): latency quantiles and tool errors."""
+
 from agentgrafana.context import Context
 from agentgrafana.model import RecordingRule
 
@@ -19,14 +20,23 @@ def recording_rules(ctx: Context) -> list[RecordingRule]:
     rules = []
     for histogram, label in LATENCIES:
         for quantile in (0.99, 0.95):
-            rules.append(RecordingRule(f"{label}:{histogram}:p{quantile * 100:.0f}_rate5m",
-                                       q.quantile(quantile, histogram, [label], WINDOW, filtered=False), GROUP))
+            rules.append(
+                RecordingRule(
+                    f"{label}:{histogram}:p{quantile * 100:.0f}_rate5m",
+                    q.quantile(quantile, histogram, [label], WINDOW, filtered=False),
+                    GROUP,
+                )
+            )
     by_tool = ["tool_name"]
     rules += [
-        RecordingRule(TOOL_CALLS, q.rate("tool_execution_duration_seconds_count", by_tool, WINDOW, filtered=False),
-                      GROUP),
+        RecordingRule(
+            TOOL_CALLS, q.rate("tool_execution_duration_seconds_count", by_tool, WINDOW, filtered=False), GROUP
+        ),
         RecordingRule(TOOL_ERRORS, q.rate("tool_execution_errors_total", by_tool, WINDOW, filtered=False), GROUP),
-        RecordingRule("tool_name:tool_execution_error_ratio:rate5m",
-                      q.ratio(f"({TOOL_ERRORS} or {TOOL_CALLS} * 0)", TOOL_CALLS, by_tool), GROUP),
+        RecordingRule(
+            "tool_name:tool_execution_error_ratio:rate5m",
+            q.ratio(f"({TOOL_ERRORS} or {TOOL_CALLS} * 0)", TOOL_CALLS, by_tool),
+            GROUP,
+        ),
     ]
     return rules

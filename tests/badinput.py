@@ -1,5 +1,6 @@
 """Helpers for the corpus of bad inputs: run the CLI in-process, snapshot a tree, assert the rules every case
 shares (the exit code, a message naming the culprit, no traceback, the output tree untouched, no secret)."""
+
 from __future__ import annotations
 
 import io
@@ -68,4 +69,4 @@ def assert_no_secret(text: str, secret: str = TOKEN, fragment: int = 6) -> None:
     """Neither the secret nor any `fragment` consecutive characters of it appear in `text`."""
     assert secret not in text
     for i in range(len(secret) - fragment + 1):
-        assert secret[i:i + fragment] not in text, (secret[i:i + fragment], text[:2000])
+        assert secret[i : i + fragment] not in text, (secret[i : i + fragment], text[:2000])

@@ -1,4 +1,5 @@
 """Shared fixtures: the project root on sys.path, promtool/prometheus discovery that fails in CI."""
+
 from __future__ import annotations
 
 import os

@@ -2,17 +2,19 @@
 
 Import the fixtures by name into a test module (`from grafana_builds import double, settings`).
 """
+
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from grafana_double import GrafanaDouble
 
 from agentgrafana.grafana import GrafanaSettings
 from agentgrafana.grafana.normalize import OWNER_TAG
 from agentgrafana.model import Build, DashboardOut, Folder, GrafanaRuleGroup
-from grafana_double import GrafanaDouble
 
 TOKEN = "glsa_double_7f3a9c2e5b1d4f6a8c0e2b4d6f8a1c3e"
 FOLDER = Folder("ai-agents", "AI Agents")
@@ -58,13 +60,36 @@ def rule(uid: str, title: str, expr: str, threshold: float = 10, for_: str = "5m
         "title": title,
         "condition": "C",
         "data": [
-            {"refId": "A", "relativeTimeRange": {"from": 600, "to": 0}, "datasourceUid": "prometheus",
-             "model": {"refId": "A", "expr": expr, "instant": True}},
-            {"refId": "B", "relativeTimeRange": {"from": 0, "to": 0}, "datasourceUid": "__expr__",
-             "model": {"refId": "B", "type": "reduce", "expression": "A", "reducer": "last", "datasource": expression}},
-            {"refId": "C", "relativeTimeRange": {"from": 0, "to": 0}, "datasourceUid": "__expr__",
-             "model": {"refId": "C", "type": "threshold", "expression": "B", "datasource": expression,
-                       "conditions": [{"evaluator": {"type": "gt", "params": [threshold]}}]}},
+            {
+                "refId": "A",
+                "relativeTimeRange": {"from": 600, "to": 0},
+                "datasourceUid": "prometheus",
+                "model": {"refId": "A", "expr": expr, "instant": True},
+            },
+            {
+                "refId": "B",
+                "relativeTimeRange": {"from": 0, "to": 0},
+                "datasourceUid": "__expr__",
+                "model": {
+                    "refId": "B",
+                    "type": "reduce",
+                    "expression": "A",
+                    "reducer": "last",
+                    "datasource": expression,
+                },
+            },
+            {
+                "refId": "C",
+                "relativeTimeRange": {"from": 0, "to": 0},
+                "datasourceUid": "__expr__",
+                "model": {
+                    "refId": "C",
+                    "type": "threshold",
+                    "expression": "B",
+                    "datasource": expression,
+                    "conditions": [{"evaluator": {"type": "gt", "params": [threshold]}}],
+                },
+            },
         ],
         "noDataState": "NoData",
         "execErrState": "Error",
@@ -75,8 +100,9 @@ def rule(uid: str, title: str, expr: str, threshold: float = 10, for_: str = "5m
     }
 
 
-def rule_group(name: str = "agent-alerts", folder: Folder = FOLDER, interval: int = 60,
-               rules: list[dict[str, Any]] | None = None) -> GrafanaRuleGroup:
+def rule_group(
+    name: str = "agent-alerts", folder: Folder = FOLDER, interval: int = 60, rules: list[dict[str, Any]] | None = None
+) -> GrafanaRuleGroup:
     if rules is None:
         rules = [
             rule(f"{name}-latency", "Agent latency high", "histogram_quantile(0.99, sum by (le) (rate(x[5m])))", 30),
@@ -105,8 +131,9 @@ def with_expr(build: Build, uid: str, expr: str) -> Build:
 
 def settings_for(url: str, **overrides: Any) -> GrafanaSettings:
     """Settings for the double: tiny backoff so retries cost milliseconds."""
-    values: dict[str, Any] = dict(url=url, token=TOKEN, timeout=5.0, retries=6, backoff_factor=0.001,
-                                  backoff_jitter=0.002, backoff_max=0.05)
+    values: dict[str, Any] = dict(
+        url=url, token=TOKEN, timeout=5.0, retries=6, backoff_factor=0.001, backoff_jitter=0.002, backoff_max=0.05
+    )
     values.update(overrides)
     return GrafanaSettings(**values)
 

@@ -5,6 +5,7 @@ page is silent the behaviour follows Grafana's public HTTP API docs, and a comme
 Besides the API it records every request, injects faults (scripted per path, or by probability with a
 seeded RNG), adds latency, and lets tests act as a user in the UI (edit a dashboard, add unowned ones).
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,9 +16,10 @@ import re
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 UID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -44,7 +46,7 @@ class Fault:
     retry_after: str | None = None
 
     @staticmethod
-    def http(status: int, retry_after: str | None = None) -> "Fault":
+    def http(status: int, retry_after: str | None = None) -> Fault:
         return Fault("status", status, retry_after)
 
 
@@ -162,7 +164,7 @@ class GrafanaDouble:
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> "GrafanaDouble":
+    def start(self) -> GrafanaDouble:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
@@ -175,7 +177,7 @@ class GrafanaDouble:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "GrafanaDouble":
+    def __enter__(self) -> GrafanaDouble:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -266,8 +268,9 @@ class GrafanaDouble:
     def add_dashboard(self, model: dict[str, Any], folder_uid: str = "", message: str = "") -> int:
         """Save a dashboard as a user would (overwriting); returns its new version."""
         with self._lock:
-            saved = self._save_dashboard({"dashboard": copy.deepcopy(model), "folderUid": folder_uid,
-                                          "overwrite": True, "message": message})
+            saved = self._save_dashboard(
+                {"dashboard": copy.deepcopy(model), "folderUid": folder_uid, "overwrite": True, "message": message}
+            )
             return int(saved["version"])
 
     def edit_dashboard(self, uid: str, mutate: Callable[[dict[str, Any]], None]) -> int:
@@ -282,8 +285,9 @@ class GrafanaDouble:
             stored.updated = _now()
             return stored.version
 
-    def add_rule(self, folder_uid: str, group: str, rule: dict[str, Any], *, interval: int = 60,
-                 provenance: str = "") -> None:
+    def add_rule(
+        self, folder_uid: str, group: str, rule: dict[str, Any], *, interval: int = 60, provenance: str = ""
+    ) -> None:
         """Store one rule directly (as the UI would), joining or starting a group."""
         with self._lock:
             self.group_intervals.setdefault((folder_uid, group), interval)
@@ -299,7 +303,10 @@ class GrafanaDouble:
         raw = handler.rfile.read(length) if length else b""
         auth = handler.headers.get("Authorization", "")
         record = Recorded(
-            method, path, query, handler.headers.get("X-Grafana-Org-Id"),
+            method,
+            path,
+            query,
+            handler.headers.get("X-Grafana-Org-Id"),
             handler.headers.get("X-Disable-Provenance") is not None,
             auth.split(" ", 1)[0].lower() if auth else "none",
         )
@@ -361,8 +368,9 @@ class GrafanaDouble:
             raise ApiError(401, {"message": "Invalid username or password", "statusCode": 401})
         raise ApiError(401, {"message": "Unauthorized"})  # Grafana's answer without credentials (public docs)
 
-    def _route(self, method: str, path: str, query: dict[str, list[str]], raw: bytes,
-               handler: BaseHTTPRequestHandler) -> tuple[int, Any]:
+    def _route(
+        self, method: str, path: str, query: dict[str, list[str]], raw: bytes, handler: BaseHTTPRequestHandler
+    ) -> tuple[int, Any]:
         if path == "/api/health" and method == "GET":
             body = {"commit": "0000000", "database": "ok" if self.healthy else "failing", "version": "11.6.0"}
             return (200 if self.healthy else 503), body
@@ -422,9 +430,13 @@ class GrafanaDouble:
         parent = (query.get("parentUid") or [""])[0]
         limit = int((query.get("limit") or ["1000"])[0])
         page = max(int((query.get("page") or ["1"])[0]), 1)
-        folders = sorted((f for f in self.folders.values() if f.get("parentUid", "") == parent),
-                         key=lambda f: (f["title"].lower(), f["uid"]))
-        return [{"id": f["id"], "uid": f["uid"], "title": f["title"]} for f in folders][(page - 1) * limit: page * limit]
+        folders = sorted(
+            (f for f in self.folders.values() if f.get("parentUid", "") == parent),
+            key=lambda f: (f["title"].lower(), f["uid"]),
+        )
+        return [{"id": f["id"], "uid": f["uid"], "title": f["title"]} for f in folders][
+            (page - 1) * limit : page * limit
+        ]
 
     def _get_folder(self, uid: str) -> dict[str, Any]:
         if uid not in self.folders:
@@ -440,8 +452,14 @@ class GrafanaDouble:
         # 409 on an existing uid. Grafana up to 11.2 also refused an existing title; the project targets 11.6.
         if uid in self.folders:
             raise ApiError(409, {"message": "a folder with the same uid already exists"})
-        folder = {"id": self._take_id(), "uid": uid, "title": body["title"], "version": 1,
-                  "created": _now(), "updated": _now()}
+        folder = {
+            "id": self._take_id(),
+            "uid": uid,
+            "title": body["title"],
+            "version": 1,
+            "created": _now(),
+            "updated": _now(),
+        }
         if body.get("parentUid"):
             folder["parentUid"] = body["parentUid"]
         self.folders[uid] = folder
@@ -497,17 +515,31 @@ class GrafanaDouble:
         existing = self.dashboards.get(uid)
         overwrite = bool(body.get("overwrite"))
         if existing and not overwrite and dash.get("version") != existing.version:
-            raise ApiError(412, {"status": "version-mismatch", "message": "The dashboard has been changed by someone else"})
+            raise ApiError(
+                412, {"status": "version-mismatch", "message": "The dashboard has been changed by someone else"}
+            )
         # Duplicate titles in a folder are allowed from 11.3 on, so no "name-exists" check (target: 11.6).
         version = existing.version + 1 if existing else 1
         dash_id = existing.id if existing else self._take_id()
         dash.update(id=dash_id, uid=uid, version=version)
         self.dashboards[uid] = StoredDashboard(
-            id=dash_id, model=dash, folder_uid=folder_uid, version=version, message=str(body.get("message") or ""),
-            created=existing.created if existing else _now(), updated=_now(),
+            id=dash_id,
+            model=dash,
+            folder_uid=folder_uid,
+            version=version,
+            message=str(body.get("message") or ""),
+            created=existing.created if existing else _now(),
+            updated=_now(),
         )
         slug = slugify(title)
-        return {"id": dash_id, "uid": uid, "url": f"/d/{uid}/{slug}", "status": "success", "version": version, "slug": slug}
+        return {
+            "id": dash_id,
+            "uid": uid,
+            "url": f"/d/{uid}/{slug}",
+            "status": "success",
+            "version": version,
+            "slug": slug,
+        }
 
     def _get_dashboard(self, uid: str) -> dict[str, Any]:
         stored = self.dashboards.get(uid)
@@ -516,12 +548,27 @@ class GrafanaDouble:
         folder = self.folders.get(stored.folder_uid)
         slug = slugify(stored.model["title"])
         meta = {
-            "type": "db", "canSave": True, "canEdit": True, "canAdmin": True, "canStar": True, "canDelete": True,
-            "slug": slug, "url": f"/d/{uid}/{slug}", "expires": "0001-01-01T00:00:00Z",
-            "created": stored.created, "updated": stored.updated, "updatedBy": "admin", "createdBy": "admin",
-            "version": stored.version, "hasAcl": False, "isFolder": False, "folderId": folder["id"] if folder else 0,
-            "folderUid": stored.folder_uid, "folderTitle": folder["title"] if folder else "General",
-            "folderUrl": self._folder_json(folder)["url"] if folder else "", "provisioned": False,
+            "type": "db",
+            "canSave": True,
+            "canEdit": True,
+            "canAdmin": True,
+            "canStar": True,
+            "canDelete": True,
+            "slug": slug,
+            "url": f"/d/{uid}/{slug}",
+            "expires": "0001-01-01T00:00:00Z",
+            "created": stored.created,
+            "updated": stored.updated,
+            "updatedBy": "admin",
+            "createdBy": "admin",
+            "version": stored.version,
+            "hasAcl": False,
+            "isFolder": False,
+            "folderId": folder["id"] if folder else 0,
+            "folderUid": stored.folder_uid,
+            "folderTitle": folder["title"] if folder else "General",
+            "folderUrl": self._folder_json(folder)["url"] if folder else "",
+            "provisioned": False,
             "provisionedExternalId": "",
         }
         return {"dashboard": copy.deepcopy(stored.model), "meta": meta}
@@ -544,10 +591,23 @@ class GrafanaDouble:
         hits: list[dict[str, Any]] = []
         if kind in ("", "dash-folder") and not tags:  # folders carry no tags
             for f in self.folders.values():
-                if (not text or text in f["title"].lower()) and (not dashboard_uids or f["uid"] in dashboard_uids) \
-                        and (not folder_uids or f.get("parentUid", "") in folder_uids):
-                    hits.append({"id": f["id"], "uid": f["uid"], "title": f["title"], "url": self._folder_json(f)["url"],
-                                 "type": "dash-folder", "tags": [], "isStarred": False, "slug": slugify(f["title"])})
+                if (
+                    (not text or text in f["title"].lower())
+                    and (not dashboard_uids or f["uid"] in dashboard_uids)
+                    and (not folder_uids or f.get("parentUid", "") in folder_uids)
+                ):
+                    hits.append(
+                        {
+                            "id": f["id"],
+                            "uid": f["uid"],
+                            "title": f["title"],
+                            "url": self._folder_json(f)["url"],
+                            "type": "dash-folder",
+                            "tags": [],
+                            "isStarred": False,
+                            "slug": slugify(f["title"]),
+                        }
+                    )
         if kind in ("", "dash-db"):
             for uid, d in self.dashboards.items():
                 dash_tags = list(d.model.get("tags") or [])
@@ -559,22 +619,39 @@ class GrafanaDouble:
                     continue
                 if dashboard_uids and uid not in dashboard_uids:
                     continue
-                hit = {"id": d.id, "uid": uid, "title": d.model["title"], "url": f"/d/{uid}/{slugify(d.model['title'])}",
-                       "type": "dash-db", "tags": dash_tags, "isStarred": False, "slug": slugify(d.model["title"])}
+                hit = {
+                    "id": d.id,
+                    "uid": uid,
+                    "title": d.model["title"],
+                    "url": f"/d/{uid}/{slugify(d.model['title'])}",
+                    "type": "dash-db",
+                    "tags": dash_tags,
+                    "isStarred": False,
+                    "slug": slugify(d.model["title"]),
+                }
                 folder = self.folders.get(d.folder_uid)
                 if folder:
-                    hit.update(folderUid=folder["uid"], folderTitle=folder["title"], folderUrl=self._folder_json(folder)["url"])
+                    hit.update(
+                        folderUid=folder["uid"], folderTitle=folder["title"], folderUrl=self._folder_json(folder)["url"]
+                    )
                 hits.append(hit)
         hits.sort(key=lambda h: (h["title"].lower(), h["uid"]))
-        return hits[(page - 1) * limit: page * limit]
+        return hits[(page - 1) * limit : page * limit]
 
     # ---- alert rules -----------------------------------------------------------------------------
 
     def _group_body(self, folder_uid: str, group: str) -> dict[str, Any] | None:
-        rules = [copy.deepcopy(r) for r in self.rules.values() if r["folderUID"] == folder_uid and r["ruleGroup"] == group]
+        rules = [
+            copy.deepcopy(r) for r in self.rules.values() if r["folderUID"] == folder_uid and r["ruleGroup"] == group
+        ]
         if not rules:
             return None
-        return {"title": group, "folderUid": folder_uid, "interval": self.group_intervals[(folder_uid, group)], "rules": rules}
+        return {
+            "title": group,
+            "folderUid": folder_uid,
+            "interval": self.group_intervals[(folder_uid, group)],
+            "rules": rules,
+        }
 
     def _validate_rule(self, rule: Any) -> None:
         def bad(message: str) -> ApiError:
@@ -608,12 +685,18 @@ class GrafanaDouble:
     def _check_provenance(self, stored: dict[str, Any], provenance: str) -> None:
         # A stored rule with a provenance can only be changed with that same provenance (newer Grafana: 403).
         if stored["provenance"] and stored["provenance"] != provenance:
-            raise ApiError(403, {
-                "message": f"cannot change provenance from '{stored['provenance']}' to '{provenance}'",
-                "messageId": "alerting.notifications.invalidProvenance", "traceID": "",
-            })
+            raise ApiError(
+                403,
+                {
+                    "message": f"cannot change provenance from '{stored['provenance']}' to '{provenance}'",
+                    "messageId": "alerting.notifications.invalidProvenance",
+                    "traceID": "",
+                },
+            )
 
-    def _store_rule(self, rule: dict[str, Any], folder_uid: str, group: str, provenance: str, org_id: int) -> dict[str, Any]:
+    def _store_rule(
+        self, rule: dict[str, Any], folder_uid: str, group: str, provenance: str, org_id: int
+    ) -> dict[str, Any]:
         uid = str(rule.get("uid") or f"r{self._next_id:08d}")
         previous = self.rules.get(uid)
         return {
@@ -644,8 +727,9 @@ class GrafanaDouble:
             raise ApiError(400, {"message": f"folder {folder_uid} does not exist", "traceID": ""})
         interval = body.get("interval")
         if not isinstance(interval, int) or isinstance(interval, bool) or interval <= 0 or interval % 10:
-            raise ApiError(400, {"message": f"invalid interval {interval!r}: must be > 0 and a multiple of 10 s",
-                                 "traceID": ""})
+            raise ApiError(
+                400, {"message": f"invalid interval {interval!r}: must be > 0 and a multiple of 10 s", "traceID": ""}
+            )
         rules = body.get("rules")
         if not isinstance(rules, list):
             raise ApiError(400, {"message": "bad request data", "traceID": ""})
@@ -662,8 +746,12 @@ class GrafanaDouble:
             self.rules[stored["uid"]] = stored
         if rules:
             self.group_intervals[(folder_uid, group)] = interval
-        return self._group_body(folder_uid, group) or {"title": group, "folderUid": folder_uid, "interval": interval,
-                                                        "rules": []}
+        return self._group_body(folder_uid, group) or {
+            "title": group,
+            "folderUid": folder_uid,
+            "interval": interval,
+            "rules": [],
+        }
 
     def _delete_rule(self, uid: str, provenance: str) -> None:
         # 204 whether or not the rule existed: the reference documents only 204 for this endpoint.

@@ -1,12 +1,14 @@
 """A broken or malicious "Grafana" on 127.0.0.1: by default it answers like an empty Grafana, and each test
 replaces the answer of one endpoint with garbage, a wrong shape, a huge body, endless pages or an echo of the
 request's credentials."""
+
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -51,10 +53,9 @@ class HostileGrafana:
         self.requests: list[tuple[str, str]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
-    def route(self, method: str, path: str, fn: Route) -> "HostileGrafana":
+    def route(self, method: str, path: str, fn: Route) -> HostileGrafana:
         self.routes[(method, path)] = fn
         return self
 
@@ -62,7 +63,7 @@ class HostileGrafana:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def __enter__(self) -> "HostileGrafana":
+    def __enter__(self) -> HostileGrafana:
         self._thread.start()
         return self
 
@@ -113,6 +114,7 @@ class HostileGrafana:
 
 def streaming(total_bytes: int, chunk: bytes = b"[" * 65536) -> Route:
     """An answer that streams `total_bytes` of body with chunked encoding (no Content-Length)."""
+
     def route(req: Request) -> Answer:
         h = req.handler
         h.send_response(200)
@@ -135,6 +137,7 @@ def streaming(total_bytes: int, chunk: bytes = b"[" * 65536) -> Route:
 
 def echo_credentials(status: int, *, as_json: bool = True, pad: int = 0) -> Route:
     """An error that quotes the request's Authorization header back (optionally after `pad` characters)."""
+
     def route(req: Request) -> Answer:
         auth = req.headers.get("Authorization", "")
         text = "x" * pad + f"request had Authorization: {auth}; token {auth.split(' ')[-1]}"

@@ -1,4 +1,5 @@
 """Rule lint: a corpus of broken alerts and recording rules, each rejected with its own message."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,19 +14,39 @@ from agentgrafana.config import Config
 from agentgrafana.model import Alert, DashboardOut, Folder, RecordingRule, RuleGroup
 
 RECORDING = [
-    RecordingRule("agent_name:agent_requests:rate5m",
-                  "sum by (agent_name) (rate(agent_request_duration_seconds_count[5m]))", "rec", source="r.py"),
+    RecordingRule(
+        "agent_name:agent_requests:rate5m",
+        "sum by (agent_name) (rate(agent_request_duration_seconds_count[5m]))",
+        "rec",
+        source="r.py",
+    ),
 ]
-DASHBOARD = DashboardOut("agent-overview", "Overview", Folder("f", "F"),
-                         {"panels": [{"id": 7, "title": "Error rate by agent"},
-                                     {"id": 8, "title": "Twin"}, {"id": 9, "title": "Twin"}]}, "dashboards/o.py")
+DASHBOARD = DashboardOut(
+    "agent-overview",
+    "Overview",
+    Folder("f", "F"),
+    {"panels": [{"id": 7, "title": "Error rate by agent"}, {"id": 8, "title": "Twin"}, {"id": 9, "title": "Twin"}]},
+    "dashboards/o.py",
+)
 GOOD = Alert(
-    name="AgentHighRequestRate", title="Agent High Request Rate", uid="agent-high-request-rate",
-    expr="agent_name:agent_requests:rate5m", op=">", threshold=100.0, threshold_key="thresholds.x", for_="5m",
-    severity="warning", summary="Agent request rate is high.",
-    description="Agent {{ $labels.agent_name }} serves {{ $value | humanize }} requests/s.", runbook="agent-high-rate",
-    dashboard_uid="agent-overview", panel_title="Error rate by agent", group="alerts", source="alerts/x.py",
-    scenario=sc.Scenario(sc.labels(agent_name="a"), lambda v, m: []))
+    name="AgentHighRequestRate",
+    title="Agent High Request Rate",
+    uid="agent-high-request-rate",
+    expr="agent_name:agent_requests:rate5m",
+    op=">",
+    threshold=100.0,
+    threshold_key="thresholds.x",
+    for_="5m",
+    severity="warning",
+    summary="Agent request rate is high.",
+    description="Agent {{ $labels.agent_name }} serves {{ $value | humanize }} requests/s.",
+    runbook="agent-high-rate",
+    dashboard_uid="agent-overview",
+    panel_title="Error rate by agent",
+    group="alerts",
+    source="alerts/x.py",
+    scenario=sc.Scenario(sc.labels(agent_name="a"), lambda v, m: []),
+)
 
 
 def run(*alerts: Alert, recording: list[RecordingRule] = RECORDING, interval: str = "1m") -> list[Any]:
@@ -45,11 +66,17 @@ BROKEN_ALERTS = [
     ({"summary": "Agent {{ $labels.agent_name }} is slow"}, "alert-annotations", "summary must be plain text"),
     ({"description": ""}, "alert-annotations", "description annotation is missing"),
     ({"description": "The agent is slow."}, "alert-annotations", "description must use templates"),
-    ({"description": "Tenant {{ $labels.tenant_id }}: {{ $value | humanize }}"}, "alert-template",
-     "template uses $labels.tenant_id, which the query does not keep (it keeps: agent_name)"),
+    (
+        {"description": "Tenant {{ $labels.tenant_id }}: {{ $value | humanize }}"},
+        "alert-template",
+        "template uses $labels.tenant_id, which the query does not keep (it keeps: agent_name)",
+    ),
     ({"description": "{{ $value }} requests/s"}, "alert-template", "prints a raw float"),
-    ({"description": "{{ $values.B.Value | humanize }} requests/s"}, "alert-template",
-     "is not portable between Prometheus and Grafana"),
+    (
+        {"description": "{{ $values.B.Value | humanize }} requests/s"},
+        "alert-template",
+        "is not portable between Prometheus and Grafana",
+    ),
     ({"description": '{{ with query "up" }}{{ . }}{{ end }}'}, "alert-template", "is not portable"),
     ({"expr": "agent_name:agent_requests:rate5m > 100"}, "alert-comparison", "the query already filters at the top"),
     ({"op": "+"}, "alert-comparison", "has no comparison, so it would always fire"),
@@ -60,17 +87,32 @@ BROKEN_ALERTS = [
     ({"uid": "agent-" + "x" * 40}, "alert-uid", "must be 1-40 characters"),
     ({"runbook": "Agent High Rate"}, "alert-annotations", "runbook slug 'Agent High Rate'"),
     ({"scenario": None}, "alert-test", "no test scenario"),
-    ({"expr": "agent_name:agent_requets:rate5m"}, "rule-promql",
-     "recording rule 'agent_name:agent_requets:rate5m' does not exist"),
-    ({"expr": "sum by (agent_name) (rate(agent_active_sessions[5m]))"}, "rule-promql",
-     "rate() on agent_active_sessions, a gauge"),
-    ({"expr": "histogram_quantile(0.99, sum by (agent_name) (rate(agent_request_duration_seconds_bucket[5m])))"},
-     "rule-promql", "histogram_quantile needs the 'le' label kept"),
-    ({"expr": 'sum by (agent_name) (rate(agent_errors_total{tenant_id=~"$tenant"}[5m]))'}, "rule-variables",
-     "uses the dashboard variable $tenant"),
+    (
+        {"expr": "agent_name:agent_requets:rate5m"},
+        "rule-promql",
+        "recording rule 'agent_name:agent_requets:rate5m' does not exist",
+    ),
+    (
+        {"expr": "sum by (agent_name) (rate(agent_active_sessions[5m]))"},
+        "rule-promql",
+        "rate() on agent_active_sessions, a gauge",
+    ),
+    (
+        {"expr": "histogram_quantile(0.99, sum by (agent_name) (rate(agent_request_duration_seconds_bucket[5m])))"},
+        "rule-promql",
+        "histogram_quantile needs the 'le' label kept",
+    ),
+    (
+        {"expr": 'sum by (agent_name) (rate(agent_errors_total{tenant_id=~"$tenant"}[5m]))'},
+        "rule-variables",
+        "uses the dashboard variable $tenant",
+    ),
     ({"expr": "sum by (agent_name) (rate(agent_errors_total[5m])"}, "rule-promql", "does not parse"),
-    ({"dashboard_uid": "agent-nope"}, "alert-dashboard-link",
-     "links to dashboard 'agent-nope', which is not generated"),
+    (
+        {"dashboard_uid": "agent-nope"},
+        "alert-dashboard-link",
+        "links to dashboard 'agent-nope', which is not generated",
+    ),
     ({"panel_title": "Latency"}, "alert-dashboard-link", "dashboard agent-overview has no panel titled 'Latency'"),
     ({"panel_title": "Twin"}, "alert-dashboard-link", "has 2 panels titled 'Twin'"),
 ]
@@ -95,18 +137,33 @@ def test_duplicates_are_reported() -> None:
 
 
 def test_same_record_with_different_labels_is_not_a_duplicate() -> None:
-    budgets = [RecordingRule("tenant_id:llm_cost_budget_dollars:daily", f"vector({usd})", "rec",
-                             labels=(("tenant_id", t),), source="r.py") for t, usd in (("a", 1), ("b", 2))]
+    budgets = [
+        RecordingRule(
+            "tenant_id:llm_cost_budget_dollars:daily",
+            f"vector({usd})",
+            "rec",
+            labels=(("tenant_id", t),),
+            source="r.py",
+        )
+        for t, usd in (("a", 1), ("b", 2))
+    ]
     assert run(GOOD, recording=RECORDING + budgets) == []
 
 
-@pytest.mark.parametrize("record,expr,message", [
-    ("agent_requests_rate5m", "sum(rate(agent_errors_total[5m]))", "must be level:metric:operations"),
-    ("agent:requests", "sum(rate(agent_errors_total[5m]))", "must be level:metric:operations"),
-    ("agent:errors:rate5m", "sum(rate(agent_errors_total[$__rate_interval]))", "uses the dashboard variable"),
-    ("agent:errors:rate5m", "sum(rate(agent_erors_total[5m]))", "unknown metric 'agent_erors_total'"),
-    ("agent:errors:rate5m", "sum by (tool_name) (rate(agent_errors_total[5m]))", "label 'tool_name' does not exist"),
-])
+@pytest.mark.parametrize(
+    "record,expr,message",
+    [
+        ("agent_requests_rate5m", "sum(rate(agent_errors_total[5m]))", "must be level:metric:operations"),
+        ("agent:requests", "sum(rate(agent_errors_total[5m]))", "must be level:metric:operations"),
+        ("agent:errors:rate5m", "sum(rate(agent_errors_total[$__rate_interval]))", "uses the dashboard variable"),
+        ("agent:errors:rate5m", "sum(rate(agent_erors_total[5m]))", "unknown metric 'agent_erors_total'"),
+        (
+            "agent:errors:rate5m",
+            "sum by (tool_name) (rate(agent_errors_total[5m]))",
+            "label 'tool_name' does not exist",
+        ),
+    ],
+)
 def test_each_broken_recording_rule_is_rejected(record: str, expr: str, message: str) -> None:
     findings = run(GOOD, recording=RECORDING + [RecordingRule(record, expr, "rec", source="recording_rules/x.py")])
     hits = [f for f in findings if message in f.message]

@@ -1,5 +1,6 @@
 """The generated alert outputs, read back from the files: Grafana rules and their Prometheus twins agree, a
 threshold changed in configuration moves every target, and every rule is well-formed and linked to a panel."""
+
 from __future__ import annotations
 
 import re
@@ -19,9 +20,20 @@ ROOT = Path(__file__).resolve().parents[1]
 GRAFANA = "grafana/provisioning/alerting/agentgrafana.yaml"
 PROMETHEUS_RULE = "kubernetes/prometheusrule.yaml"
 CONFIGMAP = "kubernetes/grafana-alerts.yaml"
-REQUIRED = {"AgentHighLatency", "AgentHighErrorRate", "LLMRateLimitErrors", "TenantDailyCostBudgetExceeded",
-            "LLMHighInferenceLatency", "ToolHighExecutionLatency", "VectorSearchHighLatency", "ToolHighErrorRate",
-            "AgentHighTimeoutRate", "GPUFramebufferMemoryHigh", "GPUXidErrors", "GPUHighTemperature"}
+REQUIRED = {
+    "AgentHighLatency",
+    "AgentHighErrorRate",
+    "LLMRateLimitErrors",
+    "TenantDailyCostBudgetExceeded",
+    "LLMHighInferenceLatency",
+    "ToolHighExecutionLatency",
+    "VectorSearchHighLatency",
+    "ToolHighErrorRate",
+    "AgentHighTimeoutRate",
+    "GPUFramebufferMemoryHigh",
+    "GPUXidErrors",
+    "GPUHighTemperature",
+}
 OPS = {"gt": ">", "lt": "<"}
 
 
@@ -35,8 +47,7 @@ def _yaml(b: Build, path: str) -> Any:
 
 
 def prometheus_groups(b: Build) -> list[dict[str, Any]]:
-    return [g for path in sorted(b.files) if path.startswith("prometheus/rules/")
-            for g in _yaml(b, path)["groups"]]
+    return [g for path in sorted(b.files) if path.startswith("prometheus/rules/") for g in _yaml(b, path)["groups"]]
 
 
 def prometheus_alerts(b: Build) -> dict[str, dict[str, Any]]:
@@ -83,7 +94,8 @@ def test_each_grafana_rule_has_the_query_and_threshold_of_its_prometheus_twin(sh
         assert grafana["annotations"]["runbook_url"] == prom["annotations"]["runbook_url"]
         # same description, with Grafana's reduce value in place of $value
         assert grafana["annotations"]["description"] == prom["annotations"]["description"].replace(
-            "$value", "$values.B.Value")
+            "$value", "$values.B.Value"
+        )
 
 
 def test_grafana_rules_are_query_reduce_threshold_with_condition_c(shipped) -> None:
@@ -141,49 +153,76 @@ def test_alert_configmap_holds_the_provisioning_file(shipped) -> None:
 
 def test_recording_rules_carry_the_names_dashboards_use(shipped) -> None:
     records = {r["record"] for g in prometheus_groups(shipped) for r in g["rules"] if "record" in r}
-    assert {"agent_name:agent_requests:rate5m", "agent_name:agent_errors:rate5m",
-            "agent_name:agent_error_ratio:rate5m", "agent_name:agent_request_duration_seconds:p99_rate5m",
-            "agent_name:agent_request_duration_seconds:p95_rate5m",
-            "agent_name:agent_request_duration_seconds:p50_rate5m",
-            "model:llm_inference_duration_seconds:p99_rate5m", "tool_name:tool_execution_duration_seconds:p99_rate5m",
-            "collection:vector_search_duration_seconds:p99_rate5m", "tool_name:tool_execution_error_ratio:rate5m",
-            "tenant_id:llm_cost_dollars:increase24h", "tenant_id:llm_cost_budget_dollars:daily",
-            "tenant_id:llm_cost_budget:utilisation24h"} <= records
+    assert {
+        "agent_name:agent_requests:rate5m",
+        "agent_name:agent_errors:rate5m",
+        "agent_name:agent_error_ratio:rate5m",
+        "agent_name:agent_request_duration_seconds:p99_rate5m",
+        "agent_name:agent_request_duration_seconds:p95_rate5m",
+        "agent_name:agent_request_duration_seconds:p50_rate5m",
+        "model:llm_inference_duration_seconds:p99_rate5m",
+        "tool_name:tool_execution_duration_seconds:p99_rate5m",
+        "collection:vector_search_duration_seconds:p99_rate5m",
+        "tool_name:tool_execution_error_ratio:rate5m",
+        "tenant_id:llm_cost_dollars:increase24h",
+        "tenant_id:llm_cost_budget_dollars:daily",
+        "tenant_id:llm_cost_budget:utilisation24h",
+    } <= records
     for name in records:
         assert re.match(r"^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$", name), name
 
 
 def test_budget_overrides_become_recording_rules(shipped) -> None:
     cost = next(g for g in prometheus_groups(shipped) if g["name"] == "agent-cost")
-    budgets = {r["labels"]["tenant_id"]: (r["expr"], r["labels"]["budget_usd"]) for r in cost["rules"]
-               if r.get("record") == "tenant_id:llm_cost_budget_dollars:daily"}
+    budgets = {
+        r["labels"]["tenant_id"]: (r["expr"], r["labels"]["budget_usd"])
+        for r in cost["rules"]
+        if r.get("record") == "tenant_id:llm_cost_budget_dollars:daily"
+    }
     assert budgets == {"acme": ("vector(250)", "250.00"), "initech": ("vector(50)", "50.00")}
-    utilisation = next(r["expr"] for r in cost["rules"]
-                       if r.get("record") == "tenant_id:llm_cost_budget:utilisation24h")
+    utilisation = next(
+        r["expr"] for r in cost["rules"] if r.get("record") == "tenant_id:llm_cost_budget:utilisation24h"
+    )
     # tenants without an override get the default, labelled like an override; the label reaches utilisation
-    assert 'label_replace(tenant_id:llm_cost_dollars:increase24h * 0 + 100, "budget_usd", "100.00", "", "")' \
-        in utilisation
+    assert (
+        'label_replace(tenant_id:llm_cost_dollars:increase24h * 0 + 100, "budget_usd", "100.00", "", "")' in utilisation
+    )
     assert "group_left (budget_usd)" in utilisation
 
 
 def test_without_overrides_the_default_budget_divides(tmp_path) -> None:
     b = build(config_mod.from_mapping({"budgets": {"daily_usd_default": 80}}), ROOT)
     cost = next(g for g in prometheus_groups(b) if g["name"] == "agent-cost")
-    assert [r["record"] for r in cost["rules"]] == ["tenant_id:llm_cost_dollars:increase24h",
-                                                    "tenant_id:llm_cost_budget:utilisation24h"]
-    assert cost["rules"][1]["expr"] == ('label_replace(tenant_id:llm_cost_dollars:increase24h / 80, "budget_usd", '
-                                        '"80.00", "", "")')
+    assert [r["record"] for r in cost["rules"]] == [
+        "tenant_id:llm_cost_dollars:increase24h",
+        "tenant_id:llm_cost_budget:utilisation24h",
+    ]
+    assert cost["rules"][1]["expr"] == (
+        'label_replace(tenant_id:llm_cost_dollars:increase24h / 80, "budget_usd", "80.00", "", "")'
+    )
 
 
-@pytest.mark.parametrize("key,path,alert,new", [
-    ("thresholds.latency_seconds.agent.p99_alert", ["thresholds", "latency_seconds", "agent", "p99_alert"],
-     "AgentHighLatency", 7.5),
-    ("thresholds.agent_error_rate_alert", ["thresholds", "agent_error_rate_alert"], "AgentHighErrorRate", 0.125),
-    ("thresholds.gpu.temperature_alert_celsius", ["thresholds", "gpu", "temperature_alert_celsius"],
-     "GPUHighTemperature", 77),
-])
-def test_a_threshold_change_moves_grafana_prometheus_prometheusrule_and_tests_together(shipped, key, path, alert,
-                                                                                       new) -> None:
+@pytest.mark.parametrize(
+    "key,path,alert,new",
+    [
+        (
+            "thresholds.latency_seconds.agent.p99_alert",
+            ["thresholds", "latency_seconds", "agent", "p99_alert"],
+            "AgentHighLatency",
+            7.5,
+        ),
+        ("thresholds.agent_error_rate_alert", ["thresholds", "agent_error_rate_alert"], "AgentHighErrorRate", 0.125),
+        (
+            "thresholds.gpu.temperature_alert_celsius",
+            ["thresholds", "gpu", "temperature_alert_celsius"],
+            "GPUHighTemperature",
+            77,
+        ),
+    ],
+)
+def test_a_threshold_change_moves_grafana_prometheus_prometheusrule_and_tests_together(
+    shipped, key, path, alert, new
+) -> None:
     mapping: dict[str, Any] = {}
     node = mapping
     for part in path[:-1]:
@@ -196,16 +235,23 @@ def test_a_threshold_change_moves_grafana_prometheus_prometheusrule_and_tests_to
     assert prom["expr"].endswith(f" > {text}")
     grafana = next(g for g, p in twins(changed) if p["alert"] == alert)
     assert _threshold(grafana) == (">", new)
-    manifest = {r["alert"]: r for g in _yaml(changed, PROMETHEUS_RULE)["spec"]["groups"] for r in g["rules"]
-                if "alert" in r}
+    manifest = {
+        r["alert"]: r for g in _yaml(changed, PROMETHEUS_RULE)["spec"]["groups"] for r in g["rules"] if "alert" in r
+    }
     assert manifest[alert]["expr"] == prom["expr"]
-    tests = [t for p, body in changed.files.items() if p.startswith("prometheus/tests/")
-             for t in yaml.safe_load(body)["tests"] if t["alert_rule_test"][0]["alertname"] == alert]
+    tests = [
+        t
+        for p, body in changed.files.items()
+        if p.startswith("prometheus/tests/")
+        for t in yaml.safe_load(body)["tests"]
+        if t["alert_rule_test"][0]["alertname"] == alert
+    ]
     assert any(f"(> {text})" in t["name"] for t in tests)
     # nothing else moved
     before = prometheus_alerts(shipped)
-    assert {n: r for n, r in prometheus_alerts(changed).items() if n != alert} == \
-           {n: r for n, r in before.items() if n != alert}
+    assert {n: r for n, r in prometheus_alerts(changed).items() if n != alert} == {
+        n: r for n, r in before.items() if n != alert
+    }
 
 
 def test_every_alert_has_generated_fire_silent_and_idle_tests(shipped) -> None:
@@ -220,8 +266,9 @@ def test_every_alert_has_generated_fire_silent_and_idle_tests(shipped) -> None:
     for name, cases in tests.items():
         fires = [t for t in cases if t["alert_rule_test"][0]["exp_alerts"]]
         silent = [t["name"] for t in cases if not t["alert_rule_test"][0]["exp_alerts"]]
-        assert fires and all(a["exp_annotations"]["description"] for t in fires
-                             for a in t["alert_rule_test"][0]["exp_alerts"]), name
+        assert fires and all(
+            a["exp_annotations"]["description"] for t in fires for a in t["alert_rule_test"][0]["exp_alerts"]
+        ), name
         assert any("just short of the threshold" in s for s in silent), name
         assert any("without traffic" in s for s in silent), name
 
@@ -236,8 +283,13 @@ BUDGET_ALERT = "TenantDailyCostBudgetExceeded"
 
 
 def _budget_tests(b: Build) -> list[dict[str, Any]]:
-    return [t for p, body in b.files.items() if p.startswith("prometheus/tests/")
-            for t in yaml.safe_load(body)["tests"] if t["alert_rule_test"][0]["alertname"] == BUDGET_ALERT]
+    return [
+        t
+        for p, body in b.files.items()
+        if p.startswith("prometheus/tests/")
+        for t in yaml.safe_load(body)["tests"]
+        if t["alert_rule_test"][0]["alertname"] == BUDGET_ALERT
+    ]
 
 
 def test_budget_alert_tells_the_spend_and_the_budget_in_dollars(shipped) -> None:
@@ -250,11 +302,13 @@ def test_budget_alert_tells_the_spend_and_the_budget_in_dollars(shipped) -> None
     for description in (prom["annotations"]["description"], grafana["annotations"]["description"]):
         assert "${{ $labels.budget_usd }}" in description
     assert template.render(alert.description, {"tenant_id": "globex", "budget_usd": "100.00"}, 152.4) == (
-        "Tenant globex spent $152.40 on LLM calls in the last 24 hours, more than 100% of its daily budget of "
-        "$100.00.")
+        "Tenant globex spent $152.40 on LLM calls in the last 24 hours, more than 100% of its daily budget of $100.00."
+    )
     # the query keeps the label and applies the configured limit; op/threshold only gate its result
-    assert _query(grafana) == ("tenant_id:llm_cost_dollars:increase24h\n* on (tenant_id) group_left (budget_usd)\n"
-                               "(tenant_id:llm_cost_budget:utilisation24h > bool 1)")
+    assert _query(grafana) == (
+        "tenant_id:llm_cost_dollars:increase24h\n* on (tenant_id) group_left (budget_usd)\n"
+        "(tenant_id:llm_cost_budget:utilisation24h > bool 1)"
+    )
     assert _threshold(grafana) == (">", 0) and alert.threshold_key == "thresholds.budget_utilisation_alert"
 
 
@@ -263,8 +317,12 @@ def test_budget_alert_tests_expect_dollars_for_every_budget(shipped) -> None:
     fired = {}
     tests = _budget_tests(shipped)
     # the names tell the limit the query applies, not the gate (> 0)
-    assert any(t["name"].startswith(f"{BUDGET_ALERT} is silent just short of the threshold at 99 (spend over 100% "
-                                    "of the $100 default budget)") for t in tests), [t["name"] for t in tests]
+    assert any(
+        t["name"].startswith(
+            f"{BUDGET_ALERT} is silent just short of the threshold at 99 (spend over 100% of the $100 default budget)"
+        )
+        for t in tests
+    ), [t["name"] for t in tests]
     for t in tests:
         for a in t["alert_rule_test"][0]["exp_alerts"]:
             description = a["exp_annotations"]["description"]
@@ -272,27 +330,40 @@ def test_budget_alert_tests_expect_dollars_for_every_budget(shipped) -> None:
             assert re.search(r"spent \$\d+\.\d\d .* budget of \$\d+\.\d\d\.$", description), description
     # default budget $100: fires at $110; acme's $250 override at $275, initech's $50 at $55
     expected = {("globex", "110.00", "100.00"), ("acme", "275.00", "250.00"), ("initech", "55.00", "50.00")}
-    assert {(labels["tenant_id"], re.search(r"spent \$([\d.]+)", d).group(1), labels["budget_usd"])
-            for d, labels in fired.items()} == expected
+    assert {
+        (labels["tenant_id"], re.search(r"spent \$([\d.]+)", d).group(1), labels["budget_usd"])
+        for d, labels in fired.items()
+    } == expected
     for description, labels in fired.items():
         assert description.endswith(f"budget of ${labels['budget_usd']}.")
 
 
 def test_budget_limit_change_moves_the_query_of_both_targets_and_the_tests(shipped) -> None:
-    changed = build(config_mod.from_mapping({"thresholds": {"budget_utilisation_alert": 0.8},
-                                             "budgets": {"daily_usd_default": 40, "tenants": {"acme": 250}}}), ROOT)
+    changed = build(
+        config_mod.from_mapping(
+            {
+                "thresholds": {"budget_utilisation_alert": 0.8},
+                "budgets": {"daily_usd_default": 40, "tenants": {"acme": 250}},
+            }
+        ),
+        ROOT,
+    )
     prom = prometheus_alerts(changed)[BUDGET_ALERT]
     grafana = next(g for g, p in twins(changed) if p["alert"] == BUDGET_ALERT)
     assert "(tenant_id:llm_cost_budget:utilisation24h > bool 0.8)" in _query(grafana)
     assert prom["expr"] == f"({_query(grafana)}) > 0"
     assert "more than 80% of its daily budget" in prom["annotations"]["description"]
-    descriptions = [a["exp_annotations"]["description"] for t in _budget_tests(changed)
-                    for a in t["alert_rule_test"][0]["exp_alerts"]]
+    descriptions = [
+        a["exp_annotations"]["description"]
+        for t in _budget_tests(changed)
+        for a in t["alert_rule_test"][0]["exp_alerts"]
+    ]
     # 0.88 x the $40 default, 0.88 x acme's $250
     assert any("spent $35.20 " in d and d.endswith("budget of $40.00.") for d in descriptions), descriptions
     assert any("spent $220.00 " in d and d.endswith("budget of $250.00.") for d in descriptions), descriptions
-    assert {n: r for n, r in prometheus_alerts(changed).items() if n != BUDGET_ALERT} == \
-           {n: r for n, r in prometheus_alerts(shipped).items() if n != BUDGET_ALERT}
+    assert {n: r for n, r in prometheus_alerts(changed).items() if n != BUDGET_ALERT} == {
+        n: r for n, r in prometheus_alerts(shipped).items() if n != BUDGET_ALERT
+    }
 
 
 def test_thresholds_are_written_exactly_in_every_output() -> None:

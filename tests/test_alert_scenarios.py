@@ -1,5 +1,6 @@
 """Building blocks of the generated promtool tests: template rendering like Prometheus, Grafana's template
 form, and scenario series that drive an expression to the value asked for."""
+
 from __future__ import annotations
 
 import math
@@ -12,15 +13,25 @@ from agentgrafana.alerting.define import kebab, title
 from agentgrafana.alerting.duration import seconds
 
 
-@pytest.mark.parametrize("fn,value,expected", [  # outputs of Prometheus' template functions
-    (template.humanize, 0, "0"), (template.humanize, 11, "11"), (template.humanize, 1234567, "1.235M"),
-    (template.humanize, 0.012345, "12.35m"), (template.humanize, 93.5, "93.5"),
-    (template.humanize_duration, 0, "0s"), (template.humanize_duration, 0.55, "550ms"),
-    (template.humanize_duration, 10.1, "10.1s"), (template.humanize_duration, 90, "1m 30s"),
-    (template.humanize_duration, 3 * 86400 + 3661, "3d 1h 1m 1s"), (template.humanize_duration, 0.000012, "12us"),
-    (template.humanize_percentage, 0.055, "5.5%"), (template.humanize_percentage, 1.1, "110%"),
-    (template.humanize_percentage, 0.0495, "4.95%"),
-])
+@pytest.mark.parametrize(
+    "fn,value,expected",
+    [  # outputs of Prometheus' template functions
+        (template.humanize, 0, "0"),
+        (template.humanize, 11, "11"),
+        (template.humanize, 1234567, "1.235M"),
+        (template.humanize, 0.012345, "12.35m"),
+        (template.humanize, 93.5, "93.5"),
+        (template.humanize_duration, 0, "0s"),
+        (template.humanize_duration, 0.55, "550ms"),
+        (template.humanize_duration, 10.1, "10.1s"),
+        (template.humanize_duration, 90, "1m 30s"),
+        (template.humanize_duration, 3 * 86400 + 3661, "3d 1h 1m 1s"),
+        (template.humanize_duration, 0.000012, "12us"),
+        (template.humanize_percentage, 0.055, "5.5%"),
+        (template.humanize_percentage, 1.1, "110%"),
+        (template.humanize_percentage, 0.0495, "4.95%"),
+    ],
+)
 def test_value_formatting_matches_prometheus(fn, value, expected) -> None:
     assert fn(value) == expected
 
@@ -34,8 +45,10 @@ def test_render_fills_labels_and_formats_the_value() -> None:
 
 def test_grafana_form_reads_the_reduce_step() -> None:
     text = '{{ $value | humanizeDuration }} / {{ printf "%.2f" $value }} on {{ $labels.host }}, $value text'
-    assert template.for_grafana(text) == ('{{ $values.B.Value | humanizeDuration }} / '
-                                          '{{ printf "%.2f" $values.B.Value }} on {{ $labels.host }}, $value text')
+    assert template.for_grafana(text) == (
+        "{{ $values.B.Value | humanizeDuration }} / "
+        '{{ printf "%.2f" $values.B.Value }} on {{ $labels.host }}, $value text'
+    )
 
 
 def _quantile(q: float, buckets: list[tuple[float, float]]) -> float:

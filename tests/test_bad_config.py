@@ -1,21 +1,26 @@
 """Bad configuration files: each exits 2 with one line naming the file and the key, and writes nothing."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from badinput import assert_clean_failure, make_project, run, snapshot
 
-BOMB = "\n".join([
-    'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]',
-    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]",
-    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
-    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]",
-    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]",
-    "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]",
-    "thresholds: {agent_error_rate_alert: *f}",
-]) + "\n"
+BOMB = (
+    "\n".join(
+        [
+            'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]',
+            "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]",
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
+            "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]",
+            "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]",
+            "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]",
+            "thresholds: {agent_error_rate_alert: *f}",
+        ]
+    )
+    + "\n"
+)
 
 # (case id, file content, substrings the message must contain)
 CASES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
@@ -23,12 +28,18 @@ CASES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("unknown-nested-key", "grafana:\n  folderr: {}\n", ("grafana.folderr: unknown key",)),
     ("unknown-deep-key", "thresholds:\n  gpu:\n    temp: 1\n", ("thresholds.gpu.temp: unknown key",)),
     ("duplicate-section", "grafana: {}\nthresholds: {}\ngrafana: {}\n", ("line 3: duplicate key 'grafana'",)),
-    ("duplicate-leaf", "thresholds:\n  agent_error_rate_alert: 0.1\n  agent_error_rate_alert: 0.2\n",
-     ("duplicate key 'agent_error_rate_alert'", "first at line 2")),
+    (
+        "duplicate-leaf",
+        "thresholds:\n  agent_error_rate_alert: 0.1\n  agent_error_rate_alert: 0.2\n",
+        ("duplicate key 'agent_error_rate_alert'", "first at line 2"),
+    ),
     ("duplicate-tenant", "budgets:\n  tenants:\n    acme: 1\n    acme: 2\n", ("duplicate key 'acme'",)),
     ("duplicate-flow", "grafana: {refresh: 1m, refresh: 5m}\n", ("duplicate key 'refresh'",)),
-    ("401-digit-number", "thresholds:\n  agent_error_rate_alert: 1" + "0" * 400 + "\n",
-     ("thresholds.agent_error_rate_alert", "out of range")),
+    (
+        "401-digit-number",
+        "thresholds:\n  agent_error_rate_alert: 1" + "0" * 400 + "\n",
+        ("thresholds.agent_error_rate_alert", "out of range"),
+    ),
     ("5000-digit-number", "thresholds:\n  agent_error_rate_alert: 1" + "0" * 5000 + "\n", ("cannot be read",)),
     ("huge-float", "thresholds:\n  agent_error_rate_alert: 1e400\n", ("thresholds.agent_error_rate_alert",)),
     ("not-utf8", b"grafana:\n  folder: {title: Caf\xe9}\n", ("not UTF-8: byte 0xe9 on line 2",)),
@@ -37,8 +48,11 @@ CASES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("deep-flow-lists", "x: " + "[" * 20000 + "]" * 20000 + "\n", ("nested more than 20 levels",)),
     ("deep-mappings", "a: " + "{b: " * 40 + "1" + "}" * 40 + "\n", ("nested more than 20 levels",)),
     ("yaml-bomb-in-number", BOMB, ("expands to more than",)),
-    ("alias-of-list-in-number", "grafana: {tags: &l [a, b]}\nthresholds: {agent_error_rate_alert: *l}\n",
-     ("thresholds.agent_error_rate_alert: expected a number",)),
+    (
+        "alias-of-list-in-number",
+        "grafana: {tags: &l [a, b]}\nthresholds: {agent_error_rate_alert: *l}\n",
+        ("thresholds.agent_error_rate_alert: expected a number",),
+    ),
     ("unclosed-list", "grafana: [unclosed\n", ("not valid YAML",)),
     ("tab-indent", "grafana:\n\trefresh: 1m\n", ("not valid YAML",)),
     ("top-level-list", "- grafana\n", ("<top level>: expected a mapping",)),
@@ -57,30 +71,54 @@ CASES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("time-from-yesterday", "grafana:\n  time_from: yesterday\n", ("grafana.time_from", "now-6h")),
     ("time-from-zero", "grafana:\n  time_from: now-0h\n", ("grafana.time_from",)),
     ("time-from-empty", "grafana:\n  time_from: ''\n", ("grafana.time_from",)),
-    ("url-space-in-host", "alerting:\n  runbook_base_url: https://run books.example.com/x\n",
-     ("alerting.runbook_base_url",)),
-    ("url-port-99999", "alerting:\n  runbook_base_url: https://runbooks.example.com:99999/x\n",
-     ("alerting.runbook_base_url", "port")),
+    (
+        "url-space-in-host",
+        "alerting:\n  runbook_base_url: https://run books.example.com/x\n",
+        ("alerting.runbook_base_url",),
+    ),
+    (
+        "url-port-99999",
+        "alerting:\n  runbook_base_url: https://runbooks.example.com:99999/x\n",
+        ("alerting.runbook_base_url", "port"),
+    ),
     ("url-port-0", "alerting:\n  runbook_base_url: https://runbooks.example.com:0/x\n", ("port",)),
     ("url-port-words", "alerting:\n  runbook_base_url: https://runbooks.example.com:http/x\n", ("port",)),
     ("url-ftp", "alerting:\n  runbook_base_url: ftp://runbooks.example.com\n", ("http(s) URL",)),
     ("url-no-host", "alerting:\n  runbook_base_url: 'https://'\n", ("alerting.runbook_base_url",)),
     ("url-bad-host", "alerting:\n  runbook_base_url: https://bad_host!.example.com\n", ("not a valid host name",)),
-    ("url-credentials", "alerting:\n  runbook_base_url: https://u:p@runbooks.example.com\n",
-     ("must not carry credentials",)),
-    ("trace-url-no-placeholder", "traces:\n  url_template: https://langfuse.example.com/trace/\n",
-     ("traces.url_template", "{trace_id}")),
-    ("trace-url-two-placeholders", "traces:\n  url_template: https://x.example.com/{trace_id}/{trace_id}\n",
-     ("traces.url_template",)),
-    ("label-value-space", "kubernetes:\n  dashboard_label: {grafana_dashboard: 'has space'}\n",
-     ("kubernetes.dashboard_label.grafana_dashboard", "Kubernetes label value")),
-    ("label-value-64-chars", "kubernetes:\n  alert_label: {grafana_alert: '" + "a" * 64 + "'}\n",
-     ("kubernetes.alert_label.grafana_alert",)),
+    (
+        "url-credentials",
+        "alerting:\n  runbook_base_url: https://u:p@runbooks.example.com\n",
+        ("must not carry credentials",),
+    ),
+    (
+        "trace-url-no-placeholder",
+        "traces:\n  url_template: https://langfuse.example.com/trace/\n",
+        ("traces.url_template", "{trace_id}"),
+    ),
+    (
+        "trace-url-two-placeholders",
+        "traces:\n  url_template: https://x.example.com/{trace_id}/{trace_id}\n",
+        ("traces.url_template",),
+    ),
+    (
+        "label-value-space",
+        "kubernetes:\n  dashboard_label: {grafana_dashboard: 'has space'}\n",
+        ("kubernetes.dashboard_label.grafana_dashboard", "Kubernetes label value"),
+    ),
+    (
+        "label-value-64-chars",
+        "kubernetes:\n  alert_label: {grafana_alert: '" + "a" * 64 + "'}\n",
+        ("kubernetes.alert_label.grafana_alert",),
+    ),
     ("label-value-trailing-dash", "kubernetes:\n  common_labels: {team: 'ai-'}\n", ("kubernetes.common_labels.team",)),
     ("label-key-bad", "kubernetes:\n  common_labels: {'-bad': 'x'}\n", ("not a valid Kubernetes label key",)),
     ("label-value-number", "kubernetes:\n  dashboard_label: {grafana_dashboard: 1}\n", ("quote numbers",)),
-    ("release-label-bad", "alerting:\n  prometheusrule_release: Kube Prometheus\n",
-     ("alerting.prometheusrule_release",)),
+    (
+        "release-label-bad",
+        "alerting:\n  prometheusrule_release: Kube Prometheus\n",
+        ("alerting.prometheusrule_release",),
+    ),
     ("namespace-upper", "kubernetes:\n  namespace: Monitoring\n", ("kubernetes.namespace",)),
     ("annotation-key-bad", "kubernetes:\n  folder_annotation: 'grafana folder'\n", ("kubernetes.folder_annotation",)),
     ("folder-title-slash", "grafana:\n  folder: {title: AI/Agents}\n", ("grafana.folder.title", "'/'")),
@@ -90,8 +128,11 @@ CASES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("folder-uid-dotdot", "grafana:\n  folder: {uid: '../x'}\n", ("grafana.folder.uid",)),
     ("uid-prefix-17", "grafana:\n  uid_prefix: " + "p" * 17 + "\n", ("grafana.uid_prefix",)),
     ("uid-prefix-slash", "grafana:\n  uid_prefix: a/b\n", ("grafana.uid_prefix",)),
-    ("datasource-uid-bad", "grafana:\n  datasources: {prometheus_uid: 'my prom'}\n",
-     ("grafana.datasources.prometheus_uid",)),
+    (
+        "datasource-uid-bad",
+        "grafana:\n  datasources: {prometheus_uid: 'my prom'}\n",
+        ("grafana.datasources.prometheus_uid",),
+    ),
     ("tenant-empty", "budgets:\n  tenants: {'': 5}\n", ("budgets.tenants.", "tenant names")),
     ("tenant-space", "budgets:\n  tenants: {acme corp: 5}\n", ("budgets.tenants.acme corp",)),
     ("tenant-slash", "budgets:\n  tenants: {'../evil': 5}\n", ("budgets.tenants.../evil",)),
@@ -99,40 +140,87 @@ CASES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("tenant-negative", "budgets:\n  tenants: {acme: -5}\n", ("budgets.tenants.acme", "greater than 0")),
     ("tenant-huge-budget", "budgets:\n  tenants: {acme: 1e308}\n", ("budgets.tenants.acme", "above")),
     ("tenant-budget-string", "budgets:\n  tenants: {acme: lots}\n", ("budgets.tenants.acme: expected a number",)),
-    ("tenant-too-long-for-uid", "budgets:\n  tenants: {" + "t" * 35 + ": 5}\n  per_tenant_dashboards: true\n",
-     ("budgets.tenants." + "t" * 35, "over Grafana's 40")),
+    (
+        "tenant-too-long-for-uid",
+        "budgets:\n  tenants: {" + "t" * 35 + ": 5}\n  per_tenant_dashboards: true\n",
+        ("budgets.tenants." + "t" * 35, "over Grafana's 40"),
+    ),
     ("tenants-as-list", "budgets:\n  tenants: [acme, globex]\n", ("budgets.tenants: expected a mapping",)),
     ("default-budget-zero", "budgets:\n  daily_usd_default: 0\n", ("budgets.daily_usd_default",)),
     ("per-tenant-int", "budgets:\n  per_tenant_dashboards: 1\n", ("budgets.per_tenant_dashboards: expected true",)),
-    ("gpu-bands-inverted", "thresholds:\n  gpu: {utilisation_low_percent: 80, utilisation_high_percent: 40}\n",
-     ("thresholds.gpu.utilisation_low_percent", "must be below")),
-    ("gpu-bands-equal", "thresholds:\n  gpu: {utilisation_low_percent: 50, utilisation_high_percent: 50}\n",
-     ("thresholds.gpu.utilisation_low_percent",)),
-    ("gpu-percent-over-100", "thresholds:\n  gpu: {utilisation_high_percent: 120}\n",
-     ("thresholds.gpu.utilisation_high_percent",)),
-    ("memory-ratio-1", "thresholds:\n  gpu: {memory_used_alert_ratio: 1}\n",
-     ("thresholds.gpu.memory_used_alert_ratio", "never exceeds 1")),
-    ("memory-ratio-0", "thresholds:\n  gpu: {memory_used_alert_ratio: 0}\n", ("thresholds.gpu.memory_used_alert_ratio",)),
-    ("temperature-1e308", "thresholds:\n  gpu: {temperature_alert_celsius: 1e308}\n",
-     ("thresholds.gpu.temperature_alert_celsius", "never be reached")),
-    ("temperature-negative", "thresholds:\n  gpu: {temperature_alert_celsius: -5}\n",
-     ("thresholds.gpu.temperature_alert_celsius",)),
-    ("error-rate-1e-11", "thresholds:\n  agent_error_rate_alert: 1e-11\n",
-     ("thresholds.agent_error_rate_alert", "0.0001")),
+    (
+        "gpu-bands-inverted",
+        "thresholds:\n  gpu: {utilisation_low_percent: 80, utilisation_high_percent: 40}\n",
+        ("thresholds.gpu.utilisation_low_percent", "must be below"),
+    ),
+    (
+        "gpu-bands-equal",
+        "thresholds:\n  gpu: {utilisation_low_percent: 50, utilisation_high_percent: 50}\n",
+        ("thresholds.gpu.utilisation_low_percent",),
+    ),
+    (
+        "gpu-percent-over-100",
+        "thresholds:\n  gpu: {utilisation_high_percent: 120}\n",
+        ("thresholds.gpu.utilisation_high_percent",),
+    ),
+    (
+        "memory-ratio-1",
+        "thresholds:\n  gpu: {memory_used_alert_ratio: 1}\n",
+        ("thresholds.gpu.memory_used_alert_ratio", "never exceeds 1"),
+    ),
+    (
+        "memory-ratio-0",
+        "thresholds:\n  gpu: {memory_used_alert_ratio: 0}\n",
+        ("thresholds.gpu.memory_used_alert_ratio",),
+    ),
+    (
+        "temperature-1e308",
+        "thresholds:\n  gpu: {temperature_alert_celsius: 1e308}\n",
+        ("thresholds.gpu.temperature_alert_celsius", "never be reached"),
+    ),
+    (
+        "temperature-negative",
+        "thresholds:\n  gpu: {temperature_alert_celsius: -5}\n",
+        ("thresholds.gpu.temperature_alert_celsius",),
+    ),
+    (
+        "error-rate-1e-11",
+        "thresholds:\n  agent_error_rate_alert: 1e-11\n",
+        ("thresholds.agent_error_rate_alert", "0.0001"),
+    ),
     ("error-rate-percent", "thresholds:\n  agent_error_rate_alert: 5\n", ("thresholds.agent_error_rate_alert",)),
-    ("error-rate-nan", "thresholds:\n  agent_error_rate_alert: .nan\n", ("thresholds.agent_error_rate_alert", "finite")),
+    (
+        "error-rate-nan",
+        "thresholds:\n  agent_error_rate_alert: .nan\n",
+        ("thresholds.agent_error_rate_alert", "finite"),
+    ),
     ("error-rate-inf", "thresholds:\n  tool_error_rate_alert: .inf\n", ("thresholds.tool_error_rate_alert",)),
-    ("latency-negative", "thresholds:\n  latency_seconds:\n    agent: {p99_alert: -1}\n",
-     ("thresholds.latency_seconds.agent.p99_alert", "greater than 0")),
-    ("latency-string", "thresholds:\n  latency_seconds:\n    llm: {p95_target: '3'}\n",
-     ("thresholds.latency_seconds.llm.p95_target: expected a number",)),
-    ("latency-bool", "thresholds:\n  latency_seconds:\n    tool: {p99_alert: true}\n",
-     ("thresholds.latency_seconds.tool.p99_alert",)),
-    ("latency-a-day", "thresholds:\n  latency_seconds:\n    agent: {p99_alert: 100000}\n",
-     ("thresholds.latency_seconds.agent.p99_alert", "above 3600")),
+    (
+        "latency-negative",
+        "thresholds:\n  latency_seconds:\n    agent: {p99_alert: -1}\n",
+        ("thresholds.latency_seconds.agent.p99_alert", "greater than 0"),
+    ),
+    (
+        "latency-string",
+        "thresholds:\n  latency_seconds:\n    llm: {p95_target: '3'}\n",
+        ("thresholds.latency_seconds.llm.p95_target: expected a number",),
+    ),
+    (
+        "latency-bool",
+        "thresholds:\n  latency_seconds:\n    tool: {p99_alert: true}\n",
+        ("thresholds.latency_seconds.tool.p99_alert",),
+    ),
+    (
+        "latency-a-day",
+        "thresholds:\n  latency_seconds:\n    agent: {p99_alert: 100000}\n",
+        ("thresholds.latency_seconds.agent.p99_alert", "above 3600"),
+    ),
     ("budget-alert-1000", "thresholds:\n  budget_utilisation_alert: 1000\n", ("thresholds.budget_utilisation_alert",)),
-    ("rate-limit-zero", "thresholds:\n  rate_limit_errors_per_5m_alert: 0\n",
-     ("thresholds.rate_limit_errors_per_5m_alert",)),
+    (
+        "rate-limit-zero",
+        "thresholds:\n  rate_limit_errors_per_5m_alert: 0\n",
+        ("thresholds.rate_limit_errors_per_5m_alert",),
+    ),
     ("timeouts-huge", "thresholds:\n  timeouts_per_minute_alert: 1e12\n", ("thresholds.timeouts_per_minute_alert",)),
     ("slow-trace-zero", "thresholds:\n  slow_trace_seconds: 0\n", ("thresholds.slow_trace_seconds",)),
     ("provenance-yes", "grafana:\n  disable_provenance: 'yes'\n", ("grafana.disable_provenance: expected true",)),
@@ -180,9 +268,16 @@ def test_bad_configuration_in_json_is_json(project, tmp_path, case_id, content, 
     assert names[0] in report["error"]["message"]
 
 
-@pytest.mark.parametrize("encoding,bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
-                                          ("utf-32-le", b"\xff\xfe\x00\x00"), ("utf-32-be", b"\x00\x00\xfe\xff"),
-                                          ("utf-8", b"\xef\xbb\xbf")])
+@pytest.mark.parametrize(
+    "encoding,bom",
+    [
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-32-le", b"\xff\xfe\x00\x00"),
+        ("utf-32-be", b"\x00\x00\xfe\xff"),
+        ("utf-8", b"\xef\xbb\xbf"),
+    ],
+)
 def test_utf16_and_utf32_with_a_byte_order_mark_are_read_as_yaml_allows(project, tmp_path, encoding, bom) -> None:
     root, _ = project
     config = tmp_path / "monitoring.yaml"

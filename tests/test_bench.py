@@ -1,4 +1,5 @@
 """The benchmark script runs end to end in quick mode and reports every metric (figures are not judged here)."""
+
 from __future__ import annotations
 
 import json
@@ -7,23 +8,44 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = {
-    "cold_generate_s", "cold_generate_peak_rss_mb",
-    *(f"{variant}_{size}_{what}" for variant in ("scale", "scale30") for size in ("small", "medium", "large")
-      for what in ("seconds", "write_s", "wall_s", "ms_per_dashboard", "peak_rss_mb")),
-    "scale_linearity", "scale_panels_per_dashboard", "scale30_linearity", "scale30_panels_per_dashboard",
-    "builders_agentgrafana_ms", "builders_grafanalib_ms", "builders_speedup",
-    "promql_cold_per_s", "promql_cached_per_s",
-    "push_first_s", "push_noop_s", "push_noop_writes",
+    "cold_generate_s",
+    "cold_generate_peak_rss_mb",
+    *(
+        f"{variant}_{size}_{what}"
+        for variant in ("scale", "scale30")
+        for size in ("small", "medium", "large")
+        for what in ("seconds", "write_s", "wall_s", "ms_per_dashboard", "peak_rss_mb")
+    ),
+    "scale_linearity",
+    "scale_panels_per_dashboard",
+    "scale30_linearity",
+    "scale30_panels_per_dashboard",
+    "builders_agentgrafana_ms",
+    "builders_grafanalib_ms",
+    "builders_speedup",
+    "promql_cold_per_s",
+    "promql_cached_per_s",
+    "push_first_s",
+    "push_noop_s",
+    "push_noop_writes",
     *(f"push_{run}_{method}" for run in ("first", "noop") for method in ("get", "post", "put", "delete")),
 }
 
 
+@pytest.mark.slow
 def test_quick_run_reports_every_metric_with_a_number(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["mode"] == "quick"

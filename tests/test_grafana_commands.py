@@ -1,4 +1,5 @@
 """The argparse glue: flags and environment, exit codes, text/JSON output, and no secret ever printed."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,9 +10,9 @@ import logging
 import socket
 
 import pytest
+from grafana_builds import TOKEN, double, make_build, no_proxies, with_expr  # noqa: F401
 
 from agentgrafana.grafana import commands
-from grafana_builds import TOKEN, double, make_build, no_proxies, with_expr  # noqa: F401
 
 
 def parse(*argv: str, push: bool = True) -> argparse.Namespace:
@@ -30,8 +31,14 @@ def run(command, args, build, *, disable_provenance: bool = False) -> tuple[int,
 
 @pytest.fixture
 def env(monkeypatch, double):
-    for name in ("GRAFANA_URL", "GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD", "GRAFANA_ORG_ID",
-                 "GRAFANA_CA_BUNDLE"):
+    for name in (
+        "GRAFANA_URL",
+        "GRAFANA_TOKEN",
+        "GRAFANA_USER",
+        "GRAFANA_PASSWORD",
+        "GRAFANA_ORG_ID",
+        "GRAFANA_CA_BUNDLE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GRAFANA_URL", double.url)
     monkeypatch.setenv("GRAFANA_TOKEN", TOKEN)
@@ -145,8 +152,11 @@ def test_credentials_over_plain_http_to_another_host_are_refused(env, monkeypatc
 
 
 def test_allow_insecure_http_lifts_the_refusal(env, double):
-    code, _, _ = run(commands.push_command, parse("--url", double.url.replace("127.0.0.1", "localhost"),
-                                                  "--allow-insecure-http"), make_build())
+    code, _, _ = run(
+        commands.push_command,
+        parse("--url", double.url.replace("127.0.0.1", "localhost"), "--allow-insecure-http"),
+        make_build(),
+    )
     assert code == 0
 
 
@@ -155,8 +165,9 @@ def test_unreachable_grafana_exits_1(env):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
 
-    code, out, err = run(commands.push_command, parse("--url", f"http://127.0.0.1:{port}", "--timeout", "2"),
-                         make_build())
+    code, out, err = run(
+        commands.push_command, parse("--url", f"http://127.0.0.1:{port}", "--timeout", "2"), make_build()
+    )
 
     assert code == 1 and out == ""
     assert f"Grafana at http://127.0.0.1:{port} is unreachable" in err and "refused" in err

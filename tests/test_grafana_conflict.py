@@ -1,10 +1,12 @@
 """Dashboards edited in Grafana since our last push are conflicts: reported with a diff, written only with --force."""
+
 from __future__ import annotations
 
 import copy
 
-from agentgrafana.grafana import GrafanaClient, PushOptions, apply_plan, make_plan, push
 from grafana_builds import FOLDER, dashboard_model, double, make_build, no_proxies, rule, settings, with_expr  # noqa: F401
+
+from agentgrafana.grafana import GrafanaClient, PushOptions, apply_plan, make_plan, push
 
 
 def result(report, key):
@@ -91,7 +93,8 @@ def test_unowned_dashboard_with_a_generated_uid_is_a_conflict(double, settings):
     assert tools.state == "conflict" and "without the managed-by-agentgrafana tag" in tools.detail
     assert double.dashboards["agent-tools"].model["title"] == "Somebody's tools board"
     assert [r.path for r in double.writes()] == ["/api/dashboards/db"] * 2 + [  # the two others, and the group
-        "/api/v1/provisioning/folder/ai-agents/rule-groups/agent-alerts"]
+        "/api/v1/provisioning/folder/ai-agents/rule-groups/agent-alerts"
+    ]
 
 
 def test_edit_between_plan_and_write_is_refused_by_version(double, settings):

@@ -1,9 +1,9 @@
 """The Grafana double answers like the reference page says; the push tests are only as good as it is."""
+
 from __future__ import annotations
 
 import pytest
 import requests
-
 from grafana_builds import FOLDER, TOKEN, dashboard_model, double, no_proxies, rule  # noqa: F401
 from grafana_double import DROP, Fault, GrafanaDouble
 
@@ -20,8 +20,12 @@ def save(double, dashboard, **body):
 
 
 def group_body(interval=60, rules=None):
-    return {"title": "g", "folderUid": FOLDER.uid, "interval": interval,
-            "rules": rules if rules is not None else [rule("r1", "Rule one", "up == 0")]}
+    return {
+        "title": "g",
+        "folderUid": FOLDER.uid,
+        "interval": interval,
+        "rules": rules if rules is not None else [rule("r1", "Rule one", "up == 0")],
+    }
 
 
 def test_health_needs_no_auth_and_reports_the_database(double):
@@ -76,8 +80,14 @@ def test_dashboard_save_versions_and_errors(double):
     model = dashboard_model("d1", "One")
     first = save(double, model, folderUid=FOLDER.uid, message="m1")
     assert first.status_code == 200
-    assert first.json() == {"id": first.json()["id"], "uid": "d1", "url": "/d/d1/one", "status": "success",
-                            "version": 1, "slug": "one"}
+    assert first.json() == {
+        "id": first.json()["id"],
+        "uid": "d1",
+        "url": "/d/d1/one",
+        "status": "success",
+        "version": 1,
+        "slug": "one",
+    }
     stale = save(double, model, folderUid=FOLDER.uid)
     assert stale.status_code == 412 and stale.json()["status"] == "version-mismatch"
     assert save(double, {**model, "version": 1}, folderUid=FOLDER.uid).json()["version"] == 2
@@ -136,19 +146,29 @@ def test_rule_group_put_replaces_the_group(double):
 @pytest.mark.parametrize("interval", [0, -10, 15, "1m"])
 def test_rule_group_interval_must_be_a_positive_multiple_of_10(double, interval):
     double.add_folder(FOLDER.uid, FOLDER.title)
-    answer = call(double, "PUT", f"/api/v1/provisioning/folder/{FOLDER.uid}/rule-groups/g",
-                  json=group_body(interval=interval))
+    answer = call(
+        double, "PUT", f"/api/v1/provisioning/folder/{FOLDER.uid}/rule-groups/g", json=group_body(interval=interval)
+    )
     assert answer.status_code == 400 and "interval" in answer.json()["message"]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"title": ""}, "title"), ({"data": []}, "no queries"), ({"condition": "Z"}, "condition"),
-    ({"noDataState": "Maybe"}, "noDataState"), ({"execErrState": "x"}, "execErrState"), ({"for": 300}, "for"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"title": ""}, "title"),
+        ({"data": []}, "no queries"),
+        ({"condition": "Z"}, "condition"),
+        ({"noDataState": "Maybe"}, "noDataState"),
+        ({"execErrState": "x"}, "execErrState"),
+        ({"for": 300}, "for"),
+    ],
+)
 def test_rule_validation(double, change, message):
     double.add_folder(FOLDER.uid, FOLDER.title)
     bad = {**rule("r1", "Rule one", "up == 0"), **change}
-    answer = call(double, "PUT", f"/api/v1/provisioning/folder/{FOLDER.uid}/rule-groups/g", json=group_body(rules=[bad]))
+    answer = call(
+        double, "PUT", f"/api/v1/provisioning/folder/{FOLDER.uid}/rule-groups/g", json=group_body(rules=[bad])
+    )
     assert answer.status_code == 400 and message in answer.json()["message"]
 
 
@@ -174,4 +194,7 @@ def test_faults_and_request_log(double):
     with pytest.raises(requests.ConnectionError):
         call(double, "GET", "/api/folders")
     assert [(r.method, r.path, r.status) for r in double.requests] == [
-        ("GET", "/api/folders", 429), ("GET", "/api/folders", 200), ("GET", "/api/folders", 0)]
+        ("GET", "/api/folders", 429),
+        ("GET", "/api/folders", 200),
+        ("GET", "/api/folders", 0),
+    ]

@@ -1,14 +1,15 @@
 """Faults: retries with backoff, Retry-After, dropped connections, permanent errors, re-runs, bad credentials."""
+
 from __future__ import annotations
 
 import socket
 import time
 
 import pytest
-
-from agentgrafana.grafana import GrafanaUnhealthy, GrafanaUnreachable, PushOptions, push
 from grafana_builds import TOKEN, UIDS, double, make_build, no_proxies, settings, settings_for  # noqa: F401
 from grafana_double import DROP, DROP_AFTER, Fault, GrafanaDouble
+
+from agentgrafana.grafana import GrafanaUnhealthy, GrafanaUnreachable, PushOptions, push
 
 FAULTS = [Fault.http(503), Fault.http(429, retry_after="0"), DROP, Fault.http(502), Fault.http(504)]
 
@@ -62,8 +63,10 @@ def test_write_that_landed_before_the_connection_dropped_is_not_an_error(double,
     assert states(report) == {"ai-agents": "created", "agent-overview": "created"}
     assert double.dashboards["agent-overview"].version == 1
     assert [(r.method, r.path, r.status) for r in double.writes()] == [
-        ("POST", "/api/folders", 0), ("POST", "/api/folders", 409),
-        ("POST", "/api/dashboards/db", 0), ("POST", "/api/dashboards/db", 412),
+        ("POST", "/api/folders", 0),
+        ("POST", "/api/folders", 409),
+        ("POST", "/api/dashboards/db", 0),
+        ("POST", "/api/dashboards/db", 412),
     ]
 
 

@@ -1,11 +1,20 @@
 """--prune deletes only owned objects, in our folders, that are no longer generated; nothing else."""
+
 from __future__ import annotations
+
+from grafana_builds import (  # noqa: F401
+    FOLDER,
+    OTHER_FOLDER,
+    dashboard_model,
+    double,
+    make_build,
+    no_proxies,
+    rule,
+    settings,
+)
 
 from agentgrafana.grafana import PushOptions, push
 from agentgrafana.grafana.normalize import OWNER_TAG
-from grafana_builds import (  # noqa: F401
-    FOLDER, OTHER_FOLDER, dashboard_model, double, make_build, no_proxies, rule, settings,
-)
 
 
 def states(report):
@@ -110,8 +119,9 @@ def test_prune_finds_removed_tenants_by_their_folders_not_by_the_configuration(d
     """40 tenants pushed, then 20: --prune deletes exactly the 20 removed tenants' dashboards and folders."""
     import io
 
-    from agentgrafana.cli import main
     from grafana_builds import TOKEN
+
+    from agentgrafana.cli import main
 
     monkeypatch.setenv("GRAFANA_TOKEN", TOKEN)
     root = __import__("pathlib").Path(__file__).resolve().parents[1]
@@ -121,8 +131,11 @@ def test_prune_finds_removed_tenants_by_their_folders_not_by_the_configuration(d
         tenants = ", ".join(f"t{i:02d}: {50 + i}" for i in range(n))
         config.write_text(f"budgets:\n  tenants: {{{tenants}}}\n  per_tenant_dashboards: true\n")
         out, err = io.StringIO(), io.StringIO()
-        code = main(["push", "--root", str(root), "--config", str(config), "--from-source", "--url", double.url,
-                     *extra], stdout=out, stderr=err)
+        code = main(
+            ["push", "--root", str(root), "--config", str(config), "--from-source", "--url", double.url, *extra],
+            stdout=out,
+            stderr=err,
+        )
         return code, out.getvalue() + err.getvalue()
 
     code, text = push_tenants(40)
@@ -144,11 +157,17 @@ def test_prune_finds_removed_tenants_by_their_folders_not_by_the_configuration(d
     deleted = sorted(w.path for w in double.writes() if w.method == "DELETE")
     removed = range(20, 40)
     assert [p for p in deleted if p.startswith("/api/dashboards/")] == [
-        f"/api/dashboards/uid/agent-cost-t{i:02d}" for i in removed]
+        f"/api/dashboards/uid/agent-cost-t{i:02d}" for i in removed
+    ]
     assert [p for p in deleted if p.startswith("/api/folders/")] == [
-        f"/api/folders/ai-agents-t{i:02d}" for i in removed if i != 39]  # t39 still holds a hand-made dashboard
-    assert set(double.folders) == {"ai-agents", "ai-agents-staging", "ai-agents-t39",
-                                   *(f"ai-agents-t{i:02d}" for i in range(20))}
+        f"/api/folders/ai-agents-t{i:02d}" for i in removed if i != 39
+    ]  # t39 still holds a hand-made dashboard
+    assert set(double.folders) == {
+        "ai-agents",
+        "ai-agents-staging",
+        "ai-agents-t39",
+        *(f"ai-agents-t{i:02d}" for i in range(20)),
+    }
     assert "hand-made-t05" in double.dashboards and "left alone" in text
     double.reset_log()
     code, text = push_tenants(20, "--prune")

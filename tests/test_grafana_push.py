@@ -1,12 +1,14 @@
 """Push to the Grafana double: first push creates everything, a repeat writes nothing, a change writes once."""
+
 from __future__ import annotations
 
 import copy
 
-from agentgrafana.grafana import PushOptions, push
-from agentgrafana.grafana.normalize import HASH_TAG_PREFIX, OWNER_TAG, dashboard_content_hash, recorded_hash
 from grafana_builds import TOKEN, UIDS, double, make_build, no_proxies, settings, settings_for, with_expr  # noqa: F401
 from grafana_double import GrafanaDouble
+
+from agentgrafana.grafana import PushOptions, push
+from agentgrafana.grafana.normalize import HASH_TAG_PREFIX, OWNER_TAG, dashboard_content_hash, recorded_hash
 
 
 def states(report):
@@ -24,7 +26,8 @@ def test_first_push_creates_folder_dashboards_and_rule_group(double, settings):
         ("rule-group", "ai-agents/agent-alerts"): "created",
     }
     assert [(r.method, r.path) for r in double.writes()] == (
-        [("POST", "/api/folders")] + [("POST", "/api/dashboards/db")] * 3
+        [("POST", "/api/folders")]
+        + [("POST", "/api/dashboards/db")] * 3
         + [("PUT", "/api/v1/provisioning/folder/ai-agents/rule-groups/agent-alerts")]
     )
     assert double.folders["ai-agents"]["title"] == "AI Agents"
@@ -88,7 +91,8 @@ def test_changing_a_threshold_puts_exactly_the_group(double, settings):
     report = push(changed, settings)
 
     assert [(r.method, r.path) for r in double.writes()] == [
-        ("PUT", "/api/v1/provisioning/folder/ai-agents/rule-groups/agent-alerts")]
+        ("PUT", "/api/v1/provisioning/folder/ai-agents/rule-groups/agent-alerts")
+    ]
     assert states(report)[("rule-group", "ai-agents/agent-alerts")] == "updated"
     stored = double.rule_group("ai-agents", "agent-alerts")["rules"][0]
     assert stored["data"][2]["model"]["conditions"][0]["evaluator"]["params"] == [45]

@@ -1,23 +1,34 @@
 """The requests a push makes: list reads instead of one read per object, only existing objects read, in parallel."""
+
 from __future__ import annotations
 
 import pytest
+from grafana_builds import (  # noqa: F401
+    FOLDER,
+    TOKEN,
+    dashboard,
+    dashboard_model,
+    double,
+    no_proxies,
+    rule_group,
+    settings,
+    settings_for,
+    with_expr,
+)
+from grafana_double import Fault, GrafanaDouble
 
 import agentgrafana.grafana.plan as plan_module
 from agentgrafana.grafana import PushOptions, push
 from agentgrafana.model import Build, Folder
-from grafana_builds import (  # noqa: F401
-    FOLDER, TOKEN, dashboard, dashboard_model, double, no_proxies, rule_group, settings, settings_for, with_expr,
-)
-from grafana_double import Fault, GrafanaDouble
 
 TENANTS = 12
 
 
 def per_tenant_build(tenants: int = TENANTS) -> Build:
     """One dashboard per tenant, each in its own folder, plus a rule group in the shared folder."""
-    dashboards = [dashboard(f"tenant-{i}-cost", f"Tenant {i} cost", Folder(f"tenant-{i}", f"Tenant {i}"))
-                  for i in range(tenants)]
+    dashboards = [
+        dashboard(f"tenant-{i}-cost", f"Tenant {i} cost", Folder(f"tenant-{i}", f"Tenant {i}")) for i in range(tenants)
+    ]
     return Build(dashboards, [], [rule_group()], files={})
 
 
@@ -37,8 +48,9 @@ def test_first_push_lists_folders_once_and_reads_nothing_that_does_not_exist(dou
     assert len(double.calls("POST", "/api/folders")) == TENANTS + 1
     assert gets(double, "/api/dashboards/uid/") == []  # nothing to read: the search found none
     assert gets(double, "/api/v1/provisioning/folder/") == []  # no rules listed in that group
-    assert sorted(gets(double)) == sorted([
-        "/api/health", "/api/folders", "/api/search", "/api/search", "/api/v1/provisioning/alert-rules"])
+    assert sorted(gets(double)) == sorted(
+        ["/api/health", "/api/folders", "/api/search", "/api/search", "/api/v1/provisioning/alert-rules"]
+    )
     owned, by_uid = double.calls("GET", "/api/search")
     assert owned.query["tag"] and "dashboardUIDs" not in owned.query
     assert sorted(by_uid.query["dashboardUIDs"]) == sorted(d.uid for d in per_tenant_build().dashboards)
@@ -54,8 +66,12 @@ def test_no_op_re_push_writes_nothing_and_reads_each_object_once(double, setting
 
     assert double.writes() == [] and set(states(report).values()) == {"unchanged"}
     assert gets(double, "/api/folders") == ["/api/folders"]
-    assert sorted(gets(double, "/api/dashboards/uid/")) == sorted(f"/api/dashboards/uid/{d.uid}" for d in build.dashboards)
-    assert gets(double, "/api/v1/provisioning/folder/") == ["/api/v1/provisioning/folder/ai-agents/rule-groups/agent-alerts"]
+    assert sorted(gets(double, "/api/dashboards/uid/")) == sorted(
+        f"/api/dashboards/uid/{d.uid}" for d in build.dashboards
+    )
+    assert gets(double, "/api/v1/provisioning/folder/") == [
+        "/api/v1/provisioning/folder/ai-agents/rule-groups/agent-alerts"
+    ]
     assert len(double.calls("GET", "/api/search")) == 1  # the owned search found every generated dashboard
     assert len(double.calls("GET")) == 1 + 1 + 1 + TENANTS + 1 + 1  # health, folders, search, dashboards, rules, group
 
@@ -102,7 +118,8 @@ def test_searches_by_uid_are_split_to_keep_urls_short(double, settings, monkeypa
     assert {states(report)[d.uid] for d in build.dashboards} == {"conflict"}
     folder_batches = [r.query["folderUIDs"] for r in double.calls("GET", "/api/search") if "folderUIDs" in r.query]
     assert len(folder_batches) > 1 and sorted(u for b in folder_batches for u in b) == sorted(
-        f.uid for f in build.folders)
+        f.uid for f in build.folders
+    )
 
 
 def test_folder_list_is_paged(double, settings, monkeypatch):
@@ -142,7 +159,8 @@ def test_folder_that_fails_to_be_created_holds_back_only_what_is_in_it(double, s
     held_back = {d.uid for d in build.dashboards if d.folder.uid == failed_folders[0]}
     held_back |= {f"{g.folder.uid}/{g.name}" for g in build.grafana_rule_groups if g.folder.uid == failed_folders[0]}
     assert held_back and {r.key: r.detail for r in report.of("failed") if r.kind != "folder"} == {
-        key: f"not attempted: folder {failed_folders[0]} could not be created" for key in held_back}
+        key: f"not attempted: folder {failed_folders[0]} could not be created" for key in held_back
+    }
     assert len(report.of("created")) == len(report.results) - 1 - len(held_back)
 
 

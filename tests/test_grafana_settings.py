@@ -1,4 +1,5 @@
 """Connection settings and normalisation: the pieces a push rests on."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,6 +7,7 @@ import copy
 import json
 
 import pytest
+from grafana_builds import dashboard_model, rule_group
 
 from agentgrafana.grafana import GrafanaSettings, SettingsError, settings_from_args
 from agentgrafana.grafana.commands import add_connection_arguments
@@ -22,9 +24,8 @@ from agentgrafana.grafana.normalize import (
     rule_fields,
     with_ownership_tags,
 )
-from agentgrafana.grafana.settings import DEFAULT_CONCURRENCY
 from agentgrafana.grafana.plan import desired_rule_group
-from grafana_builds import dashboard_model, rule_group
+from agentgrafana.grafana.settings import DEFAULT_CONCURRENCY
 
 SECRET = "glsa_settings_secret_0011223344556677"
 
@@ -36,12 +37,34 @@ def args(*argv: str) -> argparse.Namespace:
 
 
 def test_flags_win_over_environment():
-    env = {"GRAFANA_URL": "https://env.example.com/", "GRAFANA_TOKEN": f" {SECRET}\n", "GRAFANA_ORG_ID": "2",
-           "GRAFANA_CA_BUNDLE": ""}
-    s = settings_from_args(args("--url", "https://flag.example.com/grafana/", "--org-id", "5", "--timeout", "3",
-                                "--concurrency", "8", "--format", "json"), env)
+    env = {
+        "GRAFANA_URL": "https://env.example.com/",
+        "GRAFANA_TOKEN": f" {SECRET}\n",
+        "GRAFANA_ORG_ID": "2",
+        "GRAFANA_CA_BUNDLE": "",
+    }
+    s = settings_from_args(
+        args(
+            "--url",
+            "https://flag.example.com/grafana/",
+            "--org-id",
+            "5",
+            "--timeout",
+            "3",
+            "--concurrency",
+            "8",
+            "--format",
+            "json",
+        ),
+        env,
+    )
     assert (s.url, s.org_id, s.timeout, s.concurrency, s.output_format) == (
-        "https://flag.example.com/grafana", 5, 3.0, 8, "json")
+        "https://flag.example.com/grafana",
+        5,
+        3.0,
+        8,
+        "json",
+    )
     assert s.token == SECRET and s.verify is True
     assert settings_from_args(args(), env).url == "https://env.example.com"
 
@@ -68,11 +91,19 @@ def test_tls_options():
     assert GrafanaSettings(url="https://g", ca_bundle=__file__).verify == __file__
 
 
-@pytest.mark.parametrize("url, allowed", [
-    ("http://127.0.0.1:3000", True), ("http://localhost:3000", True), ("http://[::1]:3000", True),
-    ("http://127.8.9.1", True), ("https://grafana.example.com", True), ("http://grafana.example.com", False),
-    ("http://10.0.0.5:3000", False), ("http://localhost.example.com", False),
-])
+@pytest.mark.parametrize(
+    "url, allowed",
+    [
+        ("http://127.0.0.1:3000", True),
+        ("http://localhost:3000", True),
+        ("http://[::1]:3000", True),
+        ("http://127.8.9.1", True),
+        ("https://grafana.example.com", True),
+        ("http://grafana.example.com", False),
+        ("http://10.0.0.5:3000", False),
+        ("http://localhost.example.com", False),
+    ],
+)
 def test_credentials_over_plain_http_only_to_loopback(url, allowed):
     if allowed:
         GrafanaSettings(url=url, token=SECRET)
@@ -86,8 +117,16 @@ def test_credentials_over_plain_http_only_to_loopback(url, allowed):
 
 def test_normalised_dashboard_ignores_what_grafana_adds():
     ours = with_ownership_tags(dashboard_model("d1", "One"))
-    live = {**ours, "id": 17, "version": 9, "weekStart": "", "liveNow": False, "links": [], "gnetId": None,
-            "tags": list(reversed(ours["tags"]))}
+    live = {
+        **ours,
+        "id": 17,
+        "version": 9,
+        "weekStart": "",
+        "liveNow": False,
+        "links": [],
+        "gnetId": None,
+        "tags": list(reversed(ours["tags"])),
+    }
     live["panels"] = [{**ours["panels"][0], "pluginVersion": "11.6.0", "description": ""}]
     live["annotations"] = {"list": [{"builtIn": 1, "name": "Annotations & Alerts", "enable": True}]}
     live["panels"][0]["fieldConfig"]["defaults"]["min"] = 0  # Go writes 0.0 as 0
@@ -102,8 +141,13 @@ def odd_dashboards() -> list[dict]:
     ui = {**copy.deepcopy(base), "id": 3, "version": 7, "weekStart": "", "links": [], "tags": ["b", "a", "b"]}
     ui["annotations"] = {"list": [{"builtIn": 1, "name": "Annotations & Alerts"}, {"name": "Deploys"}]}
     ui["panels"].append({"type": "row", "collapsed": True, "panels": [{"id": 9, "pluginVersion": "11.6.0"}]})
-    return [base, ui, {"title": "No tags"}, {"title": "Hash only", "tags": [HASH_TAG_PREFIX + "0123456789ab"]},
-            {"title": "Empty tags", "tags": [], "refresh": "", "graphTooltip": 0.0}]
+    return [
+        base,
+        ui,
+        {"title": "No tags"},
+        {"title": "Hash only", "tags": [HASH_TAG_PREFIX + "0123456789ab"]},
+        {"title": "Empty tags", "tags": [], "refresh": "", "graphTooltip": 0.0},
+    ]
 
 
 @pytest.mark.parametrize("model", odd_dashboards(), ids=lambda m: m["title"])
@@ -115,7 +159,9 @@ def test_one_pass_ownership_and_hash_match_the_two_pass_definitions(model):
     assert model == before  # nothing shared was changed
     assert OWNER_TAG in tagged["tags"] and recorded_hash(tagged) == content_hash
     assert json.dumps(normalized, sort_keys=True) == json.dumps(normalize_dashboard(tagged), sort_keys=True)
-    assert content_hash == dashboard_content_hash(tagged) == dashboard_content_hash(model | {"tags": tagged["tags"][:-1]})
+    assert (
+        content_hash == dashboard_content_hash(tagged) == dashboard_content_hash(model | {"tags": tagged["tags"][:-1]})
+    )
     assert with_ownership_tags(model) == tagged
     for live in (model, tagged):
         assert normalized_content_hash(normalize_dashboard(live)) == dashboard_content_hash(live)
@@ -146,11 +192,19 @@ def test_normalised_rule_group_compares_only_what_we_send():
     body = desired_rule_group(rule_group())
     live = {"title": body["title"], "folderUid": body["folderUid"], "interval": 60, "rules": []}
     for i, sent in enumerate(reversed(body["rules"])):
-        live["rules"].append({
-            **sent, "id": i, "orgID": 1, "updated": "2026-01-01T00:00:00Z", "provenance": "api",
-            "for": {"5m": "5m", "10m": "600s"}[sent["for"]], "notification_settings": None, "record": None,
-            "keep_firing_for": "0s",
-        })
+        live["rules"].append(
+            {
+                **sent,
+                "id": i,
+                "orgID": 1,
+                "updated": "2026-01-01T00:00:00Z",
+                "provenance": "api",
+                "for": {"5m": "5m", "10m": "600s"}[sent["for"]],
+                "notification_settings": None,
+                "record": None,
+                "keep_firing_for": "0s",
+            }
+        )
     assert normalize_rule_group(live, keep=rule_fields(body["rules"])) == normalize_rule_group(body)
     live["rules"][0]["labels"] = {"severity": "critical"}
     assert normalize_rule_group(live, keep=rule_fields(body["rules"])) != normalize_rule_group(body)
@@ -158,6 +212,13 @@ def test_normalised_rule_group_compares_only_what_we_send():
 
 def test_durations():
     assert [parse_duration(d) for d in ("5m", "1h30m", "5m0s", "0s", "90s", "1d", 300)] == [
-        300, 5400, 300, 0, 90, 86400, 300]
+        300,
+        5400,
+        300,
+        0,
+        90,
+        86400,
+        300,
+    ]
     with pytest.raises(ValueError):
         parse_duration("5 minutes")

@@ -1,5 +1,6 @@
 """A broken or malicious Grafana and unsafe connection settings: every case ends with one clear line naming the
 endpoint or the setting, the right exit code, in bounded time, and no credential (or piece of one) printed."""
+
 from __future__ import annotations
 
 import base64
@@ -9,13 +10,26 @@ import time
 from pathlib import Path
 
 import pytest
-
 from badinput import MINIMAL, ROOT, TOKEN, assert_clean_failure, assert_no_secret, run, snapshot
 from hostile_server import HostileGrafana, answer, echo_credentials, streaming
 
-PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
-           "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GRAFANA_CA_BUNDLE", "GRAFANA_TOKEN_FILE",
-           "GRAFANA_USER", "GRAFANA_PASSWORD", "GRAFANA_URL")
+PROXIES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "GRAFANA_CA_BUNDLE",
+    "GRAFANA_TOKEN_FILE",
+    "GRAFANA_USER",
+    "GRAFANA_PASSWORD",
+    "GRAFANA_URL",
+)
 PASSWORD = "Pw-9f8e7d6c5b4a3f2e1d0c"
 
 
@@ -31,8 +45,17 @@ def _folders(n: int, start: int = 0) -> list[dict]:
 
 
 def _owned_hit(req):
-    return answer([{"uid": "agent-minimal", "title": "Minimal", "type": "dash-db", "folderUid": "ai-agents",
-                    "tags": ["managed-by-agentgrafana"]}])
+    return answer(
+        [
+            {
+                "uid": "agent-minimal",
+                "title": "Minimal",
+                "type": "dash-db",
+                "folderUid": "ai-agents",
+                "tags": ["managed-by-agentgrafana"],
+            }
+        ]
+    )
 
 
 def _endless_pages(req):
@@ -44,44 +67,80 @@ def _endless_pages(req):
 SERVER_CASES = [
     ("health-a-list", {("GET", "/api/health"): lambda r: answer([1, 2])}, ("unhealthy",)),
     ("health-not-json", {("GET", "/api/health"): lambda r: answer(b"<html>hello</html>")}, ("not JSON",)),
-    ("health-declares-100MB", {("GET", "/api/health"): lambda r: answer(b"{}", headers={
-        "Content-Length": str(100 * 1024 * 1024)})}, ("over the", "limit")),
+    (
+        "health-declares-100MB",
+        {("GET", "/api/health"): lambda r: answer(b"{}", headers={"Content-Length": str(100 * 1024 * 1024)})},
+        ("over the", "limit"),
+    ),
     ("health-streams-80MB", {("GET", "/api/health"): streaming(80 * 1024 * 1024)}, ("over the", "limit")),
-    ("health-nested-100000", {("GET", "/api/health"): lambda r: answer(b"[" * 100000 + b"]" * 100000)},
-     ("nests too deeply",)),
+    (
+        "health-nested-100000",
+        {("GET", "/api/health"): lambda r: answer(b"[" * 100000 + b"]" * 100000)},
+        ("nests too deeply",),
+    ),
     ("health-invalid-utf8", {("GET", "/api/health"): lambda r: answer(b'{"database": "\xff\xfe"}')}, ("not JSON",)),
-    ("health-short-body", {("GET", "/api/health"): lambda r: answer(b'{"database"', headers={
-        "Content-Length": "200"})}, ("unreachable",)),
-    ("folders-an-object", {("GET", "/api/folders"): lambda r: answer({"folders": []})},
-     ("list of folders", "an object where a list of objects was expected")),
+    (
+        "health-short-body",
+        {("GET", "/api/health"): lambda r: answer(b'{"database"', headers={"Content-Length": "200"})},
+        ("unreachable",),
+    ),
+    (
+        "folders-an-object",
+        {("GET", "/api/folders"): lambda r: answer({"folders": []})},
+        ("list of folders", "an object where a list of objects was expected"),
+    ),
     ("folders-strings", {("GET", "/api/folders"): lambda r: answer(["a", "b"])}, ("list of folders",)),
     ("folders-a-string", {("GET", "/api/folders"): lambda r: answer("nope")}, ("list of folders", "a string")),
     ("folders-html", {("GET", "/api/folders"): lambda r: answer(b"<html>login</html>")}, ("not JSON",)),
-    ("folders-ignore-paging", {("GET", "/api/folders"): lambda r: answer(_folders(1000))},
-     ("list of folders", "ignores paging")),
+    (
+        "folders-ignore-paging",
+        {("GET", "/api/folders"): lambda r: answer(_folders(1000))},
+        ("list of folders", "ignores paging"),
+    ),
     ("folders-never-end", {("GET", "/api/folders"): _endless_pages}, ("list of folders", "more than 5 pages")),
     ("search-an-object", {("GET", "/api/search"): lambda r: answer({"hits": []})}, ("search",)),
     ("search-numbers", {("GET", "/api/search"): lambda r: answer([1, 2, 3])}, ("search", "list of objects")),
-    ("search-ignore-paging", {("GET", "/api/search"): lambda r: answer(
-        [{"uid": f"d{i}", "title": str(i)} for i in range(1000)])}, ("search", "ignores paging")),
-    ("dashboard-a-list", {("GET", "/api/search"): _owned_hit,
-                          ("GET", "/api/dashboards/uid/*"): lambda r: answer([1, 2])},
-     ('dashboard "Minimal" (agent-minimal)', "a list where an object with dashboard, meta")),
-    ("dashboard-a-string-model", {("GET", "/api/search"): _owned_hit,
-                                  ("GET", "/api/dashboards/uid/*"): lambda r: answer({"dashboard": "x", "meta": {}})},
-     ("agent-minimal", "dashboard, meta")),
-    ("alert-rules-an-object", {("GET", "/api/v1/provisioning/alert-rules"): lambda r: answer({"rules": []})},
-     ("list of alert rules",)),
+    (
+        "search-ignore-paging",
+        {("GET", "/api/search"): lambda r: answer([{"uid": f"d{i}", "title": str(i)} for i in range(1000)])},
+        ("search", "ignores paging"),
+    ),
+    (
+        "dashboard-a-list",
+        {("GET", "/api/search"): _owned_hit, ("GET", "/api/dashboards/uid/*"): lambda r: answer([1, 2])},
+        ('dashboard "Minimal" (agent-minimal)', "a list where an object with dashboard, meta"),
+    ),
+    (
+        "dashboard-a-string-model",
+        {
+            ("GET", "/api/search"): _owned_hit,
+            ("GET", "/api/dashboards/uid/*"): lambda r: answer({"dashboard": "x", "meta": {}}),
+        },
+        ("agent-minimal", "dashboard, meta"),
+    ),
+    (
+        "alert-rules-an-object",
+        {("GET", "/api/v1/provisioning/alert-rules"): lambda r: answer({"rules": []})},
+        ("list of alert rules",),
+    ),
     ("folder-create-echoes-token", {("POST", "/api/folders"): echo_credentials(500)}, ("HTTP 500",)),
-    ("save-echoes-token-as-text", {("POST", "/api/dashboards/db"): echo_credentials(400, as_json=False)},
-     ("HTTP 400",)),
-    ("save-echoes-token-at-the-cut", {("POST", "/api/dashboards/db"): echo_credentials(400, pad=180)},
-     ("HTTP 400",)),
+    (
+        "save-echoes-token-as-text",
+        {("POST", "/api/dashboards/db"): echo_credentials(400, as_json=False)},
+        ("HTTP 400",),
+    ),
+    ("save-echoes-token-at-the-cut", {("POST", "/api/dashboards/db"): echo_credentials(400, pad=180)}, ("HTTP 400",)),
     ("401-echoes-token", {("GET", "/api/folders"): echo_credentials(401)}, ("HTTP 401", "GRAFANA_TOKEN")),
-    ("redirect", {("GET", "/api/folders"): lambda r: answer({}, 302, {"Location": "http://127.0.0.2/login"})},
-     ("HTTP 302", "redirected")),
-    ("huge-integer", {("GET", "/api/folders"): lambda r: answer(b'[{"uid": 1' + b"0" * 400 + b'}]')},
-     ("list of folders",)),
+    (
+        "redirect",
+        {("GET", "/api/folders"): lambda r: answer({}, 302, {"Location": "http://127.0.0.2/login"})},
+        ("HTTP 302", "redirected"),
+    ),
+    (
+        "huge-integer",
+        {("GET", "/api/folders"): lambda r: answer(b'[{"uid": 1' + b"0" * 400 + b"}]")},
+        ("list of folders",),
+    ),
 ]
 
 
@@ -139,34 +198,82 @@ def _tokenfile(tmp: Path, content: bytes) -> str:
 
 SETTINGS_CASES = [
     ("http-to-remote-host", {}, ("--url", "http://grafana.example.com:3000"), ("plain http", "grafana.example.com")),
-    ("http-proxy-for-http-url", {"HTTP_PROXY": "http://127.0.0.1:3128"}, ("--url", "http://127.0.0.1:3000"),
-     ("through the proxy 127.0.0.1", "in clear")),
-    ("all-proxy-for-http-url", {"ALL_PROXY": "http://127.0.0.1:3128"}, ("--url", "http://localhost:3000"),
-     ("through the proxy",)),
-    ("plain-remote-proxy-for-https", {"HTTPS_PROXY": "http://proxy.example.com:3128"},
-     ("--url", "https://grafana.example.com"), ("plain-http proxy proxy.example.com",)),
-    ("lower-case-proxy", {"https_proxy": "http://proxy.example.com:3128"},
-     ("--url", "https://grafana.example.com"), ("plain-http proxy",)),
-    ("socks-proxy", {"HTTPS_PROXY": "socks5://proxy.example.com:1080"}, ("--url", "https://grafana.example.com"),
-     ("not an http(s) URL",)),
-    ("proxy-with-password", {"HTTPS_PROXY": f"http://me:{PASSWORD}@proxy.example.com:3128"},
-     ("--url", "https://grafana.example.com"), ("plain-http proxy",)),
-    ("token-not-latin1", {"GRAFANA_TOKEN": "glsa_tökén_ÿ_値_0123456789abcdef"}, ("--url", "http://127.0.0.1:1"),
-     ("printable ASCII",)),
-    ("token-with-space", {"GRAFANA_TOKEN": "glsa_abc def_0123456789abcdef"}, ("--url", "http://127.0.0.1:1"),
-     ("printable ASCII",)),
-    ("bad-requests-ca-bundle", {"REQUESTS_CA_BUNDLE": "/nonexistent/ca.pem"}, ("--url", "https://127.0.0.1:1"),
-     ("CA bundle not found", "REQUESTS_CA_BUNDLE")),
+    (
+        "http-proxy-for-http-url",
+        {"HTTP_PROXY": "http://127.0.0.1:3128"},
+        ("--url", "http://127.0.0.1:3000"),
+        ("through the proxy 127.0.0.1", "in clear"),
+    ),
+    (
+        "all-proxy-for-http-url",
+        {"ALL_PROXY": "http://127.0.0.1:3128"},
+        ("--url", "http://localhost:3000"),
+        ("through the proxy",),
+    ),
+    (
+        "plain-remote-proxy-for-https",
+        {"HTTPS_PROXY": "http://proxy.example.com:3128"},
+        ("--url", "https://grafana.example.com"),
+        ("plain-http proxy proxy.example.com",),
+    ),
+    (
+        "lower-case-proxy",
+        {"https_proxy": "http://proxy.example.com:3128"},
+        ("--url", "https://grafana.example.com"),
+        ("plain-http proxy",),
+    ),
+    (
+        "socks-proxy",
+        {"HTTPS_PROXY": "socks5://proxy.example.com:1080"},
+        ("--url", "https://grafana.example.com"),
+        ("not an http(s) URL",),
+    ),
+    (
+        "proxy-with-password",
+        {"HTTPS_PROXY": f"http://me:{PASSWORD}@proxy.example.com:3128"},
+        ("--url", "https://grafana.example.com"),
+        ("plain-http proxy",),
+    ),
+    (
+        "token-not-latin1",
+        {"GRAFANA_TOKEN": "glsa_tökén_ÿ_値_0123456789abcdef"},
+        ("--url", "http://127.0.0.1:1"),
+        ("printable ASCII",),
+    ),
+    (
+        "token-with-space",
+        {"GRAFANA_TOKEN": "glsa_abc def_0123456789abcdef"},
+        ("--url", "http://127.0.0.1:1"),
+        ("printable ASCII",),
+    ),
+    (
+        "bad-requests-ca-bundle",
+        {"REQUESTS_CA_BUNDLE": "/nonexistent/ca.pem"},
+        ("--url", "https://127.0.0.1:1"),
+        ("CA bundle not found", "REQUESTS_CA_BUNDLE"),
+    ),
     ("url-port-99999", {}, ("--url", "http://127.0.0.1:99999"), ("invalid port",)),
     ("url-with-space", {}, ("--url", "http://grafana .example.com"), ("URL",)),
-    ("url-with-credentials", {}, ("--url", f"https://admin:{PASSWORD}@grafana.example.com"),
-     ("do not put credentials in the Grafana URL",)),
+    (
+        "url-with-credentials",
+        {},
+        ("--url", f"https://admin:{PASSWORD}@grafana.example.com"),
+        ("do not put credentials in the Grafana URL",),
+    ),
     ("url-ftp", {}, ("--url", "ftp://grafana.example.com"), ("http(s)://",)),
     ("no-url", {}, (), ("no Grafana URL",)),
-    ("user-without-password", {"GRAFANA_TOKEN": "", "GRAFANA_USER": "admin"}, ("--url", "http://127.0.0.1:1"),
-     ("must be set together",)),
-    ("token-and-basic", {"GRAFANA_USER": "admin", "GRAFANA_PASSWORD": PASSWORD}, ("--url", "http://127.0.0.1:1"),
-     ("not both",)),
+    (
+        "user-without-password",
+        {"GRAFANA_TOKEN": "", "GRAFANA_USER": "admin"},
+        ("--url", "http://127.0.0.1:1"),
+        ("must be set together",),
+    ),
+    (
+        "token-and-basic",
+        {"GRAFANA_USER": "admin", "GRAFANA_PASSWORD": PASSWORD},
+        ("--url", "http://127.0.0.1:1"),
+        ("not both",),
+    ),
     ("concurrency-0", {}, ("--url", "http://127.0.0.1:1", "--concurrency", "0"), ("--concurrency",)),
     ("timeout-negative", {}, ("--url", "http://127.0.0.1:1", "--timeout", "-1"), ("--timeout",)),
 ]
@@ -183,13 +290,16 @@ def test_unsafe_or_broken_connection_settings_exit_2(monkeypatch, case_id, env, 
     assert_no_secret(ran.text, "glsa_tökén_ÿ_値_0123456789abcdef")
 
 
-@pytest.mark.parametrize("content,names", [
-    (None, ("cannot read the token file",)),
-    (b"", ("one token on one line",)),
-    (b"line-one-token\nline-two-token\n", ("one token on one line",)),
-    (b"\xff\xfe-binary-token", ("non-ASCII",)),
-    (b"t" * 70000, ("larger than 64 KiB",)),
-])
+@pytest.mark.parametrize(
+    "content,names",
+    [
+        (None, ("cannot read the token file",)),
+        (b"", ("one token on one line",)),
+        (b"line-one-token\nline-two-token\n", ("one token on one line",)),
+        (b"\xff\xfe-binary-token", ("non-ASCII",)),
+        (b"t" * 70000, ("larger than 64 KiB",)),
+    ],
+)
 def test_bad_token_files(monkeypatch, tmp_path, content, names) -> None:
     monkeypatch.delenv("GRAFANA_TOKEN")
     path = str(tmp_path / "missing") if content is None else _tokenfile(tmp_path, content)
@@ -202,8 +312,16 @@ def test_a_token_file_is_used_and_its_token_never_shown(monkeypatch, tmp_path) -
     monkeypatch.delenv("GRAFANA_TOKEN")
     with HostileGrafana() as server:
         server.route("GET", "/api/folders", echo_credentials(500))
-        ran = run("push", "--root", str(MINIMAL), "--from-source", "--url", server.url,
-                  "--token-file", _tokenfile(tmp_path, (TOKEN + "\n").encode()))
+        ran = run(
+            "push",
+            "--root",
+            str(MINIMAL),
+            "--from-source",
+            "--url",
+            server.url,
+            "--token-file",
+            _tokenfile(tmp_path, (TOKEN + "\n").encode()),
+        )
     assert_clean_failure(ran, 1, "HTTP 500")
     assert_no_secret(ran.text)
 
@@ -253,8 +371,7 @@ def test_an_http_proxy_never_sees_the_token_of_an_https_push(monkeypatch) -> Non
     thread = threading.Thread(target=proxy, daemon=True)
     thread.start()
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{listener.getsockname()[1]}")
-    ran = run("push", "--root", str(MINIMAL), "--from-source", "--url", "https://grafana.example.com",
-              "--timeout", "3")
+    ran = run("push", "--root", str(MINIMAL), "--from-source", "--url", "https://grafana.example.com", "--timeout", "3")
     thread.join(15)
     listener.close()
     assert ran.code == 1 and seen and seen[0].startswith(b"CONNECT grafana.example.com:443")

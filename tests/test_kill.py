@@ -1,5 +1,6 @@
 """kill -9 at random moments of a large generation leaves exactly the old tree or the new one, never a mix,
 and the next run finishes the job (the whole-tree switch of `agentgrafana.writer`)."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from badinput import ROOT, snapshot
+
+pytestmark = pytest.mark.slow
 
 TENANTS = 500
 KILLS = 10
@@ -23,9 +27,23 @@ def _config(path: Path, budget: int) -> Path:
 
 
 def _generate(config: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "agentgrafana.cli", "generate", "--root", str(ROOT),
-                             "--config", str(config), "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "agentgrafana.cli",
+            "generate",
+            "--root",
+            str(ROOT),
+            "--config",
+            str(config),
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
 
 
 def _finish(config: Path, out: Path) -> float:

@@ -1,4 +1,5 @@
 """The live check on the real build: one Prometheus for the module, every panel, rule and alert proven."""
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,12 @@ def test_every_alert_fires_in_its_incident_and_is_silent_in_normal_traffic(live_
 
 def test_only_tempo_panels_are_left_unchecked(live_run):
     the_build, _, _, report = live_run
-    total = sum(len(p.get("targets") or []) for d in the_build.dashboards
-                for p in live.iter_panels(d.model.get("panels") or []) if p.get("type") != "row")
+    total = sum(
+        len(p.get("targets") or [])
+        for d in the_build.dashboards
+        for p in live.iter_panels(d.model.get("panels") or [])
+        if p.get("type") != "row"
+    )
     assert len(report.targets) + len(report.not_checked) == total
     assert {n.datasource for n in report.not_checked} <= {"tempo"}
     for n in report.not_checked:

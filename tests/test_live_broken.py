@@ -1,4 +1,5 @@
 """The live check notices broken data and broken rules, and names the panels they kill."""
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,9 @@ def series_read(expr: str, recorded: dict[str, str], seen: frozenset[str] = froz
     return out
 
 
-def run_check(the_build: Build, config: Config, options: SimOptions, prometheus_binary: str,
-              promtool: str) -> live.LiveReport:
+def run_check(
+    the_build: Build, config: Config, options: SimOptions, prometheus_binary: str, promtool: str
+) -> live.LiveReport:
     dataset = simulate(config, live.default_end(), options)
     with live_prometheus(dataset, live.rule_files(the_build), prometheus_binary, promtool) as server:
         report = live.check(the_build, server)
@@ -50,8 +52,11 @@ def run_check(the_build: Build, config: Config, options: SimOptions, prometheus_
 def renamed(root, prometheus_binary, promtool):
     """The simulator renames the tenant_id label, the tool histogram's bucket suffix and a token_type value."""
     config, the_build = project(root)
-    options = SimOptions(label_renames={"tenant_id": "tenant"}, series_renames={TOOL_BUCKETS: TOOL_BUCKETS + "s"},
-                         value_renames={"token_type": {"input": "prompt"}})
+    options = SimOptions(
+        label_renames={"tenant_id": "tenant"},
+        series_renames={TOOL_BUCKETS: TOOL_BUCKETS + "s"},
+        value_renames={"token_type": {"input": "prompt"}},
+    )
     return the_build, run_check(the_build, config, options, prometheus_binary, promtool)
 
 
@@ -60,8 +65,9 @@ def test_renamed_data_fails_the_check_and_names_the_panels(renamed):
     assert not report.ok and report.text().endswith("FAILED")
     recorded = live.recorded_exprs(the_build)
     dead = {(t.dashboard, t.panel, t.ref_id) for t in report.dead_targets}
-    reads_tool_buckets = {(t.dashboard, t.panel, t.ref_id) for t in report.targets
-                          if TOOL_BUCKETS in series_read(t.query, recorded)}
+    reads_tool_buckets = {
+        (t.dashboard, t.panel, t.ref_id) for t in report.targets if TOOL_BUCKETS in series_read(t.query, recorded)
+    }
     shows_tenant = set()
     for d in the_build.dashboards:
         for p in live.iter_panels(d.model.get("panels") or []):
@@ -91,7 +97,8 @@ def test_renamed_data_empties_the_tenant_variable_and_breaks_the_alerts(renamed)
         if "llm_cost_dollars_total" in reads:
             assert alert.name in failed  # fires without the tenant_id its description prints
     assert {r.record for r in report.dead_rules} == {
-        r for r, expr in recorded.items() if TOOL_BUCKETS in series_read(expr, recorded)}
+        r for r, expr in recorded.items() if TOOL_BUCKETS in series_read(expr, recorded)
+    }
 
 
 def broken_rule(the_build: Build) -> tuple[Build, str, tuple[str, str, str]]:
@@ -106,8 +113,9 @@ def broken_rule(the_build: Build) -> tuple[Build, str, tuple[str, str, str]]:
                     record = names[0]
                     files = dict(the_build.files)
                     for path, body in live.rule_files(the_build).items():
-                        files[path] = body.replace(f"record: {record}\n".encode(),
-                                                   f"record: {record}_renamed\n".encode())
+                        files[path] = body.replace(
+                            f"record: {record}\n".encode(), f"record: {record}_renamed\n".encode()
+                        )
                     return replace(the_build, files=files), record, (d.title, str(p.get("title")), t.get("refId"))
     raise AssertionError("no dashboard panel reads a recording rule")
 

@@ -1,7 +1,9 @@
 """The live check with non-default thresholds and budgets: incidents follow whatever is configured."""
+
 from __future__ import annotations
 
 import pytest
+from test_live import assert_budget_alert_tells_dollars, assert_budget_override_respected
 
 from agentgrafana.config import from_mapping
 from agentgrafana.live import check as live
@@ -9,21 +11,28 @@ from agentgrafana.live.prometheus import live_prometheus
 from agentgrafana.live.simulator import simulate
 from agentgrafana.pipeline import build
 
-from test_live import assert_budget_alert_tells_dollars, assert_budget_override_respected
-
 pytestmark = pytest.mark.live
 
 CONFIG = {
     "thresholds": {
-        "latency_seconds": {"agent": {"p95_target": 8, "p99_alert": 20}, "llm": {"p95_target": 2, "p99_alert": 4},
-                            "tool": {"p95_target": 0.3, "p99_alert": 0.8},
-                            "vector_search": {"p95_target": 0.08, "p99_alert": 0.15}},
-        "agent_error_rate_alert": 0.2, "tool_error_rate_alert": 0.3, "rate_limit_errors_per_5m_alert": 40,
-        "timeouts_per_minute_alert": 2, "budget_utilisation_alert": 0.8,
+        "latency_seconds": {
+            "agent": {"p95_target": 8, "p99_alert": 20},
+            "llm": {"p95_target": 2, "p99_alert": 4},
+            "tool": {"p95_target": 0.3, "p99_alert": 0.8},
+            "vector_search": {"p95_target": 0.08, "p99_alert": 0.15},
+        },
+        "agent_error_rate_alert": 0.2,
+        "tool_error_rate_alert": 0.3,
+        "rate_limit_errors_per_5m_alert": 40,
+        "timeouts_per_minute_alert": 2,
+        "budget_utilisation_alert": 0.8,
         "gpu": {"memory_used_alert_ratio": 0.8, "temperature_alert_celsius": 75},
     },
-    "budgets": {"daily_usd_default": 60, "tenants": {"acme": 500, "umbrella": 20, "hooli": 90},
-                "per_tenant_dashboards": True},
+    "budgets": {
+        "daily_usd_default": 60,
+        "tenants": {"acme": 500, "umbrella": 20, "hooli": 90},
+        "per_tenant_dashboards": True,
+    },
 }
 
 

@@ -1,4 +1,5 @@
 """The traffic simulator on its own: deterministic, complete OpenMetrics for every catalog metric."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ from agentgrafana.config import Config, LatencySet, LatencyThresholds
 from agentgrafana.live.simulator import SimOptions, incident_shape, normal_shape, simulate
 
 END = 1_790_000_000  # any fixed instant: the output depends on it only through the timestamps
-SAMPLE_RE = re.compile(r'^([A-Za-z_:][\w:]*)(\{.*\})? (\S+) (\d+)$')
+SAMPLE_RE = re.compile(r"^([A-Za-z_:][\w:]*)(\{.*\})? (\S+) (\d+)$")
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +98,12 @@ def test_gpus_use_both_host_label_spellings_and_xid_is_mostly_zero(series):
 
 
 def test_renames_break_exactly_what_they_name():
-    options = SimOptions(label_renames={"tenant_id": "tenant"},
-                         series_renames={"agent_request_duration_seconds_bucket": "agent_request_duration_seconds_b"},
-                         value_renames={"token_type": {"input": "prompt"}}, duration=900)
+    options = SimOptions(
+        label_renames={"tenant_id": "tenant"},
+        series_renames={"agent_request_duration_seconds_bucket": "agent_request_duration_seconds_b"},
+        value_renames={"token_type": {"input": "prompt"}},
+        duration=900,
+    )
     text = simulate(Config(), END, options).text.decode()
     assert 'tenant_id="' not in text and 'tenant="' in text
     assert "agent_request_duration_seconds_bucket{" not in text and "agent_request_duration_seconds_b{" in text
@@ -108,9 +112,14 @@ def test_renames_break_exactly_what_they_name():
 
 @pytest.mark.parametrize("kind", ["agent", "llm", "tool", "vector_search"])
 def test_latency_shapes_follow_configured_thresholds(kind):
-    buckets = CATALOG.metric({"agent": "agent_request_duration_seconds", "llm": "llm_inference_duration_seconds",
-                              "tool": "tool_execution_duration_seconds",
-                              "vector_search": "vector_search_duration_seconds"}[kind]).buckets
+    buckets = CATALOG.metric(
+        {
+            "agent": "agent_request_duration_seconds",
+            "llm": "llm_inference_duration_seconds",
+            "tool": "tool_execution_duration_seconds",
+            "vector_search": "vector_search_duration_seconds",
+        }[kind]
+    ).buckets
     for threshold in (0.3, 0.7, 2.5, 4, 9):
         normal = normal_shape(buckets, threshold)
         assert normal.cdf(threshold) == 1.0 or threshold <= min(buckets)
@@ -119,9 +128,11 @@ def test_latency_shapes_follow_configured_thresholds(kind):
 
 def test_budget_tenants_come_from_the_configuration():
     config = Config()
-    config = replace(config, budgets=replace(config.budgets, tenants={"acme": 400.0, "hooli": 30.0}),
-                     thresholds=replace(config.thresholds, latency_seconds=LatencySet(
-                         agent=LatencyThresholds(3, 6))))
+    config = replace(
+        config,
+        budgets=replace(config.budgets, tenants={"acme": 400.0, "hooli": 30.0}),
+        thresholds=replace(config.thresholds, latency_seconds=LatencySet(agent=LatencyThresholds(3, 6))),
+    )
     d = simulate(config, END, SimOptions(duration=900))
     assert d.topology.rich_tenant == "acme"
     assert 'tenant_id="hooli"' in d.text.decode()
@@ -129,7 +140,7 @@ def test_budget_tenants_come_from_the_configuration():
 
 
 def test_cli_reports_a_missing_prometheus(capsys):
-    from agentgrafana.live.__main__ import main
+    from agentgrafana.cli import main
 
-    assert main(["--prometheus", "/nonexistent/prometheus"]) == 2
+    assert main(["verify-live", "--prometheus", "/nonexistent/prometheus"]) == 2
     assert "apt-get install -y prometheus" in capsys.readouterr().err

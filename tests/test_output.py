@@ -1,4 +1,5 @@
 """Generated files: deterministic, atomic, minimal rewrites, valid for Grafana's provisioning and the sidecar."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,13 @@ def test_two_runs_with_different_hash_seeds_write_identical_trees(tmp_path: Path
     for seed in ("1", "4242"):
         out = tmp_path / f"out-{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, str(ROOT / "generate.py"), "--out", str(out)], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "generate.py"), "--out", str(out)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         trees.append(_tree(out))
     assert trees[0] == trees[1]
     assert len(trees[0]) > 10
@@ -47,8 +53,10 @@ def test_two_runs_with_different_hash_seeds_write_identical_trees(tmp_path: Path
 def test_committed_generated_tree_is_fresh(default_build) -> None:
     """The drift check CI relies on: generated/ in the repository equals a fresh generation."""
     changes = compare(ROOT / "generated", default_build.files)
-    assert changes.clean, (f"generated/ is stale (run `make generate`): changed={changes.changed} "
-                           f"missing={changes.added} extra={changes.removed}")
+    assert changes.clean, (
+        f"generated/ is stale (run `make generate`): changed={changes.changed} "
+        f"missing={changes.added} extra={changes.removed}"
+    )
 
 
 def test_check_fails_on_a_hand_edit_and_passes_after_generate(tmp_path: Path, capsys) -> None:
@@ -74,8 +82,10 @@ def test_check_names_outputs_that_are_no_longer_generated(tmp_path: Path, capsys
     out = tmp_path / "gen"
     assert main(["generate", "--root", str(ROOT), "--config", str(config), "--out", str(out)]) == 0
     capsys.readouterr()
-    assert main(["generate", "--check", "--root", str(ROOT), "--config", str(tmp_path / "none.yaml"),
-                 "--out", str(out)]) == 2  # a missing configuration file is a usage error
+    assert (
+        main(["generate", "--check", "--root", str(ROOT), "--config", str(tmp_path / "none.yaml"), "--out", str(out)])
+        == 2
+    )  # a missing configuration file is a usage error
     plain = tmp_path / "plain.yaml"
     plain.write_text("budgets:\n  tenants: {acme: 250}\n")
     capsys.readouterr()
@@ -113,7 +123,7 @@ def test_output_is_sorted_indented_utf8_json_with_trailing_newline(default_build
         if path.endswith(".json"):
             text = body.decode("utf-8")
             data = json.loads(text, object_pairs_hook=sorted_everywhere)
-            assert text.startswith("{\n  \"")
+            assert text.startswith('{\n  "')
             assert all((len(line) - len(line.lstrip(" "))) % 2 == 0 for line in text.splitlines())
             assert json.loads(text) == data
     gpu = default_build.files["dashboards/ai-agents/agent-gpu.json"].decode("utf-8")
@@ -127,15 +137,15 @@ def test_configmaps_round_trip_to_the_dashboard_json(default_build) -> None:
         assert cm["kind"] == "ConfigMap" and cm["metadata"]["namespace"] == cfg.kubernetes.namespace
         assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
         assert cm["metadata"]["annotations"]["grafana_folder"] == d.folder.title
-        (key, text), = cm["data"].items()
+        ((key, text),) = cm["data"].items()
         assert key == f"{d.uid}.json"
         assert "\n" not in text.rstrip("\n")  # compact: the indented copy is the file under dashboards/
         assert json.loads(text) == json.loads(default_build.files[f"dashboards/{d.folder.uid}/{d.uid}.json"])
 
 
 def test_configmap_json_survives_characters_yaml_reads_as_line_breaks() -> None:
-    from agentgrafana.emit.dashboards import configmap
     from agentgrafana.emit import compact_json_bytes
+    from agentgrafana.emit.dashboards import configmap
     from agentgrafana.model import DashboardOut, Folder
 
     model = {"uid": "u", "title": "Line\u2028separator \u0085 and # not a comment: {x}", "panels": []}
@@ -154,7 +164,7 @@ def test_provisioning_points_each_folder_at_its_files(default_build) -> None:
 
 
 def test_every_dashboard_meets_the_house_rules(default_build) -> None:
-    assert len(default_build.dashboards) == 5
+    assert default_build.dashboards  # a property of every dashboard, whatever the content holds
     for d in default_build.dashboards:
         m = d.model
         assert m["schemaVersion"] == 41
@@ -179,8 +189,9 @@ def test_every_prometheus_panel_reads_only_catalog_metrics_or_recording_rules(de
             for t in p.get("targets", []):
                 if t.get("datasource", {}).get("type") != "prometheus":
                     continue
-                metrics = analyze(expand_variables(t["expr"]), CATALOG, {r: frozenset({"tenant_id", "agent_name"})
-                                                                         for r in recorded}).metrics
+                metrics = analyze(
+                    expand_variables(t["expr"]), CATALOG, {r: frozenset({"tenant_id", "agent_name"}) for r in recorded}
+                ).metrics
                 assert metrics, (d.uid, p["title"])
                 assert metrics <= known, (d.uid, p["title"], metrics - known)
                 seen |= metrics
@@ -208,18 +219,24 @@ def test_a_broken_grafanalib_expression_is_rejected(tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(GRAFANALIB_PROJECT, project)
     module = project / "dashboards" / "legacy_llm.py"
-    module.write_text(module.read_text().replace('"llm_inference_duration_seconds", ["model"]',
-                                                 '"llm_inference_duration_seconds", ["agent_name"]'))
+    module.write_text(
+        module.read_text().replace(
+            '"llm_inference_duration_seconds", ["model"]', '"llm_inference_duration_seconds", ["agent_name"]'
+        )
+    )
     with pytest.raises(ValidationFailed) as info:
         build(config_mod.Config(), project)
     texts = [f.text() for f in info.value.findings]
-    assert any("dashboard agent-legacy-llm" in t and 'panel "LLM P95 by model"' in t and
-               "label 'agent_name' does not exist" in t for t in texts), texts
+    assert any(
+        "dashboard agent-legacy-llm" in t
+        and 'panel "LLM P95 by model"' in t
+        and "label 'agent_name' does not exist" in t
+        for t in texts
+    ), texts
 
 
 def test_per_tenant_dashboards_fix_the_tenant_in_their_own_folder() -> None:
-    cfg = config_mod.from_mapping({"budgets": {"tenants": {"acme": 250, "globex": 80},
-                                               "per_tenant_dashboards": True}})
+    cfg = config_mod.from_mapping({"budgets": {"tenants": {"acme": 250, "globex": 80}, "per_tenant_dashboards": True}})
     result = build(cfg, ROOT)
     tenant_boards = {d.uid: d for d in result.dashboards if d.folder.uid != "ai-agents"}
     assert set(tenant_boards) == {"agent-cost-acme", "agent-cost-globex"}
@@ -236,8 +253,11 @@ def test_a_dashboard_too_large_for_a_configmap_is_refused_before_writing(tmp_pat
     project = tmp_path / "p"
     shutil.copytree(GRAFANALIB_PROJECT, project)
     module = project / "dashboards" / "legacy_llm.py"
-    module.write_text(module.read_text().replace('description="Kept in grafanalib while the team migrates."',
-                                                 'description="x" * (1024 * 1024)'))
+    module.write_text(
+        module.read_text().replace(
+            'description="Kept in grafanalib while the team migrates."', 'description="x" * (1024 * 1024)'
+        )
+    )
     out = tmp_path / "out"
     assert main(["generate", "--root", str(project), "--out", str(out)]) == 1
     err = capsys.readouterr().err
@@ -249,7 +269,10 @@ def test_a_dashboard_too_large_for_a_configmap_is_refused_before_writing(tmp_pat
 def test_a_tenant_name_that_cannot_make_a_folder_uid_is_a_configuration_error() -> None:
     with pytest.raises(config_mod.ConfigError, match=r"budgets\.tenants\.acme corp: tenant names must be 1-40"):
         config_mod.from_mapping({"budgets": {"tenants": {"acme corp": 10}}})
-    with pytest.raises(config_mod.ConfigError, match=r"budgets\.tenants\.x{30}: the tenant's folder uid "
-                                                     r"'ai-agents-x{30}' would be 40|dashboard uid"):
+    with pytest.raises(
+        config_mod.ConfigError,
+        match=r"budgets\.tenants\.x{30}: the tenant's folder uid "
+        r"'ai-agents-x{30}' would be 40|dashboard uid",
+    ):
         config_mod.from_mapping({"budgets": {"tenants": {"x" * 30: 10}, "per_tenant_dashboards": True}})
     config_mod.from_mapping({"budgets": {"tenants": {"x" * 30: 10}}})  # no tenant dashboards: no uid to form

@@ -1,4 +1,5 @@
 """Previews: valid PNGs of the expected size, one box per panel, data drawn when recorded, changes lit."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,34 +25,72 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def p(pid: int, ptype: str, title: str, x: int, y: int, w: int, h: int, **extra: Any) -> dict[str, Any]:
     out = {"id": pid, "type": ptype, "title": title, "gridPos": {"x": x, "y": y, "w": w, "h": h}, **extra}
     if ptype != "row":
-        out.setdefault("targets", [{"refId": "A", "expr": f'sum(rate(metric_{pid}_total{{tenant_id=~"$tenant"}}'
-                                                        '[$__rate_interval]))'}])
+        out.setdefault(
+            "targets",
+            [{"refId": "A", "expr": f'sum(rate(metric_{pid}_total{{tenant_id=~"$tenant"}}[$__rate_interval]))'}],
+        )
     return out
 
 
 def model(uid: str = "agent-overview") -> dict[str, Any]:
-    return {"uid": uid, "title": "Agent overview", "tags": ["ai-agents"], "panels": [
-        p(1, "row", "Right now", 0, 0, 24, 1),
-        p(2, "stat", "Success rate", 0, 1, 8, 5, fieldConfig={"defaults": {"unit": "percentunit", "thresholds": {
-            "steps": [{"color": "red", "value": None}, {"color": "green", "value": 0.95}]}}}),
-        p(3, "stat", "Active sessions", 8, 1, 8, 5),
-        p(4, "bargauge", "Cost by tenant", 16, 1, 8, 5),
-        p(5, "row", "Traffic", 0, 6, 24, 1),
-        p(6, "timeseries", "Request rate by agent", 0, 7, 12, 8),
-        p(7, "table", "Slowest tools", 12, 7, 12, 8),
-        {**p(8, "row", "Details", 0, 15, 24, 1), "collapsed": True,
-         "panels": [p(9, "timeseries", "Tokens", 0, 16, 24, 6)]},
-        p(10, "text", "Notes", 0, 16, 24, 3),
-    ]}
+    return {
+        "uid": uid,
+        "title": "Agent overview",
+        "tags": ["ai-agents"],
+        "panels": [
+            p(1, "row", "Right now", 0, 0, 24, 1),
+            p(
+                2,
+                "stat",
+                "Success rate",
+                0,
+                1,
+                8,
+                5,
+                fieldConfig={
+                    "defaults": {
+                        "unit": "percentunit",
+                        "thresholds": {"steps": [{"color": "red", "value": None}, {"color": "green", "value": 0.95}]},
+                    }
+                },
+            ),
+            p(3, "stat", "Active sessions", 8, 1, 8, 5),
+            p(4, "bargauge", "Cost by tenant", 16, 1, 8, 5),
+            p(5, "row", "Traffic", 0, 6, 24, 1),
+            p(6, "timeseries", "Request rate by agent", 0, 7, 12, 8),
+            p(7, "table", "Slowest tools", 12, 7, 12, 8),
+            {
+                **p(8, "row", "Details", 0, 15, 24, 1),
+                "collapsed": True,
+                "panels": [p(9, "timeseries", "Tokens", 0, 16, 24, 6)],
+            },
+            p(10, "text", "Notes", 0, 16, 24, 3),
+        ],
+    }
 
 
 def series(n: int, base: float) -> list[dict[str, Any]]:
-    return [{"labels": {"agent_name": f"agent-{i}"}, "values": [[1_700_000_000 + 60 * k, base * (i + 1) + k]
-                                                                for k in range(30)]} for i in range(n)]
+    return [
+        {
+            "labels": {"agent_name": f"agent-{i}"},
+            "values": [[1_700_000_000 + 60 * k, base * (i + 1) + k] for k in range(30)],
+        }
+        for i in range(n)
+    ]
 
 
-RESULTS = {"dashboards": {"agent-overview": {"2": series(1, 0.97), "3": series(2, 5), "4": series(3, 10),
-                                             "6": series(3, 1), "7": series(2, 0.2), "9": []}}}
+RESULTS = {
+    "dashboards": {
+        "agent-overview": {
+            "2": series(1, 0.97),
+            "3": series(2, 5),
+            "4": series(3, 10),
+            "6": series(3, 1),
+            "7": series(2, 0.2),
+            "9": [],
+        }
+    }
+}
 
 
 def read_png(path: Path) -> tuple[int, int]:
@@ -74,26 +113,33 @@ def test_png_has_expected_size_and_one_box_per_panel(tmp_path: Path) -> None:
     assert len(panels) == 7 and len(boxes) == 10
     assert read_png(out) == (WIDTH, HEADER + 25 * UNIT + 16)
     content = {b.key: b.content for b in panels}
-    assert content == {"id:2": "value", "id:3": "value", "id:4": "bars", "id:6": "series", "id:7": "table",
-                       "id:9": "placeholder", "id:10": "placeholder"}
+    assert content == {
+        "id:2": "value",
+        "id:3": "value",
+        "id:4": "bars",
+        "id:6": "series",
+        "id:7": "table",
+        "id:9": "placeholder",
+        "id:10": "placeholder",
+    }
     assert [b.key for b in boxes if b.highlighted] == ["id:6"]
     for b in panels:  # inside the picture, no two panels overlap
         assert 0 <= b.x and b.x + b.w <= WIDTH and HEADER <= b.y
     for i, a in enumerate(panels):
-        for b in panels[i + 1:]:
+        for b in panels[i + 1 :]:
             assert a.x + a.w <= b.x or b.x + b.w <= a.x or a.y + a.h <= b.y or b.y + b.h <= a.y
 
 
 def test_light_theme_and_empty_dashboard(tmp_path: Path) -> None:
-    boxes = render_dashboard({"uid": "empty", "title": "Nothing yet", "panels": []}, tmp_path / "e.png",
-                             theme="light")
+    boxes = render_dashboard({"uid": "empty", "title": "Nothing yet", "panels": []}, tmp_path / "e.png", theme="light")
     assert boxes == [] and read_png(tmp_path / "e.png")[0] == WIDTH
 
 
 def test_pie_with_data(tmp_path: Path) -> None:
     m = {"uid": "share", "title": "Share", "panels": [p(1, "piechart", "Model cost share", 0, 0, 12, 8)]}
-    boxes = render_dashboard(m, tmp_path / "s.png", parse_results({"dashboards": {"share": {"1": series(3, 2)}}})[
-        "share"])
+    boxes = render_dashboard(
+        m, tmp_path / "s.png", parse_results({"dashboards": {"share": {"1": series(3, 2)}}})["share"]
+    )
     assert [b.content for b in boxes] == ["pie"]
     assert read_png(tmp_path / "s.png") == (WIDTH, HEADER + 8 * UNIT + 16)
 
@@ -107,8 +153,9 @@ def test_units() -> None:
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 def test_command_writes_one_png_per_dashboard_with_data_and_base(tmp_path: Path) -> None:
@@ -122,10 +169,16 @@ def test_command_writes_one_png_per_dashboard_with_data_and_base(tmp_path: Path)
     (gen / "agent-overview.json").write_text(json.dumps(old_model, indent=2, sort_keys=True))
     _git(tmp_path, "add", "-A")
     _git(tmp_path, "commit", "-q", "-m", "base")
-    files = {f"dashboards/ai-agents/{m['uid']}.json": json.dumps(m, indent=2, sort_keys=True).encode()
-             for m in (new_model, other)}
-    build = Build(dashboards=[DashboardOut(m["uid"], m["title"], folder, m, "dashboards/x.py")
-                              for m in (new_model, other)], rule_groups=[], grafana_rule_groups=[], files=files)
+    files = {
+        f"dashboards/ai-agents/{m['uid']}.json": json.dumps(m, indent=2, sort_keys=True).encode()
+        for m in (new_model, other)
+    }
+    build = Build(
+        dashboards=[DashboardOut(m["uid"], m["title"], folder, m, "dashboards/x.py") for m in (new_model, other)],
+        rule_groups=[],
+        grafana_rule_groups=[],
+        files=files,
+    )
     data = tmp_path / "build" / "live-results.json"
     data.parent.mkdir()
     data.write_text(json.dumps(RESULTS))

@@ -1,5 +1,6 @@
 """promtool proves the generated rules: `check rules` on every file, the generated alert tests for the shipped
 configuration and for one with every threshold changed, recording-rule values, and per-tenant budgets."""
+
 from __future__ import annotations
 
 import subprocess
@@ -20,10 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 # every threshold moved, several off a histogram bucket boundary, one GPU ratio close to 1
 CHANGED = {
     "thresholds": {
-        "latency_seconds": {"agent": {"p99_alert": 7}, "llm": {"p99_alert": 4}, "tool": {"p99_alert": 0.7},
-                            "vector_search": {"p99_alert": 0.15}},
-        "agent_error_rate_alert": 0.2, "tool_error_rate_alert": 0.03, "rate_limit_errors_per_5m_alert": 3,
-        "timeouts_per_minute_alert": 2, "budget_utilisation_alert": 0.8,
+        "latency_seconds": {
+            "agent": {"p99_alert": 7},
+            "llm": {"p99_alert": 4},
+            "tool": {"p99_alert": 0.7},
+            "vector_search": {"p99_alert": 0.15},
+        },
+        "agent_error_rate_alert": 0.2,
+        "tool_error_rate_alert": 0.03,
+        "rate_limit_errors_per_5m_alert": 3,
+        "timeouts_per_minute_alert": 2,
+        "budget_utilisation_alert": 0.8,
         "gpu": {"memory_used_alert_ratio": 0.95, "temperature_alert_celsius": 70},
     },
     "budgets": {"daily_usd_default": 40, "tenants": {"acme": 250, "initech": 20}},
@@ -42,8 +50,11 @@ def _write(b: Build, out: Path) -> Path:
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory) -> dict[str, tuple[Build, Path]]:
     """Generated trees for the shipped configuration, one with every threshold changed, and the budget story."""
-    configs = {"shipped": config_mod.load(ROOT / "monitoring.yaml"), "changed": config_mod.from_mapping(CHANGED),
-               "budget": config_mod.from_mapping(BUDGET_STORY)}
+    configs = {
+        "shipped": config_mod.load(ROOT / "monitoring.yaml"),
+        "changed": config_mod.from_mapping(CHANGED),
+        "budget": config_mod.from_mapping(BUDGET_STORY),
+    }
     out = {}
     for name, cfg in configs.items():
         b = build(cfg, ROOT)
@@ -52,8 +63,9 @@ def projects(tmp_path_factory) -> dict[str, tuple[Build, Path]]:
 
 
 def _run(promtool: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([promtool, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [promtool, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120
+    )
 
 
 def _rule_files(root: Path) -> list[Path]:
@@ -69,6 +81,7 @@ def test_promtool_check_rules_accepts_every_generated_rule_file(promtool, projec
 
 def _recording_tests(root: Path) -> Path:
     """Hand-computed values of the recording rules for known traffic (shipped budgets: acme 250, initech 50)."""
+
     def counter(series: str, per_minute: float) -> dict[str, str]:
         return {"series": series, "values": f"0+{per_minute}x60"}
 
@@ -86,70 +99,137 @@ def _recording_tests(root: Path) -> Path:
         counter('agent_request_duration_seconds_count{agent_name="quiet-bot", model="gpt-4o", tenant_id="acme"}', 60),
         counter('agent_request_duration_seconds_count{agent_name="idle-bot", model="gpt-4o", tenant_id="acme"}', 0),
         counter('agent_errors_total{agent_name="idle-bot", error_type="llm_error", tenant_id="acme"}', 0),
-        *buckets("agent_request_duration_seconds", f'{agent}, tenant_id="acme"',
-                 ["0.1", "0.5", "1", "2", "5", "10", "30", "60"], "2", 600),
-        *buckets("llm_inference_duration_seconds", 'model="gpt-4o", provider="openai"',
-                 ["0.1", "0.5", "1", "2", "5", "10", "30"], "5", 600),
-        *buckets("tool_execution_duration_seconds", 'tool_name="web_search", agent_name="support-bot"',
-                 ["0.01", "0.05", "0.1", "0.5", "1", "5", "10"], "0.5", 120),
-        *buckets("vector_search_duration_seconds", 'collection="docs", agent_name="support-bot"',
-                 ["0.01", "0.05", "0.1", "0.2", "0.5", "1", "2"], "0.1", 600),
-        counter('tool_execution_errors_total{tool_name="web_search", agent_name="support-bot", error_type="timeout"}',
-                12),
+        *buckets(
+            "agent_request_duration_seconds",
+            f'{agent}, tenant_id="acme"',
+            ["0.1", "0.5", "1", "2", "5", "10", "30", "60"],
+            "2",
+            600,
+        ),
+        *buckets(
+            "llm_inference_duration_seconds",
+            'model="gpt-4o", provider="openai"',
+            ["0.1", "0.5", "1", "2", "5", "10", "30"],
+            "5",
+            600,
+        ),
+        *buckets(
+            "tool_execution_duration_seconds",
+            'tool_name="web_search", agent_name="support-bot"',
+            ["0.01", "0.05", "0.1", "0.5", "1", "5", "10"],
+            "0.5",
+            120,
+        ),
+        *buckets(
+            "vector_search_duration_seconds",
+            'collection="docs", agent_name="support-bot"',
+            ["0.01", "0.05", "0.1", "0.2", "0.5", "1", "2"],
+            "0.1",
+            600,
+        ),
+        counter(
+            'tool_execution_errors_total{tool_name="web_search", agent_name="support-bot", error_type="timeout"}', 12
+        ),
         counter('llm_cost_dollars_total{model="gpt-4o", tenant_id="acme"}', 4),  # $240 by 60m, budget 250
         counter('llm_cost_dollars_total{model="gpt-4o", tenant_id="globex"}', 2.5),  # $150, default budget 100
         counter('llm_cost_dollars_total{model="gpt-4o", tenant_id="initech"}', 0.5),  # $30, budget 50
     ]
 
     def exp(expr: str, *samples: tuple[str, float], at: str = "10m") -> dict:
-        return {"expr": expr, "eval_time": at,
-                "exp_samples": [{"labels": labels, "value": value} for labels, value in samples]}
+        return {
+            "expr": expr,
+            "eval_time": at,
+            "exp_samples": [{"labels": labels, "value": value} for labels, value in samples],
+        }
 
     tests = [
-        exp("agent_name:agent_requests:rate5m", ('agent_name:agent_requests:rate5m{agent_name="idle-bot"}', 0),
+        exp(
+            "agent_name:agent_requests:rate5m",
+            ('agent_name:agent_requests:rate5m{agent_name="idle-bot"}', 0),
             ('agent_name:agent_requests:rate5m{agent_name="quiet-bot"}', 1),
-            ('agent_name:agent_requests:rate5m{agent_name="support-bot"}', 10)),
-        exp("agent_name:agent_errors:rate5m", ('agent_name:agent_errors:rate5m{agent_name="idle-bot"}', 0),
-            ('agent_name:agent_errors:rate5m{agent_name="support-bot"}', 0.5)),
+            ('agent_name:agent_requests:rate5m{agent_name="support-bot"}', 10),
+        ),
+        exp(
+            "agent_name:agent_errors:rate5m",
+            ('agent_name:agent_errors:rate5m{agent_name="idle-bot"}', 0),
+            ('agent_name:agent_errors:rate5m{agent_name="support-bot"}', 0.5),
+        ),
         # quiet-bot: traffic, no errors -> 0; idle-bot: no traffic -> no sample at all (never NaN)
-        exp("agent_name:agent_error_ratio:rate5m",
+        exp(
+            "agent_name:agent_error_ratio:rate5m",
             ('agent_name:agent_error_ratio:rate5m{agent_name="quiet-bot"}', 0),
-            ('agent_name:agent_error_ratio:rate5m{agent_name="support-bot"}', 0.05)),
-        exp("agent_name:agent_request_duration_seconds:p99_rate5m",
-            ('agent_name:agent_request_duration_seconds:p99_rate5m{agent_name="support-bot"}', 1.99)),
-        exp("agent_name:agent_request_duration_seconds:p95_rate5m",
-            ('agent_name:agent_request_duration_seconds:p95_rate5m{agent_name="support-bot"}', 1.95)),
-        exp("agent_name:agent_request_duration_seconds:p50_rate5m",
-            ('agent_name:agent_request_duration_seconds:p50_rate5m{agent_name="support-bot"}', 1.5)),
-        exp("model:llm_inference_duration_seconds:p99_rate5m",
-            ('model:llm_inference_duration_seconds:p99_rate5m{model="gpt-4o"}', 4.97)),
-        exp("tool_name:tool_execution_duration_seconds:p99_rate5m",
-            ('tool_name:tool_execution_duration_seconds:p99_rate5m{tool_name="web_search"}', 0.496)),
-        exp("collection:vector_search_duration_seconds:p99_rate5m",
-            ('collection:vector_search_duration_seconds:p99_rate5m{collection="docs"}', 0.0995)),
-        exp("tool_name:tool_execution_error_ratio:rate5m",
-            ('tool_name:tool_execution_error_ratio:rate5m{tool_name="web_search"}', 0.1)),
-        exp("tenant_id:llm_cost_dollars:increase24h",
+            ('agent_name:agent_error_ratio:rate5m{agent_name="support-bot"}', 0.05),
+        ),
+        exp(
+            "agent_name:agent_request_duration_seconds:p99_rate5m",
+            ('agent_name:agent_request_duration_seconds:p99_rate5m{agent_name="support-bot"}', 1.99),
+        ),
+        exp(
+            "agent_name:agent_request_duration_seconds:p95_rate5m",
+            ('agent_name:agent_request_duration_seconds:p95_rate5m{agent_name="support-bot"}', 1.95),
+        ),
+        exp(
+            "agent_name:agent_request_duration_seconds:p50_rate5m",
+            ('agent_name:agent_request_duration_seconds:p50_rate5m{agent_name="support-bot"}', 1.5),
+        ),
+        exp(
+            "model:llm_inference_duration_seconds:p99_rate5m",
+            ('model:llm_inference_duration_seconds:p99_rate5m{model="gpt-4o"}', 4.97),
+        ),
+        exp(
+            "tool_name:tool_execution_duration_seconds:p99_rate5m",
+            ('tool_name:tool_execution_duration_seconds:p99_rate5m{tool_name="web_search"}', 0.496),
+        ),
+        exp(
+            "collection:vector_search_duration_seconds:p99_rate5m",
+            ('collection:vector_search_duration_seconds:p99_rate5m{collection="docs"}', 0.0995),
+        ),
+        exp(
+            "tool_name:tool_execution_error_ratio:rate5m",
+            ('tool_name:tool_execution_error_ratio:rate5m{tool_name="web_search"}', 0.1),
+        ),
+        exp(
+            "tenant_id:llm_cost_dollars:increase24h",
             ('tenant_id:llm_cost_dollars:increase24h{tenant_id="acme"}', 240),
             ('tenant_id:llm_cost_dollars:increase24h{tenant_id="globex"}', 150),
-            ('tenant_id:llm_cost_dollars:increase24h{tenant_id="initech"}', 30), at="60m"),
-        exp("tenant_id:llm_cost_budget_dollars:daily",
+            ('tenant_id:llm_cost_dollars:increase24h{tenant_id="initech"}', 30),
+            at="60m",
+        ),
+        exp(
+            "tenant_id:llm_cost_budget_dollars:daily",
             ('tenant_id:llm_cost_budget_dollars:daily{budget_usd="250.00", tenant_id="acme"}', 250),
-            ('tenant_id:llm_cost_budget_dollars:daily{budget_usd="50.00", tenant_id="initech"}', 50), at="60m"),
+            ('tenant_id:llm_cost_budget_dollars:daily{budget_usd="50.00", tenant_id="initech"}', 50),
+            at="60m",
+        ),
         # each tenant against its own budget, which it carries as a label: acme 240/250, globex 150/100
         # (default), initech 30/50
-        exp("tenant_id:llm_cost_budget:utilisation24h",
+        exp(
+            "tenant_id:llm_cost_budget:utilisation24h",
             ('tenant_id:llm_cost_budget:utilisation24h{budget_usd="250.00", tenant_id="acme"}', 0.96),
             ('tenant_id:llm_cost_budget:utilisation24h{budget_usd="100.00", tenant_id="globex"}', 1.5),
-            ('tenant_id:llm_cost_budget:utilisation24h{budget_usd="50.00", tenant_id="initech"}', 0.6), at="60m"),
+            ('tenant_id:llm_cost_budget:utilisation24h{budget_usd="50.00", tenant_id="initech"}', 0.6),
+            at="60m",
+        ),
     ]
     path = root / "handwritten" / "recording-values.yaml"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(yaml.safe_dump({
-        "rule_files": [f"../prometheus/rules/{f.name}" for f in _rule_files(root)], "evaluation_interval": "1m",
-        "tests": [{"name": "recording rules produce the expected values", "interval": "1m", "input_series": series,
-                   "promql_expr_test": tests}],
-    }, sort_keys=False))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "rule_files": [f"../prometheus/rules/{f.name}" for f in _rule_files(root)],
+                "evaluation_interval": "1m",
+                "tests": [
+                    {
+                        "name": "recording rules produce the expected values",
+                        "interval": "1m",
+                        "input_series": series,
+                        "promql_expr_test": tests,
+                    }
+                ],
+            },
+            sort_keys=False,
+        )
+    )
     return path
 
 
@@ -158,33 +238,69 @@ def _budget_story(b: Build, root: Path) -> Path:
     dollars, with its budget."""
     alert = next(a for a in b.alerts if a.name == "TenantDailyCostBudgetExceeded")
     labels = {"tenant_id": "globex", "budget_usd": "100.00", "severity": alert.severity}
-    notes = {"summary": alert.summary, "description": template.render(alert.description, labels, 150),
-             "runbook_url": f"https://runbooks.example.com/ai-agents/{alert.runbook}"}
-    assert notes["description"] == ("Tenant globex spent $150.00 on LLM calls in the last 24 hours, more than 100% "
-                                    "of its daily budget of $100.00.")
+    notes = {
+        "summary": alert.summary,
+        "description": template.render(alert.description, labels, 150),
+        "runbook_url": f"https://runbooks.example.com/ai-agents/{alert.runbook}",
+    }
+    assert notes["description"] == (
+        "Tenant globex spent $150.00 on LLM calls in the last 24 hours, more than 100% of its daily budget of $100.00."
+    )
     path = root / "handwritten" / "budget-story.yaml"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(yaml.safe_dump({
-        "rule_files": [f"../prometheus/rules/{f.name}" for f in _rule_files(root)], "evaluation_interval": "1m",
-        "group_eval_order": ["agent-recording", "agent-cost", "cost-alerts"],
-        "tests": [{"name": "per-tenant budgets", "interval": "1m", "input_series": [
-            {"series": 'llm_cost_dollars_total{model="gpt-4o", tenant_id="acme"}', "values": "0+4x50"},
-            {"series": 'llm_cost_dollars_total{model="gpt-4o", tenant_id="globex"}', "values": "0+3x50"},
-        ], "alert_rule_test": [{"eval_time": "50m", "alertname": alert.name,
-                                "exp_alerts": [{"exp_labels": labels, "exp_annotations": notes}]}],
-            # the shared query (Grafana's A): every tenant's spend in dollars past its limit, 0 within it
-            "promql_expr_test": [{"expr": alert.expr, "eval_time": "50m", "exp_samples": [
-                {"labels": '{budget_usd="250.00", tenant_id="acme"}', "value": 0},
-                {"labels": '{budget_usd="100.00", tenant_id="globex"}', "value": 150}]}]}],
-    }, sort_keys=False))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "rule_files": [f"../prometheus/rules/{f.name}" for f in _rule_files(root)],
+                "evaluation_interval": "1m",
+                "group_eval_order": ["agent-recording", "agent-cost", "cost-alerts"],
+                "tests": [
+                    {
+                        "name": "per-tenant budgets",
+                        "interval": "1m",
+                        "input_series": [
+                            {"series": 'llm_cost_dollars_total{model="gpt-4o", tenant_id="acme"}', "values": "0+4x50"},
+                            {
+                                "series": 'llm_cost_dollars_total{model="gpt-4o", tenant_id="globex"}',
+                                "values": "0+3x50",
+                            },
+                        ],
+                        "alert_rule_test": [
+                            {
+                                "eval_time": "50m",
+                                "alertname": alert.name,
+                                "exp_alerts": [{"exp_labels": labels, "exp_annotations": notes}],
+                            }
+                        ],
+                        # the shared query (Grafana's A): every tenant's spend in dollars past its limit, 0 within it
+                        "promql_expr_test": [
+                            {
+                                "expr": alert.expr,
+                                "eval_time": "50m",
+                                "exp_samples": [
+                                    {"labels": '{budget_usd="250.00", tenant_id="acme"}', "value": 0},
+                                    {"labels": '{budget_usd="100.00", tenant_id="globex"}', "value": 150},
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            },
+            sort_keys=False,
+        )
+    )
     return path
 
 
 @pytest.fixture(scope="module")
 def promtool_tests(promtool, projects) -> dict[str, tuple[Path, str]]:
     """Every promtool test file, run in one promtool invocation: name -> (file, promtool's report for it)."""
-    files = {f"{name}/{f.name}": f for name, (_, root) in projects.items() if name != "budget"
-             for f in sorted((root / "prometheus" / "tests").glob("*.yaml"))}
+    files = {
+        f"{name}/{f.name}": f
+        for name, (_, root) in projects.items()
+        if name != "budget"
+        for f in sorted((root / "prometheus" / "tests").glob("*.yaml"))
+    }
     shipped_root, budget_b, budget_root = projects["shipped"][1], *projects["budget"]
     files["recording values"] = _recording_tests(shipped_root)
     files["budget story"] = _budget_story(budget_b, budget_root)
@@ -201,7 +317,8 @@ def _names(projects, name: str) -> list[str]:
 @pytest.mark.parametrize("config", ["shipped", "changed"])
 def test_generated_alert_tests_pass(promtool_tests, projects, config) -> None:
     names = _names(projects, config)
-    assert len(names) == 5
+    rules = projects[config][1] / "prometheus" / "rules"
+    assert names and all((rules / Path(n).name).is_file() for n in names)  # one test file per alerting group
     for name in names:
         path, report = promtool_tests[name]
         assert "SUCCESS" in report and "FAILED" not in report, f"{path}:\n{report}"

@@ -1,7 +1,9 @@
 """The README's configuration reference and metric catalog are the code's, not a copy that drifts."""
+
 from pathlib import Path
 
 from agentgrafana import readme
+from agentgrafana.cli import render_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -9,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_readme_blocks_match_the_code() -> None:
     text = (ROOT / "README.md").read_text()
     assert "<!-- catalog:start -->\n| metric |" in text
-    assert readme.update(text) == text, "README is stale: run `make readme`"
+    assert readme.update(text, render_command) == text, "README is stale: run `make readme`"
 
 
 def test_readme_quick_start_is_the_two_commands() -> None:
@@ -44,9 +46,12 @@ def test_readme_validation_example_is_what_validate_prints(tmp_path: Path, capsy
     path = tmp_path / "dashboards" / "performance.py"
     source = path.read_text()
     start = source.index('"Throughput"')
-    path.write_text(source[:start] + source[start:].replace('q.rate(REQUESTS, ["agent_name"])',
-                                                            'q.rate("agent_request_duraton_seconds_count", '
-                                                            '["agent_name"])', 1))
+    path.write_text(
+        source[:start]
+        + source[start:].replace(
+            'q.rate(REQUESTS, ["agent_name"])', 'q.rate("agent_request_duraton_seconds_count", ["agent_name"])', 1
+        )
+    )
     assert main(["validate", "--root", str(tmp_path)]) == 1
     printed = " ".join(capsys.readouterr().err.split())
     readme = (ROOT / "README.md").read_text()

@@ -1,4 +1,5 @@
 """The review diff: exactly the changes made, nothing else, in a stable order; --base reads git."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,44 +18,102 @@ from agentgrafana.review.pretty import pretty
 from agentgrafana.review.snapshot import split_comparison
 
 RATE = 'sum by (agent_name) (rate(agent_request_duration_seconds_count{tenant_id=~"$tenant"}[$__rate_interval]))'
-ERRORS = 'sum(rate(agent_errors_total[5m])) / sum(rate(agent_request_duration_seconds_count[5m]))'
-P99 = 'histogram_quantile(0.99, sum by (le, agent_name) (rate(agent_request_duration_seconds_bucket[5m])))'
+ERRORS = "sum(rate(agent_errors_total[5m])) / sum(rate(agent_request_duration_seconds_count[5m]))"
+P99 = "histogram_quantile(0.99, sum by (le, agent_name) (rate(agent_request_duration_seconds_bucket[5m])))"
 
 
-def panel(pid: int, ptype: str, title: str, grid: tuple[int, int, int, int], expr: str | None = None,
-          unit: str = "short", steps: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def panel(
+    pid: int,
+    ptype: str,
+    title: str,
+    grid: tuple[int, int, int, int],
+    expr: str | None = None,
+    unit: str = "short",
+    steps: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     x, y, w, h = grid
     p: dict[str, Any] = {"id": pid, "type": ptype, "title": title, "gridPos": {"x": x, "y": y, "w": w, "h": h}}
     if ptype != "row":
         p["targets"] = [{"refId": "A", "expr": expr or "vector(1)", "legendFormat": "__auto"}]
-        p["fieldConfig"] = {"defaults": {"unit": unit, "thresholds": {"mode": "absolute", "steps": steps or [
-            {"color": "green", "value": None}, {"color": "red", "value": 80}]}}, "overrides": []}
+        p["fieldConfig"] = {
+            "defaults": {
+                "unit": unit,
+                "thresholds": {
+                    "mode": "absolute",
+                    "steps": steps or [{"color": "green", "value": None}, {"color": "red", "value": 80}],
+                },
+            },
+            "overrides": [],
+        }
         p["options"] = {"legend": {"displayMode": "list"}}
     return p
 
 
 def dashboard(uid: str, title: str, panels: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"uid": uid, "title": title, "panels": panels, "refresh": "1m", "links": [],
-            "templating": {"list": [{"name": "tenant", "type": "query", "label": "Tenant",
-                                     "query": {"query": "label_values(agent_request_duration_seconds_count, tenant_id)"}}]}}
+    return {
+        "uid": uid,
+        "title": title,
+        "panels": panels,
+        "refresh": "1m",
+        "links": [],
+        "templating": {
+            "list": [
+                {
+                    "name": "tenant",
+                    "type": "query",
+                    "label": "Tenant",
+                    "query": {"query": "label_values(agent_request_duration_seconds_count, tenant_id)"},
+                }
+            ]
+        },
+    }
 
 
 def grafana_rule(uid: str, title: str, expr: str, op: str, threshold: float, for_: str, severity: str) -> dict:
-    return {"uid": uid, "title": title, "condition": "C", "for": for_, "labels": {"severity": severity},
-            "annotations": {"summary": f"{title}", "__dashboardUid__": "agent-overview", "__panelId__": "3"},
-            "noDataState": "OK", "execErrState": "Error", "isPaused": False,
-            "data": [{"refId": "A", "datasourceUid": "prometheus", "relativeTimeRange": {"from": 600, "to": 0},
-                      "model": {"refId": "A", "expr": expr, "instant": True}},
-                     {"refId": "B", "datasourceUid": "__expr__",
-                      "model": {"refId": "B", "type": "reduce", "expression": "A", "reducer": "last"}},
-                     {"refId": "C", "datasourceUid": "__expr__",
-                      "model": {"refId": "C", "type": "threshold", "expression": "B",
-                                "conditions": [{"evaluator": {"type": op, "params": [threshold]}}]}}]}
+    return {
+        "uid": uid,
+        "title": title,
+        "condition": "C",
+        "for": for_,
+        "labels": {"severity": severity},
+        "annotations": {"summary": f"{title}", "__dashboardUid__": "agent-overview", "__panelId__": "3"},
+        "noDataState": "OK",
+        "execErrState": "Error",
+        "isPaused": False,
+        "data": [
+            {
+                "refId": "A",
+                "datasourceUid": "prometheus",
+                "relativeTimeRange": {"from": 600, "to": 0},
+                "model": {"refId": "A", "expr": expr, "instant": True},
+            },
+            {
+                "refId": "B",
+                "datasourceUid": "__expr__",
+                "model": {"refId": "B", "type": "reduce", "expression": "A", "reducer": "last"},
+            },
+            {
+                "refId": "C",
+                "datasourceUid": "__expr__",
+                "model": {
+                    "refId": "C",
+                    "type": "threshold",
+                    "expression": "B",
+                    "conditions": [{"evaluator": {"type": op, "params": [threshold]}}],
+                },
+            },
+        ],
+    }
 
 
 def prom_alert(name: str, expr: str, op: str, threshold: str, for_: str, severity: str, title: str) -> dict:
-    return {"alert": name, "expr": f"({expr}) {op} {threshold}", "for": for_, "labels": {"severity": severity},
-            "annotations": {"summary": title}}
+    return {
+        "alert": name,
+        "expr": f"({expr}) {op} {threshold}",
+        "for": for_,
+        "labels": {"severity": severity},
+        "annotations": {"summary": title},
+    }
 
 
 def to_yaml(doc: Any) -> bytes:
@@ -67,42 +126,105 @@ def tree(state: dict[str, Any]) -> dict[str, bytes]:
     for d in state["dashboards"]:
         body = json.dumps(d, indent=2, sort_keys=True).encode()
         files[f"dashboards/ai-agents/{d['uid']}.json"] = body
-        files[f"kubernetes/dashboards/ai-agents/{d['uid']}.yaml"] = to_yaml({
-            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": d["uid"], "labels": {"grafana_dashboard": "1"}},
-            "data": {f"{d['uid']}.json": body.decode()}})
-    files["grafana/provisioning/dashboards/agentgrafana.yaml"] = to_yaml({"apiVersion": 1, "providers": [
-        {"name": "agentgrafana-ai-agents", "folderUid": "ai-agents"}]})
-    grafana = {"apiVersion": 1, "groups": [{"orgId": 1, "name": "agents", "folder": "AI agents", "interval": "1m",
-                                            "rules": [grafana_rule(*a[:2], a[2], a[3], a[4], a[5], a[6])
-                                                      for a in state["alerts"]]}]}
-    prom = {"groups": [{"name": "agents", "interval": "1m", "rules": (
-        [{"record": r, "expr": e} for r, e in state["records"]] +
-        [prom_alert(a[7], a[2], {"gt": ">", "lt": "<"}[a[3]], str(a[4]), a[5], a[6], a[1]) for a in state["alerts"]])}]}
+        files[f"kubernetes/dashboards/ai-agents/{d['uid']}.yaml"] = to_yaml(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": d["uid"], "labels": {"grafana_dashboard": "1"}},
+                "data": {f"{d['uid']}.json": body.decode()},
+            }
+        )
+    files["grafana/provisioning/dashboards/agentgrafana.yaml"] = to_yaml(
+        {"apiVersion": 1, "providers": [{"name": "agentgrafana-ai-agents", "folderUid": "ai-agents"}]}
+    )
+    grafana = {
+        "apiVersion": 1,
+        "groups": [
+            {
+                "orgId": 1,
+                "name": "agents",
+                "folder": "AI agents",
+                "interval": "1m",
+                "rules": [grafana_rule(*a[:2], a[2], a[3], a[4], a[5], a[6]) for a in state["alerts"]],
+            }
+        ],
+    }
+    prom = {
+        "groups": [
+            {
+                "name": "agents",
+                "interval": "1m",
+                "rules": (
+                    [{"record": r, "expr": e} for r, e in state["records"]]
+                    + [
+                        prom_alert(a[7], a[2], {"gt": ">", "lt": "<"}[a[3]], str(a[4]), a[5], a[6], a[1])
+                        for a in state["alerts"]
+                    ]
+                ),
+            }
+        ]
+    }
     files["grafana/provisioning/alerting/agentgrafana.yaml"] = to_yaml(grafana)
     files["prometheus/rules/agents.yaml"] = to_yaml(prom)
-    files["kubernetes/prometheusrule.yaml"] = to_yaml({"apiVersion": "monitoring.coreos.com/v1",
-                                                       "kind": "PrometheusRule", "metadata": {"name": "agentgrafana"},
-                                                       "spec": prom})
-    files["kubernetes/grafana-alerts.yaml"] = to_yaml({"apiVersion": "v1", "kind": "ConfigMap",
-                                                      "metadata": {"name": "alerts"},
-                                                      "data": {"agentgrafana.yaml": to_yaml(grafana).decode()}})
+    files["kubernetes/prometheusrule.yaml"] = to_yaml(
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PrometheusRule",
+            "metadata": {"name": "agentgrafana"},
+            "spec": prom,
+        }
+    )
+    files["kubernetes/grafana-alerts.yaml"] = to_yaml(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "alerts"},
+            "data": {"agentgrafana.yaml": to_yaml(grafana).decode()},
+        }
+    )
     return files
 
 
 def base_state() -> dict[str, Any]:
-    overview = dashboard("agent-overview", "Agent overview", [
-        panel(1, "row", "Right now", (0, 0, 24, 1)),
-        panel(2, "stat", "Success rate", (0, 1, 6, 5), ERRORS, "percentunit",
-              [{"color": "red", "value": None}, {"color": "green", "value": 0.95}]),
-        panel(3, "timeseries", "Request rate by agent", (6, 1, 18, 8), RATE, "reqps"),
-    ])
-    costs = dashboard("agent-costs", "Agent costs", [panel(1, "timeseries", "Spend", (0, 0, 24, 8),
-                                                           "sum(rate(llm_cost_dollars_total[5m]))", "currencyUSD")])
-    return {"dashboards": [overview, costs],
-            "alerts": [("agent-high-latency", "Agent high latency", P99, "gt", 10, "5m", "warning", "AgentHighLatency"),
-                       ("agent-high-error-rate", "Agent high error rate", ERRORS, "gt", 0.05, "5m", "critical",
-                        "AgentHighErrorRate")],
-            "records": [("agent:requests:rate5m", "sum by (agent_name) (rate(agent_request_duration_seconds_count[5m]))")]}
+    overview = dashboard(
+        "agent-overview",
+        "Agent overview",
+        [
+            panel(1, "row", "Right now", (0, 0, 24, 1)),
+            panel(
+                2,
+                "stat",
+                "Success rate",
+                (0, 1, 6, 5),
+                ERRORS,
+                "percentunit",
+                [{"color": "red", "value": None}, {"color": "green", "value": 0.95}],
+            ),
+            panel(3, "timeseries", "Request rate by agent", (6, 1, 18, 8), RATE, "reqps"),
+        ],
+    )
+    costs = dashboard(
+        "agent-costs",
+        "Agent costs",
+        [panel(1, "timeseries", "Spend", (0, 0, 24, 8), "sum(rate(llm_cost_dollars_total[5m]))", "currencyUSD")],
+    )
+    return {
+        "dashboards": [overview, costs],
+        "alerts": [
+            ("agent-high-latency", "Agent high latency", P99, "gt", 10, "5m", "warning", "AgentHighLatency"),
+            (
+                "agent-high-error-rate",
+                "Agent high error rate",
+                ERRORS,
+                "gt",
+                0.05,
+                "5m",
+                "critical",
+                "AgentHighErrorRate",
+            ),
+        ],
+        "records": [("agent:requests:rate5m", "sum by (agent_name) (rate(agent_request_duration_seconds_count[5m]))")],
+    }
 
 
 def changed_state() -> dict[str, Any]:
@@ -110,8 +232,9 @@ def changed_state() -> dict[str, Any]:
     overview = s["dashboards"][0]
     overview["panels"][1]["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] = 0.9
     overview["panels"][2]["targets"][0]["expr"] = RATE.replace("sum by (agent_name)", "sum by (agent_name, model)")
-    overview["panels"].append(panel(4, "timeseries", "Tokens by model", (0, 9, 24, 8),
-                                    "sum by (model) (rate(llm_tokens_total[5m]))"))
+    overview["panels"].append(
+        panel(4, "timeseries", "Tokens by model", (0, 9, 24, 8), "sum by (model) (rate(llm_tokens_total[5m]))")
+    )
     s["alerts"] = [a for a in s["alerts"] if a[7] != "AgentHighLatency"]
     return s
 
@@ -147,8 +270,10 @@ def test_markdown_names_query_and_alert_threshold_change() -> None:
     s2["dashboards"][0]["panels"][2]["targets"][0]["expr"] = RATE.replace("agent_name", "model")
     s2["alerts"][1] = s2["alerts"][1][:4] + (0.1,) + s2["alerts"][1][5:]
     report = diff_files(tree(s), tree(s2))
-    assert facts(report) == [("dashboards", "agent-overview", "panel:id:3", "changed", "query A"),
-                             ("alert rules", "AgentHighErrorRate", "rule", "changed", "threshold")]
+    assert facts(report) == [
+        ("dashboards", "agent-overview", "panel:id:3", "changed", "query A"),
+        ("alert rules", "AgentHighErrorRate", "rule", "changed", "threshold"),
+    ]
     threshold = report.entries[1].details[0]
     assert (threshold.before, threshold.after, threshold.where) == ("> 0.05", "> 0.1", ("Grafana", "Prometheus"))
     md = render(report, "markdown")
@@ -185,8 +310,10 @@ def test_moved_retitled_unit_variable_recording_and_dashboards() -> None:
     ov["templating"]["list"][0]["label"] = "Customer"
     s2["dashboards"].pop(1)
     s2["dashboards"].append(dashboard("gpu", "GPU fleet", [panel(1, "stat", "GPUs", (0, 0, 4, 4))]))
-    s2["records"] = [("agent:requests:rate5m", "sum by (agent_name, model) (rate(agent_request_duration_seconds_count[5m]))"),
-                     ("agent:errors:rate5m", "sum by (agent_name) (rate(agent_errors_total[5m]))")]
+    s2["records"] = [
+        ("agent:requests:rate5m", "sum by (agent_name, model) (rate(agent_request_duration_seconds_count[5m]))"),
+        ("agent:errors:rate5m", "sum by (agent_name) (rate(agent_errors_total[5m]))"),
+    ]
     report = diff_files(tree(s), tree(s2))
     assert facts(report) == [
         ("dashboards", "agent-costs", "removed", ""),
@@ -212,7 +339,8 @@ def test_wrapper_only_change_is_counted_as_other_file() -> None:
     old = tree(base_state())
     new = dict(old)
     new["kubernetes/prometheusrule.yaml"] = old["kubernetes/prometheusrule.yaml"].replace(
-        b"name: agentgrafana", b"name: agentgrafana-rules")
+        b"name: agentgrafana", b"name: agentgrafana-rules"
+    )
     report = diff_files(old, new)
     assert report.entries == [] and report.other_files == ["kubernetes/prometheusrule.yaml"]
     assert "1 other generated file changed" in report.summary()
@@ -225,8 +353,9 @@ def test_split_comparison_and_pretty() -> None:
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 def _write(root: Path, files: dict[str, bytes]) -> None:
@@ -297,5 +426,7 @@ def test_a_threshold_change_in_the_real_build_is_told_once_for_both_twins() -> N
     assert text.count("annotation description changed") == 1, text
     assert "Grafana only" not in text and "Prometheus only" not in text
     entries = [line.strip() for line in text.splitlines() if line.startswith("  ~ ")]
-    assert entries == ["~ Agent Performance (agent-performance) changed",
-                       "~ LLMRateLimitErrors changed (Grafana, Prometheus)"]
+    assert entries == [
+        "~ Agent Performance (agent-performance) changed",
+        "~ LLMRateLimitErrors changed (Grafana, Prometheus)",
+    ]

@@ -1,4 +1,5 @@
 """The example CI workflow stays in step with the commands it documents."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,6 +25,13 @@ def test_workflow_runs_checks_and_posts_review() -> None:
 def test_workflow_runs_on_every_change_that_can_change_the_output() -> None:
     doc = yaml.safe_load(WORKFLOW.read_text())
     paths = doc[True]["pull_request"]["paths"] if True in doc else doc["on"]["pull_request"]["paths"]
-    for wanted in ("dashboards/**", "alerts/**", "recording_rules/**", "monitoring.yaml", "generated/**",
-                   "agentgrafana/**", "pyproject.toml"):
+    for wanted in (
+        "dashboards/**",
+        "alerts/**",
+        "recording_rules/**",
+        "monitoring.yaml",
+        "generated/**",
+        "agentgrafana/**",
+        "pyproject.toml",
+    ):
         assert wanted in paths, wanted

@@ -1,5 +1,6 @@
 """The output folder is ours only where the manifest says so: nothing else is removed or overwritten, unsafe
 folders are refused, a file-system error leaves the old tree, and the CLI tells the truth on every path."""
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from badinput import MINIMAL, ROOT, TOKEN, assert_clean_failure, assert_no_secret, make_project, run, snapshot
 
 from agentgrafana.writer import MANIFEST, OutputRefused, write_tree
-from badinput import MINIMAL, ROOT, TOKEN, assert_clean_failure, assert_no_secret, make_project, run, snapshot
 
 TENANTS = "budgets:\n  tenants: {acme: 250, globex: 80}\n  per_tenant_dashboards: true\n"
 
@@ -49,8 +50,9 @@ def test_force_writes_beside_unrelated_files_and_a_later_run_removes_only_its_ow
     assert {k: v for k, v in after.items() if k in before} == before and MANIFEST in after
     shutil.rmtree(root / "dashboards")  # the content goes away: every output of ours is now stale ...
     (root / "dashboards").mkdir()
-    (root / "dashboards" / "other.py").write_text((MINIMAL / "dashboards" / "minimal.py").read_text().replace(
-        '"minimal", "Minimal"', '"other", "Other"'))
+    (root / "dashboards" / "other.py").write_text(
+        (MINIMAL / "dashboards" / "minimal.py").read_text().replace('"minimal", "Minimal"', '"other", "Other"')
+    )
     assert run("generate", "--root", str(root), "--out", str(target)).code == 0
     final = snapshot(target)
     assert {k: v for k, v in final.items() if k in before} == before  # ... but theirs stays
@@ -163,7 +165,8 @@ def test_a_staging_folder_left_by_a_killed_run_is_cleaned_up(project) -> None:
     (stray / "dashboards").mkdir(parents=True)
     (stray / "dashboards" / "half.json").write_text("{")
     (root / "dashboards" / "minimal.py").write_text(
-        (root / "dashboards" / "minimal.py").read_text().replace("One panel", "Changed"))
+        (root / "dashboards" / "minimal.py").read_text().replace("One panel", "Changed")
+    )
     assert run("generate", "--root", str(root), "--out", str(out)).code == 0
     assert not stray.exists()
 
@@ -191,8 +194,9 @@ def test_a_file_system_fault_is_one_line_exit_1_and_the_old_tree(project, tmp_pa
         assert run("generate", "--root", str(ROOT), "--out", str(out)).code == 0
         before = snapshot(out)
         config = tmp_path / "tenants.yaml"
-        config.write_text("budgets:\n  tenants: {" + ", ".join(f"t{i}: 10" for i in range(80))
-                          + "}\n  per_tenant_dashboards: true\n")
+        config.write_text(
+            "budgets:\n  tenants: {" + ", ".join(f"t{i}: 10" for i in range(80)) + "}\n  per_tenant_dashboards: true\n"
+        )
         if fault == "read-only":
             subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         ran = run("generate", "--root", str(ROOT), "--config", str(config), "--out", str(out))
@@ -218,19 +222,22 @@ def test_preview_into_an_unwritable_folder_is_one_line(project, tmp_path) -> Non
 # --- the command line -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("argv,names", [
-    (("push", "--token", TOKEN), ("--token is not accepted", "GRAFANA_TOKEN")),
-    (("push", f"--token={TOKEN}"), ("--token is not accepted",)),
-    (("plan", "--password", TOKEN), ("--password is not accepted",)),
-    (("push", "--tokn", TOKEN), ("unrecognized arguments", "values not shown")),
-    (("generate", f"--secret={TOKEN}"), ("unrecognized arguments: --secret=…",)),
-    (("generate", TOKEN), ("unrecognized arguments: …",)),
-    (("diff", "--url", "http://127.0.0.1:1", "--base", "HEAD"), ("agentgrafana plan",)),
-    (("diff", "--new", "x"), ("--new needs --old",)),
-    (("generate", "--check", "--force"), ("--check writes nothing",)),
-    (("frobnicate",), ("invalid choice",)),
-    ((), ("required",)),
-])
+@pytest.mark.parametrize(
+    "argv,names",
+    [
+        (("push", "--token", TOKEN), ("--token is not accepted", "GRAFANA_TOKEN")),
+        (("push", f"--token={TOKEN}"), ("--token is not accepted",)),
+        (("plan", "--password", TOKEN), ("--password is not accepted",)),
+        (("push", "--tokn", TOKEN), ("unrecognized arguments", "values not shown")),
+        (("generate", f"--secret={TOKEN}"), ("unrecognized arguments: --secret=…",)),
+        (("generate", TOKEN), ("unrecognized arguments: …",)),
+        (("diff", "--url", "http://127.0.0.1:1", "--base", "HEAD"), ("agentgrafana plan",)),
+        (("diff", "--new", "x"), ("--new needs --old",)),
+        (("generate", "--check", "--force"), ("--check writes nothing",)),
+        (("frobnicate",), ("invalid choice",)),
+        ((), ("required",)),
+    ],
+)
 def test_usage_errors_exit_2_and_never_echo_a_value(project, argv, names) -> None:
     root, out = project
     before = snapshot(out)
@@ -245,7 +252,8 @@ def test_push_pushes_only_what_was_reviewed(project, monkeypatch) -> None:
     monkeypatch.setenv("GRAFANA_TOKEN", TOKEN)
     url = "http://127.0.0.1:9"  # never reached: the reviewed-output check comes first
     (root / "dashboards" / "minimal.py").write_text(
-        (root / "dashboards" / "minimal.py").read_text().replace("One panel", "Edited, not regenerated"))
+        (root / "dashboards" / "minimal.py").read_text().replace("One panel", "Edited, not regenerated")
+    )
     ran = run("push", "--root", str(root), "--url", url, "--generated", str(out))
     assert_clean_failure(ran, 2, "is stale", "--from-source")
     ran = run("push", "--root", str(root), "--url", url, "--generated", str(out / "missing"))
@@ -272,8 +280,13 @@ def test_diff_of_garbage_folders_names_the_file(project, tmp_path) -> None:
 
 
 def _cli(*argv: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "agentgrafana.cli", *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=ROOT, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "agentgrafana.cli", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        **kw,
+    )
 
 
 def test_a_closed_pipe_exits_141_quietly() -> None:
@@ -289,7 +302,8 @@ def test_ctrl_c_exits_130_quietly(tmp_path) -> None:
     shutil.copytree(MINIMAL, root)
     (root / "dashboards" / "slow.py").write_text(
         "import pathlib, time\npathlib.Path(__file__).with_name('started').touch()\ntime.sleep(60)\n"
-        "def dashboard(ctx):\n    return {}\n")
+        "def dashboard(ctx):\n    return {}\n"
+    )
     proc = _cli("generate", "--root", str(root), "--out", str(tmp_path / "out"))
     deadline = time.monotonic() + 60
     while not (root / "dashboards" / "started").exists() and time.monotonic() < deadline:

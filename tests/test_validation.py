@@ -1,4 +1,5 @@
 """The validator rejects broken expressions and dashboards, each with a specific message naming the culprit."""
+
 from __future__ import annotations
 
 import copy
@@ -19,39 +20,64 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # (expression, fragment the finding must contain)
 BROKEN_EXPRESSIONS = [
-    ('sum(rate(agent_request_duration_seconds_count[$__rate_interval])', "does not parse: unclosed left parenthesis"),
-    ('sum(rate(agent_requets_duration_seconds_count[$__rate_interval]))',
-     "unknown metric 'agent_requets_duration_seconds_count' (did you mean 'agent_request_duration_seconds_count'?)"),
-    ('sum(rate(llm_cost_dollars_total{agent_name="x"}[$__rate_interval]))',
-     "label 'agent_name' does not exist on llm_cost_dollars_total"),
-    ('sum by (tool_name) (rate(agent_errors_total[$__rate_interval]))',
-     "sum by (tool_name): label 'tool_name' does not exist on the aggregated series"),
-    ('sum(rate(agent_active_sessions[$__rate_interval]))', "rate() on agent_active_sessions, a gauge"),
-    ('histogram_quantile(0.99, sum by (agent_name) (rate(agent_request_duration_seconds_bucket[$__rate_interval])))',
-     "histogram_quantile needs the 'le' label kept"),
-    ('histogram_quantile(0.99, sum by (le) (rate(agent_request_duration_seconds_sum[$__rate_interval])))',
-     "histogram_quantile must read a histogram's _bucket series"),
-    ('sum(rate(agent_errors_total[5m]))', "rate() uses a fixed window; use [$__rate_interval]"),
-    ('sum(agent:missing_rule:rate5m)', "recording rule 'agent:missing_rule:rate5m' does not exist"),
-    ('sum(rate(agent_errors_total{tenant_id="$tenant"}[$__rate_interval]))',
-     "compared with = to multi-value variable $tenant"),
-    ('foo_bar(agent_errors_total)', "does not parse: unknown function with name 'foo_bar'"),
+    ("sum(rate(agent_request_duration_seconds_count[$__rate_interval])", "does not parse: unclosed left parenthesis"),
+    (
+        "sum(rate(agent_requets_duration_seconds_count[$__rate_interval]))",
+        "unknown metric 'agent_requets_duration_seconds_count' (did you mean 'agent_request_duration_seconds_count'?)",
+    ),
+    (
+        'sum(rate(llm_cost_dollars_total{agent_name="x"}[$__rate_interval]))',
+        "label 'agent_name' does not exist on llm_cost_dollars_total",
+    ),
+    (
+        "sum by (tool_name) (rate(agent_errors_total[$__rate_interval]))",
+        "sum by (tool_name): label 'tool_name' does not exist on the aggregated series",
+    ),
+    ("sum(rate(agent_active_sessions[$__rate_interval]))", "rate() on agent_active_sessions, a gauge"),
+    (
+        "histogram_quantile(0.99, sum by (agent_name) (rate(agent_request_duration_seconds_bucket[$__rate_interval])))",
+        "histogram_quantile needs the 'le' label kept",
+    ),
+    (
+        "histogram_quantile(0.99, sum by (le) (rate(agent_request_duration_seconds_sum[$__rate_interval])))",
+        "histogram_quantile must read a histogram's _bucket series",
+    ),
+    ("sum(rate(agent_errors_total[5m]))", "rate() uses a fixed window; use [$__rate_interval]"),
+    ("sum(agent:missing_rule:rate5m)", "recording rule 'agent:missing_rule:rate5m' does not exist"),
+    (
+        'sum(rate(agent_errors_total{tenant_id="$tenant"}[$__rate_interval]))',
+        "compared with = to multi-value variable $tenant",
+    ),
+    ("foo_bar(agent_errors_total)", "does not parse: unknown function with name 'foo_bar'"),
 ]
 
 
 def _dashboard(expr: str) -> DashboardOut:
     ds = {"type": "prometheus", "uid": "${datasource}"}
     model = {
-        "uid": "t-dash", "title": "Test",
-        "templating": {"list": [
-            {"type": "datasource", "name": "datasource", "query": "prometheus"},
-            *({"type": "query", "name": n, "query": {"query": f"label_values(x, {n})"}} for n in
-              ("tenant", "agent", "model")),
-        ]},
-        "panels": [{"id": 1, "type": "timeseries", "title": "Broken panel", "description": "d", "datasource": ds,
-                    "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
-                    "fieldConfig": {"defaults": {"unit": "s"}},
-                    "targets": [{"refId": "A", "expr": expr, "datasource": ds}]}],
+        "uid": "t-dash",
+        "title": "Test",
+        "templating": {
+            "list": [
+                {"type": "datasource", "name": "datasource", "query": "prometheus"},
+                *(
+                    {"type": "query", "name": n, "query": {"query": f"label_values(x, {n})"}}
+                    for n in ("tenant", "agent", "model")
+                ),
+            ]
+        },
+        "panels": [
+            {
+                "id": 1,
+                "type": "timeseries",
+                "title": "Broken panel",
+                "description": "d",
+                "datasource": ds,
+                "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                "fieldConfig": {"defaults": {"unit": "s"}},
+                "targets": [{"refId": "A", "expr": expr, "datasource": ds}],
+            }
+        ],
     }
     return DashboardOut("t-dash", "Test", Folder("f", "F"), model, "dashboards/test.py")
 
@@ -69,9 +95,11 @@ def test_each_broken_expression_is_rejected_with_its_reason(expr: str, fragment:
 
 
 def test_a_good_expression_has_no_finding() -> None:
-    expr = ('histogram_quantile(0.99, sum by (le, agent_name) '
-            '(rate(agent_request_duration_seconds_bucket{tenant_id=~"$tenant", agent_name=~"$agent"}'
-            '[$__rate_interval])))')
+    expr = (
+        "histogram_quantile(0.99, sum by (le, agent_name) "
+        '(rate(agent_request_duration_seconds_bucket{tenant_id=~"$tenant", agent_name=~"$agent"}'
+        "[$__rate_interval])))"
+    )
     findings = [f for f in lint_dashboards([_dashboard(expr)], CATALOG, {}) if f.rule != "template-unused"]
     assert findings == []
 
@@ -91,8 +119,10 @@ BROKEN_DASHBOARDS = [
     (lambda m: m["panels"][0]["targets"][0].update(refId=""), "a target has an empty refId"),
     (lambda m: m["panels"][0]["gridPos"].update(x=20), "is outside the 24-column grid"),
     (lambda m: m["panels"].append({**copy.deepcopy(m["panels"][0]), "id": 2}), "overlaps panel"),
-    (lambda m: m["panels"].append({**copy.deepcopy(m["panels"][0]), "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}}),
-     "panel id 1 is used by 2 panels"),
+    (
+        lambda m: m["panels"].append({**copy.deepcopy(m["panels"][0]), "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}}),
+        "panel id 1 is used by 2 panels",
+    ),
     (lambda m: m["templating"]["list"].pop(0), "no Prometheus datasource variable"),
     (lambda m: m["templating"]["list"].pop(3), "missing the shared 'model' variable"),
 ]
@@ -128,18 +158,28 @@ def _content_copy(tmp_path: Path) -> Path:
 
 
 BREAKAGES = [
-    ("performance.py", '"Throughput"', 'q.rate(REQUESTS, ["agent_name"])',
-     'q.rate("agent_request_duraton_seconds_count", ["agent_name"])',
-     "unknown metric 'agent_request_duraton_seconds_count'"),
-    ("cost.py", '"Input tokens by model"', 'matchers=\'token_type="input"\'', 'matchers=\'token_kind="input"\'',
-     "label 'token_kind' does not exist on llm_tokens_total"),
+    (
+        "performance.py",
+        '"Throughput"',
+        'q.rate(REQUESTS, ["agent_name"])',
+        'q.rate("agent_request_duraton_seconds_count", ["agent_name"])',
+        "unknown metric 'agent_request_duraton_seconds_count'",
+    ),
+    (
+        "cost.py",
+        '"Input tokens by model"',
+        "matchers='token_type=\"input\"'",
+        "matchers='token_kind=\"input\"'",
+        "label 'token_kind' does not exist on llm_tokens_total",
+    ),
     ("gpu.py", '"SM clock"', 'f"1e6 * {per_gpu', 'f"(1e6 * {per_gpu', "does not parse"),
 ]
 
 
 @pytest.mark.parametrize("module,panel,old,new,message", BREAKAGES, ids=[b[0] for b in BREAKAGES])
-def test_breaking_a_dashboard_module_fails_generate_and_writes_nothing(tmp_path: Path, capsys, module, panel, old,
-                                                                       new, message) -> None:
+def test_breaking_a_dashboard_module_fails_generate_and_writes_nothing(
+    tmp_path: Path, capsys, module, panel, old, new, message
+) -> None:
     root = _content_copy(tmp_path)
     out = tmp_path / "out"
     assert main(["generate", "--root", str(root), "--out", str(out)]) == 0
@@ -163,8 +203,9 @@ def test_breaking_a_dashboard_module_fails_generate_and_writes_nothing(tmp_path:
 
 def test_config_errors_exit_2_and_name_the_key(tmp_path: Path, capsys) -> None:
     cases = {
-        "thresholds:\n  latency_seconds:\n    agent: {p99_alert: -1}\n":
-            "thresholds.latency_seconds.agent.p99_alert: expected a number greater than 0",
+        "thresholds:\n  latency_seconds:\n    agent: {p99_alert: -1}\n": (
+            "thresholds.latency_seconds.agent.p99_alert: expected a number greater than 0"
+        ),
         "grafana:\n  folderr: {}\n": "grafana.folderr: unknown key",
         "traces:\n  url_template: 'langfuse.example.com/{trace_id}'\n": "traces.url_template: expected an http(s) URL",
         "traces:\n  url_template: 'https://x.example.com/trace'\n": "exactly one {trace_id} placeholder",
@@ -193,8 +234,9 @@ def test_missing_config_file_is_a_usage_error(tmp_path: Path, capsys) -> None:
 
 def test_built_in_defaults_give_a_complete_valid_set() -> None:
     result = build(config_mod.Config(), ROOT)
-    assert {d.uid for d in result.dashboards} == {f"agent-{k}" for k in
-                                                  ("overview", "performance", "cost", "traces", "gpu")}
+    assert {d.uid for d in result.dashboards} == {
+        f"agent-{k}" for k in ("overview", "performance", "cost", "traces", "gpu")
+    }
 
 
 def test_validate_json_format_lists_findings_for_bots(tmp_path: Path, capsys) -> None:
@@ -219,8 +261,9 @@ def test_validate_json_format_lists_findings_for_bots(tmp_path: Path, capsys) ->
 def test_validation_failure_is_raised_before_any_output(tmp_path: Path) -> None:
     root = _content_copy(tmp_path)
     path = root / "dashboards" / "overview.py"
-    path.write_text(path.read_text().replace("sum({q.sel('agent_active_sessions')})",
-                                             "sum({q.sel('agent_active_sessions')}"))
+    path.write_text(
+        path.read_text().replace("sum({q.sel('agent_active_sessions')})", "sum({q.sel('agent_active_sessions')}")
+    )
     with pytest.raises(ValidationFailed) as info:
         build(config_mod.load(root / "monitoring.yaml"), root)
     assert any("Active sessions" in f.location for f in info.value.findings)
@@ -231,8 +274,10 @@ def test_a_latency_alert_above_the_highest_bucket_is_a_config_error(tmp_path: Pa
     path = tmp_path / "c.yaml"
     path.write_text("thresholds:\n  latency_seconds:\n    tool: {p99_alert: 10}\n")
     assert main(["validate", "--config", str(path), "--root", str(ROOT)]) == 2
-    assert ("thresholds.latency_seconds.tool.p99_alert: 10 is at or above the highest bucket (10 s) of "
-            "tool_execution_duration_seconds") in capsys.readouterr().err
+    assert (
+        "thresholds.latency_seconds.tool.p99_alert: 10 is at or above the highest bucket (10 s) of "
+        "tool_execution_duration_seconds"
+    ) in capsys.readouterr().err
     path.write_text("thresholds:\n  latency_seconds:\n    tool: {p99_alert: 9.5}\n")
     assert main(["validate", "--config", str(path), "--root", str(ROOT)]) == 0
 
@@ -241,5 +286,6 @@ def test_unused_variables_are_reported_except_the_shared_ones() -> None:
     d = _dashboard('sum(rate(llm_cost_dollars_total{tenant_id=~"$tenant"}[$__rate_interval]))')
     d.model["templating"]["list"].append({"type": "custom", "name": "region", "query": "eu,us"})
     texts = [f.text() for f in lint_dashboards([d], CATALOG, {}) if f.rule == "template-unused"]
-    assert texts == ["dashboards/test.py: dashboard t-dash: variable 'region' is defined but no panel uses it "
-                     "(template-unused)"]
+    assert texts == [
+        "dashboards/test.py: dashboard t-dash: variable 'region' is defined but no panel uses it (template-unused)"
+    ]

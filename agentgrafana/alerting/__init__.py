@@ -8,6 +8,7 @@ The pipeline calls exactly these functions; each output format is derived from t
 - `prometheus/tests/<group>.yaml`, promtool unit tests generated from each alert's scenario
   (`promtool_tests`), so `promtool test rules` proves the shipped rule files without Python.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ PROMETHEUS_RULE = "kubernetes/prometheusrule.yaml"
 GRAFANA_CONFIGMAP = "kubernetes/grafana-alerts.yaml"
 
 
-def collect_rule_groups(ctx: "Context", modules: list["ContentModule"]) -> list[RuleGroup]:
+def collect_rule_groups(ctx: Context, modules: list[ContentModule]) -> list[RuleGroup]:
     """Rule groups from `recording_rules/` and `alerts/` modules, in a stable order."""
     return collect.collect_rule_groups(ctx, modules)
 
@@ -36,19 +37,21 @@ def recorded_series(groups: list[RuleGroup], catalog: Catalog) -> dict[str, froz
     return collect.recorded_series(groups, catalog)
 
 
-def grafana_rule_groups(ctx: "Context", groups: list[RuleGroup],
-                        dashboards: list[DashboardOut]) -> list[GrafanaRuleGroup]:
+def grafana_rule_groups(
+    ctx: Context, groups: list[RuleGroup], dashboards: list[DashboardOut]
+) -> list[GrafanaRuleGroup]:
     """Grafana-managed rule groups (API shape) for every alert."""
     return grafana.grafana_rule_groups(ctx.config, groups, dashboards)
 
 
-def lint_rules(groups: list[RuleGroup], catalog: Catalog, recorded: dict[str, frozenset[str]],
-               dashboards: list[DashboardOut]) -> list[Finding]:
+def lint_rules(
+    groups: list[RuleGroup], catalog: Catalog, recorded: dict[str, frozenset[str]], dashboards: list[DashboardOut]
+) -> list[Finding]:
     """Every alert and recording-rule finding (empty when the set is fine)."""
     return lint.lint_rules(groups, catalog, recorded, dashboards)
 
 
-def rule_files(ctx: "Context", groups: list[RuleGroup], grafana_groups: list[GrafanaRuleGroup]) -> dict[str, bytes]:
+def rule_files(ctx: Context, groups: list[RuleGroup], grafana_groups: list[GrafanaRuleGroup]) -> dict[str, bytes]:
     """Prometheus rule files and their promtool tests, Grafana alerting provisioning, PrometheusRule and the
     alert ConfigMap."""
     if not groups:

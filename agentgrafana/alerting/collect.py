@@ -1,4 +1,5 @@
 """Collect rule groups from content modules and infer the series every recording rule writes."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from ..discovery import ContentModule
 
 
-def collect_rule_groups(ctx: "Context", modules: list["ContentModule"]) -> list[RuleGroup]:
+def collect_rule_groups(ctx: Context, modules: list[ContentModule]) -> list[RuleGroup]:
     """Recording-rule groups first (alerts may read them), then alert groups, each in first-seen order."""
     recording: dict[str, RuleGroup] = {}
     alerting: dict[str, RuleGroup] = {}
@@ -39,7 +40,7 @@ def collect_rule_groups(ctx: "Context", modules: list["ContentModule"]) -> list[
     return groups
 
 
-def _call(ctx: "Context", m: "ContentModule", fn: str, kind: type) -> list[Any]:
+def _call(ctx: Context, m: ContentModule, fn: str, kind: type) -> list[Any]:
     items = call_content(m, f"{fn}(ctx)", lambda: list(getattr(m.module, fn)(ctx)), passthrough=(ConfigError,))
     wrong = [type(i).__name__ for i in items if not isinstance(i, kind)]
     if wrong:

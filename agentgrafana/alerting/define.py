@@ -1,4 +1,5 @@
 """Helpers for content modules: an `Alert` whose threshold is read from configuration by its key path."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from ..context import Context
 
 
-def threshold(ctx: "Context", key: str) -> float:
+def threshold(ctx: Context, key: str) -> float:
     """The value at `thresholds.<key>` (e.g. `latency_seconds.agent.p99_alert`)."""
     value: Any = ctx.config.thresholds
     for part in key.split("."):
@@ -31,10 +32,25 @@ def title(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
 
 
-def alert(ctx: "Context", name: str, *, key: str, expr: str, threshold_key: str, summary: str,
-          description: str, dashboard: str, panel: str, group: str, scenario: Scenario | None,
-          op: str = ">", for_: str = "5m", severity: str = "warning", value: float | None = None,
-          labels: tuple[tuple[str, str], ...] = ()) -> Alert:
+def alert(
+    ctx: Context,
+    name: str,
+    *,
+    key: str,
+    expr: str,
+    threshold_key: str,
+    summary: str,
+    description: str,
+    dashboard: str,
+    panel: str,
+    group: str,
+    scenario: Scenario | None,
+    op: str = ">",
+    for_: str = "5m",
+    severity: str = "warning",
+    value: float | None = None,
+    labels: tuple[tuple[str, str], ...] = (),
+) -> Alert:
     """An alert with uid `<prefix>-<key>`, runbook `<kebab-name>` and its threshold from configuration.
 
     `value` sets a fixed threshold for alerts that have no configuration key (`threshold_key` then says why),
@@ -43,15 +59,42 @@ def alert(ctx: "Context", name: str, *, key: str, expr: str, threshold_key: str,
     """
     limit = value if value is not None else threshold(ctx, threshold_key)
     full_key = threshold_key if value is not None else f"thresholds.{threshold_key}"
-    return Alert(name=name, title=title(name), uid=ctx.config.uid(key), expr=expr, op=op, threshold=limit,
-                 threshold_key=full_key, for_=for_, severity=severity, summary=summary, description=description,
-                 runbook=kebab(name), dashboard_uid=ctx.uid(dashboard), panel_title=panel, group=group,
-                 labels=labels, scenario=scenario)
+    return Alert(
+        name=name,
+        title=title(name),
+        uid=ctx.config.uid(key),
+        expr=expr,
+        op=op,
+        threshold=limit,
+        threshold_key=full_key,
+        for_=for_,
+        severity=severity,
+        summary=summary,
+        description=description,
+        runbook=kebab(name),
+        dashboard_uid=ctx.uid(dashboard),
+        panel_title=panel,
+        group=group,
+        labels=labels,
+        scenario=scenario,
+    )
 
 
-def p99_latency_alert(ctx: "Context", name: str, *, key: str, group: str, histogram: str, by: str, what: str,
-                      subject: str, threshold_key: str, panel: str, series: dict[str, str],
-                      milliseconds: bool = False) -> Alert:
+def p99_latency_alert(
+    ctx: Context,
+    name: str,
+    *,
+    key: str,
+    group: str,
+    histogram: str,
+    by: str,
+    what: str,
+    subject: str,
+    threshold_key: str,
+    panel: str,
+    series: dict[str, str],
+    milliseconds: bool = False,
+) -> Alert:
     """`<by>:<histogram>:p99_rate5m > limit` with the promtool scenario every latency alert shares.
 
     `what` starts the summary ("LLM inference"), `subject` names the `by` label in the description ("model");
@@ -60,20 +103,33 @@ def p99_latency_alert(ctx: "Context", name: str, *, key: str, group: str, histog
     buckets = ctx.catalog.metric(histogram).buckets
     limit = threshold(ctx, threshold_key)
     if buckets and limit >= max(buckets):
-        raise ConfigError(f"thresholds.{threshold_key}: {limit:g} is at or above the highest bucket "
-                          f"({max(buckets):g} s) of {histogram}; histogram_quantile never exceeds it, so the "
-                          "alert could never fire")
+        raise ConfigError(
+            f"thresholds.{threshold_key}: {limit:g} is at or above the highest bucket "
+            f"({max(buckets):g} s) of {histogram}; histogram_quantile never exceeds it, so the "
+            "alert could never fire"
+        )
     shown = f"{limit * 1000:g} ms" if milliseconds else f"{limit:g} s"
     return alert(
-        ctx, name, key=key, group=group, expr=f"{by}:{histogram}:p99_rate5m",
-        threshold_key=threshold_key, for_="5m", severity="warning",
+        ctx,
+        name,
+        key=key,
+        group=group,
+        expr=f"{by}:{histogram}:p99_rate5m",
+        threshold_key=threshold_key,
+        for_="5m",
+        severity="warning",
         summary=f"{what} P99 latency is above {shown}.",
-        description=(f"P99 latency of {subject} {{{{ $labels.{by} }}}} is {{{{ $value | humanizeDuration }}}} over "
-                     f"the last 5 minutes (limit {shown.replace(' ', '')})."),
-        dashboard="performance", panel=panel,
+        description=(
+            f"P99 latency of {subject} {{{{ $labels.{by} }}}} is {{{{ $value | humanizeDuration }}}} over "
+            f"the last 5 minutes (limit {shown.replace(' ', '')})."
+        ),
+        dashboard="performance",
+        panel=panel,
         scenario=Scenario(
             scenario.labels(**{by: series[by]}),
             lambda v, m: scenario.histogram(histogram, series, buckets, 0.99, v, m),
             idle=lambda m: scenario.flat_histogram(histogram, series, buckets, m),
             # past the threshold but inside the buckets, where histogram_quantile can still report it
-            breach=min(scenario.breach_value(">", limit), (limit + max(buckets)) / 2)))
+            breach=min(scenario.breach_value(">", limit), (limit + max(buckets)) / 2),
+        ),
+    )

@@ -1,4 +1,5 @@
 """Prometheus durations (`5m`, `1h30m`, `0s`) as seconds, and back."""
+
 from __future__ import annotations
 
 import re

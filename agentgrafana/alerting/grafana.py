@@ -3,6 +3,7 @@
 The API shape (`GrafanaRuleGroup`) feeds the push client; the file-provisioning YAML and the sidecar
 ConfigMap are written from the same rule dicts.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +16,7 @@ from ..lint.dashboards import panels_of
 from ..model import Alert, DashboardOut, Folder, GrafanaRuleGroup, RuleGroup
 from . import template
 from .duration import seconds
-from .prometheus import alert_labels, annotations
+from .prometheus import alert_annotations, alert_labels
 
 EVALUATORS = {">": "gt", "<": "lt"}  # Grafana's threshold has no >= or <= (lint forbids them)
 OWNERSHIP_LABEL = ("managed_by", "agentgrafana")
@@ -43,18 +44,46 @@ def query_range_seconds(expr: str) -> int:
 def rule_data(config: Config, alert: Alert) -> list[dict[str, Any]]:
     ds = config.grafana.datasources.prometheus_uid
     return [
-        {"refId": "A", "relativeTimeRange": {"from": query_range_seconds(alert.expr), "to": 0},
-         "datasourceUid": ds,
-         "model": {"refId": "A", "expr": alert.expr, "instant": True, "range": False, "intervalMs": 1000,
-                   "maxDataPoints": 43200, "datasource": {"type": "prometheus", "uid": ds}}},
-        {"refId": "B", "relativeTimeRange": {"from": 0, "to": 0}, "datasourceUid": "__expr__",
-         "model": {"refId": "B", "type": "reduce", "expression": "A", "reducer": "last",
-                   "datasource": dict(EXPR_DATASOURCE)}},
-        {"refId": CONDITION, "relativeTimeRange": {"from": 0, "to": 0}, "datasourceUid": "__expr__",
-         "model": {"refId": CONDITION, "type": "threshold", "expression": "B",
-                   "conditions": [{"evaluator": {"type": EVALUATORS.get(alert.op, alert.op),
-                                                 "params": [_number(alert.threshold)]}}],
-                   "datasource": dict(EXPR_DATASOURCE)}},
+        {
+            "refId": "A",
+            "relativeTimeRange": {"from": query_range_seconds(alert.expr), "to": 0},
+            "datasourceUid": ds,
+            "model": {
+                "refId": "A",
+                "expr": alert.expr,
+                "instant": True,
+                "range": False,
+                "intervalMs": 1000,
+                "maxDataPoints": 43200,
+                "datasource": {"type": "prometheus", "uid": ds},
+            },
+        },
+        {
+            "refId": "B",
+            "relativeTimeRange": {"from": 0, "to": 0},
+            "datasourceUid": "__expr__",
+            "model": {
+                "refId": "B",
+                "type": "reduce",
+                "expression": "A",
+                "reducer": "last",
+                "datasource": dict(EXPR_DATASOURCE),
+            },
+        },
+        {
+            "refId": CONDITION,
+            "relativeTimeRange": {"from": 0, "to": 0},
+            "datasourceUid": "__expr__",
+            "model": {
+                "refId": CONDITION,
+                "type": "threshold",
+                "expression": "B",
+                "conditions": [
+                    {"evaluator": {"type": EVALUATORS.get(alert.op, alert.op), "params": [_number(alert.threshold)]}}
+                ],
+                "datasource": dict(EXPR_DATASOURCE),
+            },
+        },
     ]
 
 
@@ -65,7 +94,7 @@ def _number(value: float) -> float | int:
 
 def grafana_rule(config: Config, alert: Alert, folder: Folder, dashboards: list[DashboardOut]) -> dict[str, Any]:
     """One rule in the provisioning API shape."""
-    notes = {k: template.for_grafana(v) for k, v in annotations(config, alert).items()}
+    notes = {k: template.for_grafana(v) for k, v in alert_annotations(config, alert).items()}
     link = panel_link(alert, dashboards)
     if link:
         notes["__dashboardUid__"], notes["__panelId__"] = link[0], str(link[1])
@@ -86,19 +115,36 @@ def grafana_rule(config: Config, alert: Alert, folder: Folder, dashboards: list[
     }
 
 
-def grafana_rule_groups(config: Config, groups: list[RuleGroup],
-                        dashboards: list[DashboardOut]) -> list[GrafanaRuleGroup]:
+def grafana_rule_groups(
+    config: Config, groups: list[RuleGroup], dashboards: list[DashboardOut]
+) -> list[GrafanaRuleGroup]:
     folder = Folder(config.grafana.folder.uid, config.grafana.folder.title)
     out = []
     for g in groups:
         if g.alerts:
-            out.append(GrafanaRuleGroup(folder=folder, name=g.name, interval_seconds=int(seconds(g.interval)),
-                                        rules=[grafana_rule(config, a, folder, dashboards) for a in g.alerts]))
+            out.append(
+                GrafanaRuleGroup(
+                    folder=folder,
+                    name=g.name,
+                    interval_seconds=int(seconds(g.interval)),
+                    rules=[grafana_rule(config, a, folder, dashboards) for a in g.alerts],
+                )
+            )
     return out
 
 
-FILE_KEYS = ("uid", "title", "condition", "data", "noDataState", "execErrState", "for", "annotations", "labels",
-             "isPaused")
+FILE_KEYS = (
+    "uid",
+    "title",
+    "condition",
+    "data",
+    "noDataState",
+    "execErrState",
+    "for",
+    "annotations",
+    "labels",
+    "isPaused",
+)
 
 
 def provisioning(groups: list[GrafanaRuleGroup]) -> bytes:
@@ -107,23 +153,34 @@ def provisioning(groups: list[GrafanaRuleGroup]) -> bytes:
 
 
 def _provisioning(groups: list[GrafanaRuleGroup]) -> dict[str, Any]:
-    return {"apiVersion": 1, "groups": [{
-        "orgId": 1,
-        "name": g.name,
-        "folder": g.folder.title,
-        "interval": f"{g.interval_seconds}s",
-        "rules": [{k: r[k] for k in FILE_KEYS} for r in g.rules],
-    } for g in groups]}
+    return {
+        "apiVersion": 1,
+        "groups": [
+            {
+                "orgId": 1,
+                "name": g.name,
+                "folder": g.folder.title,
+                "interval": f"{g.interval_seconds}s",
+                "rules": [{k: r[k] for k in FILE_KEYS} for r in g.rules],
+            }
+            for g in groups
+        ],
+    }
 
 
 def configmap(config: Config, groups: list[GrafanaRuleGroup]) -> bytes:
     """ConfigMap for the Grafana alerting sidecar, holding the provisioning YAML."""
     k8s = config.kubernetes
     labels = {**k8s.common_labels, **k8s.alert_label}
-    return yaml_bytes({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": k8s_name(f"{config.grafana.uid_prefix}-agentgrafana-alerts"),
-                     "namespace": k8s.namespace, "labels": dict(sorted(labels.items()))},
-        "data": {"agentgrafana-alerts.yaml": yaml_text(_provisioning(groups))},
-    })
+    return yaml_bytes(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": k8s_name(f"{config.grafana.uid_prefix}-agentgrafana-alerts"),
+                "namespace": k8s.namespace,
+                "labels": dict(sorted(labels.items())),
+            },
+            "data": {"agentgrafana-alerts.yaml": yaml_text(_provisioning(groups))},
+        }
+    )

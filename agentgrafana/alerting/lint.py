@@ -3,6 +3,7 @@
 Each rule inspects an alert or a recording rule through an adapter method and yields (message, expr);
 checks across rules (duplicates) and against dashboards (panel links) run once over everything.
 """
+
 from __future__ import annotations
 
 import math
@@ -133,8 +134,11 @@ class Template(RuleCheck):
         static = {k for k, _ in a.labels} | {"severity"}
         for label in sorted(template.labels_used(a.description) - static):
             if label not in kept:
-                yield (f"template uses $labels.{label}, which the query does not keep (it keeps: "
-                       f"{', '.join(sorted(kept)) or 'no labels'})", a.expr)
+                yield (
+                    f"template uses $labels.{label}, which the query does not keep (it keeps: "
+                    f"{', '.join(sorted(kept)) or 'no labels'})",
+                    a.expr,
+                )
 
 
 class Comparison(RuleCheck):
@@ -147,8 +151,13 @@ class Comparison(RuleCheck):
             if not promql.has_comparison(a.prometheus_expr):
                 yield "the alert expression has no comparison, so it would always fire", a.prometheus_expr
             elif promql.has_comparison(a.expr):
-                yield ("the query already filters at the top; keep the comparison in op/threshold so Grafana's "
-                       "threshold step and the configuration own it"), a.expr
+                yield (
+                    (
+                        "the query already filters at the top; keep the comparison in op/threshold so Grafana's "
+                        "threshold step and the configuration own it"
+                    ),
+                    a.expr,
+                )
         except ValueError:
             return  # rule-promql reports the parse error
 
@@ -158,8 +167,14 @@ class Threshold(RuleCheck):
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         if a.op not in EVALUATORS:
-            extra = (" (Grafana's threshold step has only gt and lt, so the two targets could not agree at the "
-                     "threshold itself; use > or < with an adjusted threshold)") if a.op in (">=", "<=") else ""
+            extra = (
+                (
+                    " (Grafana's threshold step has only gt and lt, so the two targets could not agree at the "
+                    "threshold itself; use > or < with an adjusted threshold)"
+                )
+                if a.op in (">=", "<=")
+                else ""
+            )
             yield f"comparison {a.op!r} is not allowed; use > or <{extra}", ""
         if not isinstance(a.threshold, (int, float)) or not math.isfinite(a.threshold):
             yield f"threshold {a.threshold!r} must be a finite number", ""
@@ -176,8 +191,13 @@ class For(RuleCheck):
             return
         wait = seconds(a.for_)
         if is_duration(group.interval) and 0 < wait < seconds(group.interval):
-            yield (f"for {a.for_} is shorter than the group interval {group.interval}: the alert can only fire "
-                   f"after a whole interval; use 0s or at least {group.interval}"), ""
+            yield (
+                (
+                    f"for {a.for_} is shorter than the group interval {group.interval}: the alert can only fire "
+                    f"after a whole interval; use 0s or at least {group.interval}"
+                ),
+                "",
+            )
 
 
 class Uid(RuleCheck):
@@ -213,8 +233,13 @@ class GroupInterval(RuleCheck):
         if not is_duration(group.interval):
             yield f"group interval {group.interval!r} is not a Prometheus duration", ""
         elif seconds(group.interval) % GRAFANA_SCHEDULER_SECONDS:
-            yield (f"group interval {group.interval} must be a multiple of {GRAFANA_SCHEDULER_SECONDS}s for "
-                   "Grafana's scheduler"), ""
+            yield (
+                (
+                    f"group interval {group.interval} must be a multiple of {GRAFANA_SCHEDULER_SECONDS}s for "
+                    "Grafana's scheduler"
+                ),
+                "",
+            )
 
 
 class GroupName(RuleCheck):
@@ -226,8 +251,13 @@ class GroupName(RuleCheck):
     def _check(self, group: RuleGroup) -> Result:
         if not self.PATTERN.match(group.name) or ".." in group.name:
             shown = group.name if len(group.name) <= 60 else group.name[:60] + "..."
-            yield (f"rule group name {shown!r} must be 1-100 letters, digits, '_', '-' or '.', starting with a "
-                   "letter or digit (it names the file prometheus/rules/<group>.yaml)"), ""
+            yield (
+                (
+                    f"rule group name {shown!r} must be 1-100 letters, digits, '_', '-' or '.', starting with a "
+                    "letter or digit (it names the file prometheus/rules/<group>.yaml)"
+                ),
+                "",
+            )
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         return self._check(group)
@@ -237,13 +267,27 @@ class GroupName(RuleCheck):
 
 
 def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[RuleCheck]:
-    return [Expression(catalog, recorded), GrafanaVariables(), AlertName(), Severity(), Annotations(),
-            Template(catalog, recorded), Comparison(), Threshold(), For(), Uid(), Scenario(), RecordName(),
-            GroupInterval(), GroupName()]
+    return [
+        Expression(catalog, recorded),
+        GrafanaVariables(),
+        AlertName(),
+        Severity(),
+        Annotations(),
+        Template(catalog, recorded),
+        Comparison(),
+        Threshold(),
+        For(),
+        Uid(),
+        Scenario(),
+        RecordName(),
+        GroupInterval(),
+        GroupName(),
+    ]
 
 
-def lint_rules(groups: list[RuleGroup], catalog: Catalog, recorded: dict[str, frozenset[str]],
-               dashboards: list[DashboardOut]) -> list[Finding]:
+def lint_rules(
+    groups: list[RuleGroup], catalog: Catalog, recorded: dict[str, frozenset[str]], dashboards: list[DashboardOut]
+) -> list[Finding]:
     findings: list[Finding] = []
     rules = checks(catalog, recorded)
     for g in groups:
@@ -267,18 +311,28 @@ def _duplicates(groups: list[RuleGroup]) -> Iterator[Finding]:
     uids = Counter(a.uid for a in alerts)
     for a in alerts:
         if names[a.name] > 1:
-            yield Finding(a.source, f"alert {a.name}", "", "rule-duplicate",
-                          f"alert {a.name} is defined {names[a.name]} times")
+            yield Finding(
+                a.source, f"alert {a.name}", "", "rule-duplicate", f"alert {a.name} is defined {names[a.name]} times"
+            )
         if uids[a.uid] > 1:
-            yield Finding(a.source, f"alert {a.name}", "", "rule-duplicate",
-                          f"Grafana rule uid {a.uid} is used by {uids[a.uid]} alerts")
+            yield Finding(
+                a.source,
+                f"alert {a.name}",
+                "",
+                "rule-duplicate",
+                f"Grafana rule uid {a.uid} is used by {uids[a.uid]} alerts",
+            )
     records = Counter((r.record, r.labels) for g in groups for r in g.recording)
     for g in groups:
         for r in g.recording:
             if records[(r.record, r.labels)] > 1:
-                yield Finding(r.source, f"recording rule {r.record}", "", "rule-duplicate",
-                              f"{r.record} with labels {dict(r.labels)} is recorded "
-                              f"{records[(r.record, r.labels)]} times")
+                yield Finding(
+                    r.source,
+                    f"recording rule {r.record}",
+                    "",
+                    "rule-duplicate",
+                    f"{r.record} with labels {dict(r.labels)} is recorded {records[(r.record, r.labels)]} times",
+                )
     group_names = Counter(g.name for g in groups)
     for name, count in group_names.items():
         if count > 1:
@@ -298,7 +352,9 @@ def _panel_links(groups: list[RuleGroup], dashboards: list[DashboardOut]) -> Ite
             else:
                 titles = [p.get("title") for p in panels_of(d.model)]
                 count = titles.count(a.panel_title)
-                message = (f"dashboard {a.dashboard_uid} has {count} panels titled {a.panel_title!r}" if count
-                           else f"dashboard {a.dashboard_uid} has no panel titled {a.panel_title!r}")
+                message = (
+                    f"dashboard {a.dashboard_uid} has {count} panels titled {a.panel_title!r}"
+                    if count
+                    else f"dashboard {a.dashboard_uid} has no panel titled {a.panel_title!r}"
+                )
             yield Finding(a.source, f"alert {a.name}", "", "alert-dashboard-link", message)
-

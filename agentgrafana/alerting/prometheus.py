@@ -1,4 +1,5 @@
 """Prometheus outputs: one rule file per group, and the same groups as a prometheus-operator PrometheusRule."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +13,7 @@ def runbook_url(config: Config, alert: Alert) -> str:
     return f"{config.alerting.runbook_base_url.rstrip('/')}/{alert.runbook}"
 
 
-def annotations(config: Config, alert: Alert) -> dict[str, str]:
+def alert_annotations(config: Config, alert: Alert) -> dict[str, str]:
     """The annotations both targets share (templates in Prometheus form)."""
     return {"summary": alert.summary, "description": alert.description, "runbook_url": runbook_url(config, alert)}
 
@@ -29,8 +30,13 @@ def recording_rule(rule: RecordingRule) -> dict[str, Any]:
 
 
 def alerting_rule(config: Config, alert: Alert) -> dict[str, Any]:
-    return {"alert": alert.name, "expr": alert.prometheus_expr, "for": alert.for_,
-            "labels": alert_labels(alert), "annotations": annotations(config, alert)}
+    return {
+        "alert": alert.name,
+        "expr": alert.prometheus_expr,
+        "for": alert.for_,
+        "labels": alert_labels(alert),
+        "annotations": alert_annotations(config, alert),
+    }
 
 
 def group_dict(config: Config, group: RuleGroup) -> dict[str, Any]:
@@ -50,10 +56,15 @@ def prometheus_rule(config: Config, groups: list[RuleGroup]) -> bytes:
     """monitoring.coreos.com/v1 PrometheusRule; `release` makes kube-prometheus-stack select it."""
     k8s = config.kubernetes
     labels = {**k8s.common_labels, "release": config.alerting.prometheusrule_release}
-    return yaml_bytes({
-        "apiVersion": "monitoring.coreos.com/v1",
-        "kind": "PrometheusRule",
-        "metadata": {"name": k8s_name(f"{config.grafana.uid_prefix}-agentgrafana-rules"),
-                     "namespace": k8s.namespace, "labels": dict(sorted(labels.items()))},
-        "spec": {"groups": [group_dict(config, g) for g in groups]},
-    })
+    return yaml_bytes(
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PrometheusRule",
+            "metadata": {
+                "name": k8s_name(f"{config.grafana.uid_prefix}-agentgrafana-rules"),
+                "namespace": k8s.namespace,
+                "labels": dict(sorted(labels.items())),
+            },
+            "spec": {"groups": [group_dict(config, g) for g in groups]},
+        }
+    )

@@ -5,6 +5,7 @@ expected), it is still pending before that, it stays silent just short of the th
 traffic; plus the scenario's own cases. One test file per alert group; each reads every rule file, with
 the recording groups evaluated first.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,7 +15,7 @@ from ..emit import yaml_bytes
 from ..model import Alert, RuleGroup, display_number, format_number
 from . import template
 from .duration import seconds
-from .prometheus import alert_labels, annotations, rule_file_path
+from .prometheus import alert_annotations, alert_labels, rule_file_path
 from .scenario import Case, breach_value, safe_value
 
 TEST_DIR = "prometheus/tests"
@@ -30,13 +31,29 @@ def cases(alert: Alert) -> list[Case]:
     breach = s.breach if s.breach is not None else breach_value(alert.op, alert.threshold)
     safe = s.safe if s.safe is not None else safe_value(alert.op, alert.threshold)
     limit = s.limit or f"{alert.op} {format_number(alert.threshold)}"
-    out = [Case(f"{alert.name} fires at {display_number(breach)} ({limit}) once for {alert.for_} has passed",
-                tuple(s.drive(breach, at)), at, ((s.labels, breach),))]
+    out = [
+        Case(
+            f"{alert.name} fires at {display_number(breach)} ({limit}) once for {alert.for_} has passed",
+            tuple(s.drive(breach, at)),
+            at,
+            ((s.labels, breach),),
+        )
+    ]
     if wait:
-        out.append(Case(f"{alert.name} is only pending at {display_number(breach)} before {alert.for_} has passed",
-                        tuple(s.drive(breach, at)), wait - 1))
-    out.append(Case(f"{alert.name} is silent just short of the threshold at {display_number(safe)} ({limit})",
-                    tuple(s.drive(safe, at)), at))
+        out.append(
+            Case(
+                f"{alert.name} is only pending at {display_number(breach)} before {alert.for_} has passed",
+                tuple(s.drive(breach, at)),
+                wait - 1,
+            )
+        )
+    out.append(
+        Case(
+            f"{alert.name} is silent just short of the threshold at {display_number(safe)} ({limit})",
+            tuple(s.drive(safe, at)),
+            at,
+        )
+    )
     out.append(Case(f"{alert.name} is silent without traffic", tuple(s.idle(at)) if s.idle else (), at))
     return out + list(s.extra)
 
@@ -45,7 +62,7 @@ def _test(config: Config, alert: Alert, case: Case) -> dict[str, Any]:
     expected = []
     for labelset, value in case.fires:
         labels = {**dict(labelset), **alert_labels(alert)}
-        notes = {k: template.render(v, labels, value) for k, v in annotations(config, alert).items()}
+        notes = {k: template.render(v, labels, value) for k, v in alert_annotations(config, alert).items()}
         expected.append({"exp_labels": labels, "exp_annotations": notes})
     return {
         "name": case.name,
@@ -67,6 +84,7 @@ def test_files(config: Config, groups: list[RuleGroup]) -> dict[str, bytes]:
     for g in groups:
         tests = [_test(config, a, c) for a in g.alerts for c in cases(a)]
         if tests:
-            files[test_file_path(g)] = yaml_bytes({"rule_files": rule_files, "evaluation_interval": "1m",
-                                                   "group_eval_order": order, "tests": tests})
+            files[test_file_path(g)] = yaml_bytes(
+                {"rule_files": rule_files, "evaluation_interval": "1m", "group_eval_order": order, "tests": tests}
+            )
     return files

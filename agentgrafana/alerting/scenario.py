@@ -6,6 +6,7 @@ A `Scenario` belongs to one alert. `drive(value, minutes)` returns input series 
 threshold changed in configuration changes the tests with it. The helpers below write series for the
 common shapes: counters at a steady rate, gauges, and histograms with a given quantile.
 """
+
 from __future__ import annotations
 
 import json
@@ -78,15 +79,31 @@ def gauge(metric: str, labelset: Mapping[str, str], value: float, minutes: int) 
     return InputSeries(selector(metric, labelset), f"{number(value)}x{minutes}")
 
 
-def ratio(numerator: str, num_labels: Mapping[str, str], denominator: str, den_labels: Mapping[str, str],
-          value: float, minutes: int, per_minute: float = 600) -> list[InputSeries]:
+def ratio(
+    numerator: str,
+    num_labels: Mapping[str, str],
+    denominator: str,
+    den_labels: Mapping[str, str],
+    value: float,
+    minutes: int,
+    per_minute: float = 600,
+) -> list[InputSeries]:
     """Two counters whose rates have the ratio `value`."""
-    return [counter(denominator, den_labels, per_minute, minutes),
-            counter(numerator, num_labels, per_minute * value, minutes)]
+    return [
+        counter(denominator, den_labels, per_minute, minutes),
+        counter(numerator, num_labels, per_minute * value, minutes),
+    ]
 
 
-def histogram(metric: str, labelset: Mapping[str, str], buckets: tuple[float, ...], q: float, value: float,
-              minutes: int, per_minute: float = 600) -> list[InputSeries]:
+def histogram(
+    metric: str,
+    labelset: Mapping[str, str],
+    buckets: tuple[float, ...],
+    q: float,
+    value: float,
+    minutes: int,
+    per_minute: float = 600,
+) -> list[InputSeries]:
     """`_bucket` and `_count` counters whose rates give `histogram_quantile(q, ...) == value`.
 
     With `b` observations in the bucket (lo, hi] holding `value`, Prometheus interpolates
@@ -125,11 +142,13 @@ def flat(metric: str, labelset: Mapping[str, str], minutes: int) -> InputSeries:
     return InputSeries(selector(metric, labelset), f"0x{minutes}")
 
 
-def flat_histogram(metric: str, labelset: Mapping[str, str], buckets: tuple[float, ...],
-                   minutes: int) -> list[InputSeries]:
+def flat_histogram(
+    metric: str, labelset: Mapping[str, str], buckets: tuple[float, ...], minutes: int
+) -> list[InputSeries]:
     les = [number(b) for b in sorted(buckets)] + ["+Inf"]
-    return [flat(metric + "_bucket", {**labelset, "le": le}, minutes) for le in les] + \
-           [flat(metric + "_count", labelset, minutes)]
+    return [flat(metric + "_bucket", {**labelset, "le": le}, minutes) for le in les] + [
+        flat(metric + "_count", labelset, minutes)
+    ]
 
 
 def breach_value(op: str, threshold: float) -> float:

@@ -5,6 +5,7 @@ Only a small, portable vocabulary is allowed inside `{{ }}`: `$labels.<name>`, a
 so `for_grafana` rewrites it to the reduce step's value. `render` reproduces Prometheus' output, which
 the generated promtool tests expect.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,14 +40,18 @@ def problems(text: str) -> list[str]:
         if LABEL.match(action) or _PRINTF.match(action):
             continue
         if action == "$value":
-            out.append("{{ $value }} prints a raw float; format it with humanize, humanizeDuration, "
-                       "humanizePercentage or printf \"%.2f\"")
+            out.append(
+                "{{ $value }} prints a raw float; format it with humanize, humanizeDuration, "
+                'humanizePercentage or printf "%.2f"'
+            )
             continue
         m = _PIPE.match(action) or _CALL.match(action)
         if m and m.group(1) in FUNCTIONS:
             continue
-        out.append(f"{{{{ {action} }}}} is not portable between Prometheus and Grafana: use $labels.<name> or "
-                   f"$value with {', '.join(FUNCTIONS)} or printf \"%.<n>f\"")
+        out.append(
+            f"{{{{ {action} }}}} is not portable between Prometheus and Grafana: use $labels.<name> or "
+            f'$value with {", ".join(FUNCTIONS)} or printf "%.<n>f"'
+        )
     return out
 
 
@@ -66,8 +71,11 @@ def render(text: str, labels: Mapping[str, str], value: float) -> str:
             return (pm.group(1) or pm.group(2)) % value
         fm = _PIPE.match(action) or _CALL.match(action)
         if fm and fm.group(1) in FUNCTIONS:
-            return {"humanize": humanize, "humanizeDuration": humanize_duration,
-                    "humanizePercentage": humanize_percentage}[fm.group(1)](value)
+            return {
+                "humanize": humanize,
+                "humanizeDuration": humanize_duration,
+                "humanizePercentage": humanize_percentage,
+            }[fm.group(1)](value)
         raise ValueError(f"cannot render {{{{ {action} }}}}")
 
     return ACTION.sub(one, text)
@@ -75,7 +83,7 @@ def render(text: str, labels: Mapping[str, str], value: float) -> str:
 
 def _g4(v: float) -> str:
     """Go's `%.4g` (same as C's, which Python follows)."""
-    return "%.4g" % v
+    return f"{v:.4g}"
 
 
 def humanize(v: float) -> str:

@@ -1,4 +1,5 @@
 """Emitters: deterministic bytes for every output format. No I/O here; `writer` puts bytes on disk."""
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,7 @@ def compact_json_bytes(data: Any) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
-class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+class _Dumper(_BaseDumper):
     """Block-style YAML; multi-line strings as literal blocks, so PromQL reads as written."""
 
 
@@ -42,8 +43,7 @@ _Dumper.add_representer(str, _str)
 
 def yaml_text(data: Any) -> str:
     """Stable YAML: keys in the order given (emitters build them in a fixed order), wide lines."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120,
-                     default_flow_style=False)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
 
 
 def yaml_bytes(data: Any) -> bytes:

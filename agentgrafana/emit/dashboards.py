@@ -1,4 +1,5 @@
 """Dashboard outputs: one JSON file per dashboard, Grafana file provisioning, ConfigMaps for the sidecar."""
+
 from __future__ import annotations
 
 import json
@@ -31,17 +32,20 @@ def dashboard_files(config: Config, dashboards: list[DashboardOut]) -> dict[str,
 def provisioning(dashboards: list[DashboardOut]) -> bytes:
     """One file provider per folder, reading the JSON files copied under /var/lib/grafana/dashboards."""
     folders: list[Folder] = sorted({d.folder for d in dashboards})
-    providers = [{
-        "name": f"agentgrafana-{f.uid}",
-        "orgId": 1,
-        "folder": f.title,
-        "folderUid": f.uid,
-        "type": "file",
-        "disableDeletion": False,
-        "allowUiUpdates": False,
-        "updateIntervalSeconds": 30,
-        "options": {"path": f"{GRAFANA_DASHBOARD_ROOT}/{f.uid}", "foldersFromFilesStructure": False},
-    } for f in folders]
+    providers = [
+        {
+            "name": f"agentgrafana-{f.uid}",
+            "orgId": 1,
+            "folder": f.title,
+            "folderUid": f.uid,
+            "type": "file",
+            "disableDeletion": False,
+            "allowUiUpdates": False,
+            "updateIntervalSeconds": 30,
+            "options": {"path": f"{GRAFANA_DASHBOARD_ROOT}/{f.uid}", "foldersFromFilesStructure": False},
+        }
+        for f in folders
+    ]
     return yaml_bytes({"apiVersion": 1, "providers": providers})
 
 

@@ -2,6 +2,7 @@
 
 Use `push(build, settings, options)` from code, or the argparse glue in `commands` from the CLI.
 """
+
 from agentgrafana.grafana.apply import apply_plan, push
 from agentgrafana.grafana.client import GrafanaClient, GrafanaError, GrafanaUnhealthy, GrafanaUnreachable
 from agentgrafana.grafana.plan import Change, Plan, PushOptions, make_plan

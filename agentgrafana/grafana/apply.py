@@ -7,11 +7,12 @@ another); rule groups go one at a time, as a rule moving between groups touches 
 One object failing does not stop the others; a lost connection or rejected credentials do, and what
 was not attempted is reported as failed. Every write is safe to repeat, so a re-run finishes the job.
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import quote
 
 from agentgrafana.grafana.client import GrafanaClient, GrafanaError, GrafanaUnreachable
@@ -22,8 +23,8 @@ from agentgrafana.grafana.plan import (
     DELETE,
     FOLDER,
     RULE_GROUP,
-    UPDATE,
     SEARCH_PAGE,
+    UPDATE,
     Change,
     Plan,
     PushOptions,
@@ -155,8 +156,10 @@ def _delete_folder(client: GrafanaClient, change: Change) -> str:
     what = f"folder {change.key}"
     left = paged(client, "/api/search", [("folderUIDs", change.key)], SEARCH_PAGE, f"contents of {what}")
     if left:
-        raise _LeftAlone(f"left alone: it still holds {len(left)} item(s) not deleted by this push "
-                         f"({', '.join(sorted(str(h.get('title') or h.get('uid')) for h in left)[:3])})")
+        raise _LeftAlone(
+            f"left alone: it still holds {len(left)} item(s) not deleted by this push "
+            f"({', '.join(sorted(str(h.get('title') or h.get('uid')) for h in left)[:3])})"
+        )
     path = f"/api/folders/{quote(change.key, safe='')}"
     client.request("DELETE", path, params=[("forceDeleteRules", "false")], what=what, missing_ok=True)
     return "it was empty"
@@ -172,10 +175,13 @@ def _intent(change: Change, options: PushOptions) -> tuple[str, str] | None:
 
 
 def _each(
-    run: _Run, items: list[tuple[Change, str, str]], write: Callable[[Change], str],
+    run: _Run,
+    items: list[tuple[Change, str, str]],
+    write: Callable[[Change], str],
     parallel: GrafanaClient | None = None,
 ) -> None:
     """Execute the writes, one at a time or on the `parallel` client's pool; unexpected exceptions propagate."""
+
     def one(item: tuple[Change, str, str]) -> None:
         change, action, note = item
         _execute(run, change, action, lambda: write(change), note)
@@ -187,7 +193,9 @@ def _each(
         parallel.map(one, items)
 
 
-def apply_plan(client: GrafanaClient, plan: Plan, options: PushOptions, on_result: OnResult | None = None) -> list[ObjectResult]:
+def apply_plan(
+    client: GrafanaClient, plan: Plan, options: PushOptions, on_result: OnResult | None = None
+) -> list[ObjectResult]:
     """Write what the plan says, in dependency order; report every object exactly once."""
     run = _Run(on_result)
     writes: dict[str, list[tuple[Change, str, str]]] = {FOLDER: [], DASHBOARD: [], RULE_GROUP: []}
@@ -213,7 +221,7 @@ def apply_plan(client: GrafanaClient, plan: Plan, options: PushOptions, on_resul
 def push(
     build: Build,
     settings: GrafanaSettings,
-    options: PushOptions = PushOptions(),
+    options: PushOptions | None = None,
     *,
     on_result: OnResult | None = None,
 ) -> PushReport:
@@ -222,6 +230,7 @@ def push(
     Raises GrafanaError (GrafanaUnreachable, GrafanaUnhealthy, ...) when it cannot get as far as a plan;
     after that, failures are per object and reported in the returned PushReport.
     """
+    options = options or PushOptions()
     started = time.monotonic()
     with GrafanaClient(settings) as client:
         client.health()

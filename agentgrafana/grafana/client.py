@@ -7,14 +7,16 @@ Other 4xx are never retried. A small subclass only adds a retry counter for the 
 the statuses where `Retry-After` alone triggers a retry to 429 and 503 (urllib3 also includes 413,
 which Grafana uses for "dashboard too large": retrying that cannot help).
 """
+
 from __future__ import annotations
 
 import logging
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 import requests
@@ -89,12 +91,12 @@ class _CountingRetry(Retry):
         super().__init__(*args, **kwargs)
         self.on_retry = on_retry
 
-    def new(self, **kw: Any) -> "_CountingRetry":
+    def new(self, **kw: Any) -> _CountingRetry:
         fresh = super().new(**kw)
         fresh.on_retry = self.on_retry
         return fresh
 
-    def increment(self, *args: Any, **kwargs: Any) -> "_CountingRetry":
+    def increment(self, *args: Any, **kwargs: Any) -> _CountingRetry:
         fresh = super().increment(*args, **kwargs)  # raises MaxRetryError when exhausted
         if self.on_retry:
             self.on_retry()
@@ -146,15 +148,20 @@ def _read_body(response: requests.Response, what: str) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
         response.close()
-        raise GrafanaError(f"{what}: the answer is {int(declared):,} bytes, over the {MAX_RESPONSE_BYTES:,}-byte "
-                           "limit (is this really Grafana?)", status=response.status_code)
+        raise GrafanaError(
+            f"{what}: the answer is {int(declared):,} bytes, over the {MAX_RESPONSE_BYTES:,}-byte "
+            "limit (is this really Grafana?)",
+            status=response.status_code,
+        )
     chunks, size = [], 0
     for chunk in response.iter_content(65536):
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
             response.close()
-            raise GrafanaError(f"{what}: the answer is over the {MAX_RESPONSE_BYTES:,}-byte limit "
-                               "(is this really Grafana?)", status=response.status_code)
+            raise GrafanaError(
+                f"{what}: the answer is over the {MAX_RESPONSE_BYTES:,}-byte limit (is this really Grafana?)",
+                status=response.status_code,
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -258,7 +265,7 @@ class GrafanaClient:
                 session.close()
             self._sessions.clear()
 
-    def __enter__(self) -> "GrafanaClient":
+    def __enter__(self) -> GrafanaClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -342,5 +349,7 @@ class GrafanaClient:
             ) from None
         database = body.get("database") if isinstance(body, dict) else None
         if database != "ok":
-            raise GrafanaUnhealthy(f"Grafana at {self.base_url} is unhealthy: its database is {database or 'unknown'!s}")
+            raise GrafanaUnhealthy(
+                f"Grafana at {self.base_url} is unhealthy: its database is {database or 'unknown'!s}"
+            )
         return body

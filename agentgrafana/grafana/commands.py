@@ -3,6 +3,7 @@
 Exit codes: 0 done, 1 failures (including unreachable Grafana, rejected credentials and, for a push,
 conflicts left unwritten), 2 usage or configuration errors.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,8 @@ def add_push_arguments(parser: argparse.ArgumentParser) -> None:
     """--dry-run, --prune and --force for `push`."""
     parser.add_argument("--dry-run", action="store_true", help="plan only: show what would change, write nothing")
     parser.add_argument(
-        "--prune", action="store_true",
+        "--prune",
+        action="store_true",
         help="delete dashboards and rule groups we own (in our folders) that are no longer generated",
     )
     parser.add_argument("--force", action="store_true", help="overwrite or delete objects edited in Grafana")
@@ -50,7 +52,9 @@ def commit_message() -> str:
     return f"{DEFAULT_MESSAGE} {sha}" if done.returncode == 0 and sha else DEFAULT_MESSAGE
 
 
-def plan_command(args: argparse.Namespace, build: Build, *, disable_provenance: bool, stdout: TextIO, stderr: TextIO) -> int:
+def plan_command(
+    args: argparse.Namespace, build: Build, *, disable_provenance: bool, stdout: TextIO, stderr: TextIO
+) -> int:
     """Show what a push would create, update or delete, with a unified diff per changed object."""
     options = PushOptions(
         dry_run=True,
@@ -61,7 +65,9 @@ def plan_command(args: argparse.Namespace, build: Build, *, disable_provenance: 
     return _run(args, build, options, stdout, stderr, diff_states=("update", "conflict"))
 
 
-def push_command(args: argparse.Namespace, build: Build, *, disable_provenance: bool, stdout: TextIO, stderr: TextIO) -> int:
+def push_command(
+    args: argparse.Namespace, build: Build, *, disable_provenance: bool, stdout: TextIO, stderr: TextIO
+) -> int:
     """Push the build to Grafana (or only plan with --dry-run) and report per object."""
     options = PushOptions(
         dry_run=args.dry_run,
@@ -74,16 +80,23 @@ def push_command(args: argparse.Namespace, build: Build, *, disable_provenance: 
 
 
 def _run(
-    args: argparse.Namespace, build: Build, options: PushOptions, stdout: TextIO, stderr: TextIO,
-    *, diff_states: tuple[str, ...],
+    args: argparse.Namespace,
+    build: Build,
+    options: PushOptions,
+    stdout: TextIO,
+    stderr: TextIO,
+    *,
+    diff_states: tuple[str, ...],
 ) -> int:
     try:
         settings = settings_from_args(args)
     except SettingsError as exc:
         print(f"agentgrafana: {exc}", file=stderr)
         if getattr(args, "format", "text") == "json":
-            stdout.write(json.dumps({"ok": False, "error": {"kind": "settings", "message": str(exc),
-                                                            "exit_code": 2}}, indent=2) + "\n")
+            stdout.write(
+                json.dumps({"ok": False, "error": {"kind": "settings", "message": str(exc), "exit_code": 2}}, indent=2)
+                + "\n"
+            )
         return 2
     fmt = settings.output_format
     lock = threading.Lock()

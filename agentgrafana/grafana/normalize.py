@@ -5,12 +5,14 @@ save, and the alerting API hands rules back with server fields (`id`, `orgID`, `
 `provenance`) and `for` as a duration string. Both sides of every comparison go through the same
 functions here, so a default that one side spells out and the other omits compares equal.
 """
+
 from __future__ import annotations
 
 import copy
 import hashlib
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from agentgrafana.alerting.duration import seconds
 from agentgrafana.alerting.grafana import OWNERSHIP_LABEL as OWNER_LABEL
@@ -152,7 +154,7 @@ def recorded_hash(model: dict[str, Any]) -> str | None:
     """The content hash recorded in the dashboard's `agentgrafana-hash:` tag at our last push."""
     for tag in model.get("tags") or []:
         if str(tag).startswith(HASH_TAG_PREFIX):
-            return str(tag)[len(HASH_TAG_PREFIX):]
+            return str(tag)[len(HASH_TAG_PREFIX) :]
     return None
 
 

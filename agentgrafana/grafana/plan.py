@@ -34,12 +34,14 @@ list shows; a folder of ours moved under another one looks missing, and its crea
 which the apply step reports as already existing. What is inside such a folder is still found: the
 searches and the rule list are not limited to one level.
 """
+
 from __future__ import annotations
 
 import copy
 import difflib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from agentgrafana.grafana.client import GrafanaClient, GrafanaError
@@ -60,7 +62,14 @@ from agentgrafana.grafana.normalize import (
 )
 from agentgrafana.model import Build, DashboardOut, Folder, GrafanaRuleGroup
 
-CREATE, UPDATE, UNCHANGED, DELETE, CONFLICT, ORPHANED = "create", "update", "unchanged", "delete", "conflict", "orphaned"
+CREATE, UPDATE, UNCHANGED, DELETE, CONFLICT, ORPHANED = (
+    "create",
+    "update",
+    "unchanged",
+    "delete",
+    "conflict",
+    "orphaned",
+)
 FOLDER, DASHBOARD, RULE_GROUP = "folder", "dashboard", "rule-group"
 DEFAULT_MESSAGE = "agentgrafana push"
 SEARCH_PAGE = 1000  # hits per search page (Grafana's default; it allows up to 5000)
@@ -182,16 +191,20 @@ def make_plan(client: GrafanaClient, build: Build, options: PushOptions) -> Plan
     live_folders = _list_folders(client)
     folders = [_plan_folder(f, live_folders.get(f.uid)) for f in build.folders]
     main = build.main_folder
-    left_behind = sorted(uid for uid, f in live_folders.items() if uid not in folder_uids and main is not None
-                         and main.is_tenant_folder(uid, str(f.get("title", ""))))
+    left_behind = sorted(
+        uid
+        for uid, f in live_folders.items()
+        if uid not in folder_uids and main is not None and main.is_tenant_folder(uid, str(f.get("title", "")))
+    )
     scope = sorted(set(folder_uids) | set(left_behind))
     owned = _search_owned(client, scope)
     owned_uids = {str(h.get("uid")) for h in owned}
     existing = owned_uids | _search_uids(client, [d.uid for d in build.dashboards if d.uid not in owned_uids])
     dashboards = client.map(lambda d: _plan_dashboard(client, d, options, d.uid in existing), build.dashboards)
     orphans = _plan_orphan_dashboards(client, build, options, owned)
-    rules = as_list(client.request("GET", "/api/v1/provisioning/alert-rules", what="list of alert rules"),
-                    "list of alert rules")
+    rules = as_list(
+        client.request("GET", "/api/v1/provisioning/alert-rules", what="list of alert rules"), "list of alert rules"
+    )
     with_rules = {(str(r.get("folderUID", "")), str(r.get("ruleGroup", ""))) for r in rules}
     groups = client.map(
         lambda g: _plan_rule_group(client, g, options, (g.folder.uid, g.name) in with_rules), build.grafana_rule_groups
@@ -227,23 +240,34 @@ def as_object(body: Any, what: str, *required: str) -> dict[str, Any]:
 
 
 def _shape(body: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number",
-            bool: "a boolean", type(None): "nothing"}.get(type(body), type(body).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "nothing",
+    }.get(type(body), type(body).__name__)
 
 
-def paged(client: GrafanaClient, path: str, params: list[tuple[str, Any]], page_size: int,
-          what: str) -> list[dict[str, Any]]:
+def paged(
+    client: GrafanaClient, path: str, params: list[tuple[str, Any]], page_size: int, what: str
+) -> list[dict[str, Any]]:
     """Every item of a `limit`/`page` listing, with the paging bounded: a page that repeats the one before
     (a server ignoring `page`) or more than MAX_PAGES pages is an error, not an endless loop."""
     found: list[dict[str, Any]] = []
     previous: list[Any] | None = None
     for page in range(1, MAX_PAGES + 1):
-        items = as_list(client.request("GET", path, params=[*params, ("limit", page_size), ("page", page)],
-                                       what=what), what)
+        items = as_list(
+            client.request("GET", path, params=[*params, ("limit", page_size), ("page", page)], what=what), what
+        )
         keys = [item.get("uid", item.get("id")) for item in items]
         if items and keys == previous:
-            raise GrafanaError(f"{what}: page {page} repeats page {page - 1}: this server ignores paging "
-                               f"(limit/page), so the listing cannot be read completely")
+            raise GrafanaError(
+                f"{what}: page {page} repeats page {page - 1}: this server ignores paging "
+                f"(limit/page), so the listing cannot be read completely"
+            )
         found.extend(items)
         if len(items) < page_size:
             return found
@@ -313,7 +337,9 @@ def _same_json(live: dict[str, Any], ours: dict[str, Any]) -> bool:
     return all(k in ignored or (k in live and live[k] == v) for k, v in ours.items())
 
 
-def _dashboard_body(model: dict[str, Any], folder_uid: str, version: int | None, options: PushOptions) -> dict[str, Any]:
+def _dashboard_body(
+    model: dict[str, Any], folder_uid: str, version: int | None, options: PushOptions
+) -> dict[str, Any]:
     dashboard = dict(model)
     if version is not None:
         dashboard["version"] = version  # Grafana refuses (412) if someone saved since we read it
@@ -424,8 +450,9 @@ def _plan_rule_group(client: GrafanaClient, g: GrafanaRuleGroup, options: PushOp
     return change
 
 
-def _plan_orphan_rule_groups(build: Build, options: PushOptions, rules: list[dict[str, Any]],
-                             folder_uids: set[str]) -> list[Change]:
+def _plan_orphan_rule_groups(
+    build: Build, options: PushOptions, rules: list[dict[str, Any]], folder_uids: set[str]
+) -> list[Change]:
     generated = {(g.folder.uid, g.name) for g in build.grafana_rule_groups}
     live_groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for rule in rules:
@@ -437,8 +464,12 @@ def _plan_orphan_rule_groups(build: Build, options: PushOptions, rules: list[dic
         if not all(is_owned_rule(r) for r in members):
             continue  # not (entirely) ours: never touched
         change = Change(
-            RULE_GROUP, f"{folder_uid}/{name}", name, DELETE if options.prune else ORPHANED,
-            folder_uid=folder_uid, rule_uids=sorted(str(r.get("uid")) for r in members if r.get("uid")),
+            RULE_GROUP,
+            f"{folder_uid}/{name}",
+            name,
+            DELETE if options.prune else ORPHANED,
+            folder_uid=folder_uid,
+            rule_uids=sorted(str(r.get("uid")) for r in members if r.get("uid")),
             reason="no longer generated" + ("" if options.prune else " (use --prune)"),
         )
         changes.append(change)

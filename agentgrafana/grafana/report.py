@@ -1,4 +1,5 @@
 """What a push or plan did, per object and in total, as text lines or JSON."""
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,11 @@ class PushReport:
             "ok": self.ok,
             "summary": self.counts(),
             "objects": [asdict(r) for r in self.results],
-            "http": {"requests": dict(sorted(self.requests.items())), "total": sum(self.requests.values()),
-                     "retries": self.retries},
+            "http": {
+                "requests": dict(sorted(self.requests.items())),
+                "total": sum(self.requests.values()),
+                "retries": self.retries,
+            },
             "seconds": round(self.seconds, 3),
         }
 

@@ -4,14 +4,15 @@ Secrets (the token and the basic-auth password) come from the environment only, 
 so they do not show up in process listings or shell history. They never appear in a repr: use
 `GrafanaSettings.scrub` on any text that may have passed near them.
 """
+
 from __future__ import annotations
 
 import argparse
 import ipaddress
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from agentgrafana.secrets import credential_forms
@@ -112,7 +113,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except (OSError, UnicodeError):
         return False
-    addresses = {info[4][0] for info in infos}
+    addresses = {str(info[4][0]) for info in infos}
     return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
@@ -142,12 +143,16 @@ def validate(s: GrafanaSettings) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SettingsError("the Grafana URL must look like http(s)://host[:port][/path]")
     if parts.username or parts.password:
-        raise SettingsError("do not put credentials in the Grafana URL; use GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD")
+        raise SettingsError(
+            "do not put credentials in the Grafana URL; use GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD"
+        )
     if parts.query or parts.fragment:
         raise SettingsError("the Grafana URL must not have a query or fragment")
     if s.token and not all("!" <= c <= "~" for c in s.token):
-        raise SettingsError("the Grafana token must be printable ASCII without spaces (it is sent in an HTTP "
-                            "header); check GRAFANA_TOKEN or the token file")
+        raise SettingsError(
+            "the Grafana token must be printable ASCII without spaces (it is sent in an HTTP "
+            "header); check GRAFANA_TOKEN or the token file"
+        )
     for name, value in (("GRAFANA_USER", s.user), ("GRAFANA_PASSWORD", s.password)):
         if value and (not value.isprintable() or any(ord(c) > 255 for c in value)):
             raise SettingsError(f"{name} must be printable Latin-1 text (it is sent in an HTTP header)")
@@ -170,10 +175,11 @@ def validate(s: GrafanaSettings) -> None:
     if s.ca_bundle and s.insecure_skip_verify:
         raise SettingsError("--ca-bundle and --insecure-skip-verify contradict each other")
     if s.ca_bundle and not os.path.isfile(s.ca_bundle):
-        raise SettingsError(f"CA bundle not found (from --ca-bundle, GRAFANA_CA_BUNDLE or REQUESTS_CA_BUNDLE): "
-                            f"{s.ca_bundle[:200]}")
+        raise SettingsError(
+            f"CA bundle not found (from --ca-bundle, GRAFANA_CA_BUNDLE or REQUESTS_CA_BUNDLE): {s.ca_bundle[:200]}"
+        )
     try:
-        parts.port
+        _ = parts.port
     except ValueError:
         raise SettingsError("the Grafana URL has an invalid port (1-65535)") from None
     if any(c.isspace() for c in s.url):
@@ -197,14 +203,16 @@ def _check_proxy(proxy: str, scheme: str) -> None:
         raise SettingsError(
             f"refusing to send credentials to a plain http:// Grafana URL through the proxy {shown} (from "
             "HTTP_PROXY/ALL_PROXY): the proxy would read the token in clear; use https, add the host to "
-            "NO_PROXY, or pass --allow-insecure-http")
+            "NO_PROXY, or pass --allow-insecure-http"
+        )
     if proxy_parts.scheme not in ("http", "https") or not proxy_parts.hostname:
         raise SettingsError(f"the proxy in HTTPS_PROXY/ALL_PROXY is not an http(s) URL (host {shown})")
     if proxy_parts.scheme == "http" and not is_loopback(proxy_parts.hostname):
         raise SettingsError(
             f"refusing to send credentials through the plain-http proxy {shown} (from HTTPS_PROXY/ALL_PROXY): "
             "its CONNECT request and any proxy credentials travel in clear; use an https:// or loopback proxy, "
-            "add the Grafana host to NO_PROXY, or pass --allow-insecure-http")
+            "add the Grafana host to NO_PROXY, or pass --allow-insecure-http"
+        )
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -215,18 +223,26 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--url", help="Grafana base URL (default: $GRAFANA_URL)")
     g.add_argument("--org-id", type=int, help="organization id, sent as X-Grafana-Org-Id (default: $GRAFANA_ORG_ID)")
-    g.add_argument("--ca-bundle", help="CA bundle to verify Grafana's certificate (default: $GRAFANA_CA_BUNDLE, "
-                                       "then $REQUESTS_CA_BUNDLE)")
-    g.add_argument("--token-file", help="file holding the Grafana token (default: $GRAFANA_TOKEN_FILE); "
-                                        "there is no --token flag: command lines show in process lists")
+    g.add_argument(
+        "--ca-bundle",
+        help="CA bundle to verify Grafana's certificate (default: $GRAFANA_CA_BUNDLE, then $REQUESTS_CA_BUNDLE)",
+    )
+    g.add_argument(
+        "--token-file",
+        help="file holding the Grafana token (default: $GRAFANA_TOKEN_FILE); "
+        "there is no --token flag: command lines show in process lists",
+    )
     g.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP request (default: 10)")
     g.add_argument("--insecure-skip-verify", action="store_true", help="do not verify Grafana's TLS certificate")
     g.add_argument(
-        "--allow-insecure-http", action="store_true",
+        "--allow-insecure-http",
+        action="store_true",
         help="allow credentials over plain http:// to a host other than localhost",
     )
     g.add_argument(
-        "--concurrency", type=int, default=DEFAULT_CONCURRENCY,
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
         help=f"requests in flight at once, for folders and dashboards (default: {DEFAULT_CONCURRENCY})",
     )
     g.add_argument("--format", choices=OUTPUT_FORMATS, default="text", dest="format", help="report format")
@@ -256,8 +272,11 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | No
         if token:
             raise SettingsError("set either GRAFANA_TOKEN or a token file, not both")
         token = read_token_file(token_file)
-    ca_bundle = pick(getattr(args, "ca_bundle", None), "GRAFANA_CA_BUNDLE") or pick(None, "REQUESTS_CA_BUNDLE") \
+    ca_bundle = (
+        pick(getattr(args, "ca_bundle", None), "GRAFANA_CA_BUNDLE")
+        or pick(None, "REQUESTS_CA_BUNDLE")
         or pick(None, "CURL_CA_BUNDLE")
+    )
     return GrafanaSettings(
         url=url.rstrip("/"),
         token=token,

@@ -3,6 +3,7 @@
 Modelled on grafana/dashboard-linter: each rule inspects one kind of object through an adapter method;
 the runner walks every object once and collects findings in one list, sorted, so reports are stable.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

@@ -1,4 +1,5 @@
 """Dashboard rules: each checks a dashboard, a panel or a target; `lint_dashboards` runs them all."""
+
 from __future__ import annotations
 
 import re
@@ -113,12 +114,14 @@ class UnusedVariable(DashboardRule):
                     used |= self._used(str(t.get(key, "")))
                 used |= self._used(str((t.get("datasource") or {}).get("uid", "")))
         for v in variables:
-            used |= self._used(str((v.get("query") or {}).get("query", ""))
-                               if isinstance(v.get("query"), dict) else str(v.get("query", "")))
+            used |= self._used(
+                str((v.get("query") or {}).get("query", ""))
+                if isinstance(v.get("query"), dict)
+                else str(v.get("query", ""))
+            )
         for v in variables:
             name = v.get("name")
-            if v.get("type") in ("query", "custom", "datasource") and name not in used and \
-                    name not in SHARED_VARIABLES:
+            if v.get("type") in ("query", "custom", "datasource") and name not in used and name not in SHARED_VARIABLES:
                 yield "", f"variable '{v.get('name')}' is defined but no panel uses it", ""
 
 
@@ -154,10 +157,11 @@ class GridLayout(DashboardRule):
         placed: list[tuple[dict[str, Any], int, int, int, int]] = []
         for p in d.model.get("panels") or []:  # nested (collapsed) panels are placed when expanded
             g = p.get("gridPos") or {}
-            x, y, w, h = (g.get(k) for k in ("x", "y", "w", "h"))
-            if not all(isinstance(v, int) for v in (x, y, w, h)):
+            values = [g.get(k) for k in ("x", "y", "w", "h")]
+            if not all(isinstance(v, int) for v in values):
                 yield panel_label(p), "gridPos must have integer x, y, w and h", ""
                 continue
+            x, y, w, h = (int(v or 0) for v in values)
             if not (0 <= x and 1 <= w and x + w <= GRID and h > 0 and y >= 0):
                 yield panel_label(p), f"gridPos x={x} w={w} h={h} y={y} is outside the 24-column grid", ""
                 continue
@@ -208,8 +212,10 @@ class TargetPromQL(DashboardRule):
         yield from analysis.problems
         for fn, window in analysis.ranges:
             if fn in ("rate", "irate") and window is not None:
-                yield f"{fn}() uses a fixed window; use [$__rate_interval] so it follows the scrape " \
-                      "interval and zoom level"
+                yield (
+                    f"{fn}() uses a fixed window; use [$__rate_interval] so it follows the scrape "
+                    "interval and zoom level"
+                )
 
 
 class MultiValueMatchers(DashboardRule):
@@ -227,17 +233,29 @@ class MultiValueMatchers(DashboardRule):
         if matches is None:
             matches = self._matches[expr] = tuple(m.groups() for m in self.PATTERN.finditer(expr))
         for label, op, variable in matches:
-            yield (f"{panel_label(t.panel)} refId {t.ref_id}",
-                   f"label {label} is compared with {op} to multi-value variable ${variable}; use =~ (or !~)", expr)
+            yield (
+                f"{panel_label(t.panel)} refId {t.ref_id}",
+                f"label {label} is compared with {op} to multi-value variable ${variable}; use =~ (or !~)",
+                expr,
+            )
 
 
 def dashboard_rules(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[DashboardRule]:
-    return [UidAndTitle(), DatasourceVariable(), UnusedVariable(), PanelBasics(), GridLayout(), UniquePanelIds(),
-            TargetPromQL(catalog, recorded), MultiValueMatchers()]
+    return [
+        UidAndTitle(),
+        DatasourceVariable(),
+        UnusedVariable(),
+        PanelBasics(),
+        GridLayout(),
+        UniquePanelIds(),
+        TargetPromQL(catalog, recorded),
+        MultiValueMatchers(),
+    ]
 
 
-def lint_dashboards(dashboards: list[DashboardOut], catalog: Catalog,
-                    recorded: dict[str, frozenset[str]]) -> list[Finding]:
+def lint_dashboards(
+    dashboards: list[DashboardOut], catalog: Catalog, recorded: dict[str, frozenset[str]]
+) -> list[Finding]:
     """Run every rule on every dashboard, panel and target, plus the cross-dashboard checks."""
     rules = dashboard_rules(catalog, recorded)
     findings: list[Finding] = []
@@ -272,18 +290,38 @@ def _across(dashboards: list[DashboardOut]) -> Iterator[Finding]:
     bad_folders = sorted({d.folder for d in dashboards if not UID_RE.match(d.folder.uid)})
     for folder in bad_folders:
         first = next(d for d in dashboards if d.folder == folder)
-        yield Finding(first.source, f"folder {folder.title!r}", "", "folder-uid",
-                      f"folder uid {folder.uid!r} must be 1-40 characters of letters, digits, '-' or '_' "
-                      "(a tenant name too long or with other characters?)")
+        yield Finding(
+            first.source,
+            f"folder {folder.title!r}",
+            "",
+            "folder-uid",
+            f"folder uid {folder.uid!r} must be 1-40 characters of letters, digits, '-' or '_' "
+            "(a tenant name too long or with other characters?)",
+        )
     for d in dashboards:
         if by_uid[d.uid] > 1:
-            yield Finding(d.source, f"dashboard {d.uid}", "", "dashboard-uid-unique",
-                          f"uid {d.uid} is used by {by_uid[d.uid]} dashboards")
+            yield Finding(
+                d.source,
+                f"dashboard {d.uid}",
+                "",
+                "dashboard-uid-unique",
+                f"uid {d.uid} is used by {by_uid[d.uid]} dashboards",
+            )
         if by_title[(d.folder.uid, d.title)] > 1:
-            yield Finding(d.source, f"dashboard {d.uid}", "", "dashboard-title-unique",
-                          f"title {d.title!r} is used by another dashboard in folder {d.folder.title!r}")
+            yield Finding(
+                d.source,
+                f"dashboard {d.uid}",
+                "",
+                "dashboard-title-unique",
+                f"title {d.title!r} is used by another dashboard in folder {d.folder.title!r}",
+            )
         for link in d.model.get("links") or []:
             url = str(link.get("url", ""))
             if url.startswith("/d/") and url[3:].split("/")[0].split("?")[0] not in uids:
-                yield Finding(d.source, f"dashboard {d.uid}", f"link {link.get('title')!r}", "dashboard-link",
-                              f"links to {url}, which is not a generated dashboard")
+                yield Finding(
+                    d.source,
+                    f"dashboard {d.uid}",
+                    f"link {link.get('title')!r}",
+                    "dashboard-link",
+                    f"links to {url}, which is not a generated dashboard",
+                )

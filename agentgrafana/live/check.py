@@ -7,15 +7,17 @@
 - Each alert's Prometheus condition must return series inside its incident window for at least its `for`
   duration, and nothing in the normal window.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -69,8 +71,10 @@ class TargetCheck:
             return "no series"
         if self.finite == 0:
             return f"{self.series} series but no finite value (NaN/Inf only)"
-        return (f"no series carries label(s) {', '.join(self.missing_labels)} that the legend or table shows "
-                "(every series would look the same)")
+        return (
+            f"no series carries label(s) {', '.join(self.missing_labels)} that the legend or table shows "
+            "(every series would look the same)"
+        )
 
     @property
     def name(self) -> str:
@@ -134,8 +138,10 @@ class AlertCheck:
         elif self.fired_series == 0 and not self.error:
             out.append(f"silent in its incident window '{self.scenario}'")
         elif self.longest_seconds < self.for_seconds and not self.error:
-            out.append(f"true for at most {self.longest_seconds:.0f} s in '{self.scenario}', less than "
-                       f"for: {self.for_seconds:.0f} s, so it would never fire")
+            out.append(
+                f"true for at most {self.longest_seconds:.0f} s in '{self.scenario}', less than "
+                f"for: {self.for_seconds:.0f} s, so it would never fire"
+            )
         if self.normal_hits:
             out.append(f"fires in the normal window for {_labels_text(self.normal_hits)}")
         if self.leaked:
@@ -143,8 +149,10 @@ class AlertCheck:
         if self.off_target:
             out.append(f"fires only for series other than the incident's subject: {_labels_text(self.off_target)}")
         for label, series in self.unlabelled.items():
-            out.append(f"its annotations print {{{{ $labels.{label} }}}} but it fires for series without "
-                       f"'{label}': {_labels_text(series)}")
+            out.append(
+                f"its annotations print {{{{ $labels.{label} }}}} but it fires for series without "
+                f"'{label}': {_labels_text(series)}"
+            )
         return out
 
 
@@ -190,8 +198,7 @@ class LiveReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.dead_targets or self.dead_variables or self.dead_rules or self.failed_alerts
-                    or self.errors)
+        return not (self.dead_targets or self.dead_variables or self.dead_rules or self.failed_alerts or self.errors)
 
     def text(self) -> str:
         d = self.dataset
@@ -208,8 +215,10 @@ class LiveReport:
         for t in self.dead_targets:
             lines.append(f"  DEAD {t.name}: {t.reason}\n       {_one_line(t.query)}")
         for n in self.not_checked:
-            lines.append(f"  NOT CHECKED {n.dashboard} / {n.panel} [{n.ref_id}]: {n.datasource} datasource "
-                         "(Prometheus cannot serve it)")
+            lines.append(
+                f"  NOT CHECKED {n.dashboard} / {n.panel} [{n.ref_id}]: {n.datasource} datasource "
+                "(Prometheus cannot serve it)"
+            )
         lines.append(f"Variables: {len(self.variables)} checked, {len(self.dead_variables)} without values")
         for v in self.dead_variables:
             lines.append(f"  DEAD {v.dashboard} / ${v.name}: {v.error or 'no values'}\n       {_one_line(v.query)}")
@@ -219,13 +228,19 @@ class LiveReport:
         lines.append(f"Alerts: {len(self.alerts)} checked, {len(self.failed_alerts)} wrong")
         for a in self.alerts:
             state = "FAIL" if a.problems else "ok  "
-            detail = "; ".join(a.problems) if a.problems else (
-                f"fires in '{a.scenario}' ({a.fired_series} series, true for {a.longest_seconds:.0f} s), "
-                "silent in 'normal'")
+            detail = (
+                "; ".join(a.problems)
+                if a.problems
+                else (
+                    f"fires in '{a.scenario}' ({a.fired_series} series, true for {a.longest_seconds:.0f} s), "
+                    "silent in 'normal'"
+                )
+            )
             lines.append(f"  {state} {a.name}: {detail}")
         if self.timings:
-            lines.append("Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()
-                                                 if k != "rule levels"))
+            lines.append(
+                "Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items() if k != "rule levels")
+            )
         lines.append("PASSED" if self.ok else "FAILED")
         return "\n".join(lines)
 
@@ -248,14 +263,21 @@ def default_end(now: float | None = None) -> int:
     return int(now) // 3600 * 3600
 
 
-def run(build: Build, config: Config, prometheus_binary: str = "prometheus", promtool: str = "promtool",
-        options: SimOptions = SimOptions(), end: int | None = None, keep_going: bool = False) -> LiveReport:
+def run(
+    build: Build,
+    config: Config,
+    prometheus_binary: str = "prometheus",
+    promtool: str = "promtool",
+    options: SimOptions | None = None,
+    end: int | None = None,
+    keep_going: bool = False,
+) -> LiveReport:
     """Simulate, backfill, start Prometheus, check everything, stop Prometheus."""
+    options = options or SimOptions()
     t0 = time.monotonic()
     dataset = simulate(config, default_end() if end is None else end, options)
     simulated = time.monotonic() - t0
-    with live_prometheus(dataset, rule_files(build), prometheus_binary, promtool,
-                         keep_going=keep_going) as server:
+    with live_prometheus(dataset, rule_files(build), prometheus_binary, promtool, keep_going=keep_going) as server:
         report = check(build, server)
     report.timings = {"simulate": simulated, **report.timings, "total": time.monotonic() - t0}
     return report
@@ -286,13 +308,22 @@ def builtin_values(d: Dataset) -> dict[str, str]:
     step = query_step(d)
     rng = d.end - d.start
     rate_interval = max(step + d.step, 4 * d.step)  # Grafana: max($__interval + scrape, 4 * scrape)
-    return {"__interval": f"{step}s", "__interval_ms": str(step * 1000), "__rate_interval": f"{rate_interval}s",
-            "__range": f"{rng}s", "__range_s": str(rng), "__range_ms": str(rng * 1000), "__auto": f"{step}s",
-            "__from": str(d.start * 1000), "__to": str(d.end * 1000)}
+    return {
+        "__interval": f"{step}s",
+        "__interval_ms": str(step * 1000),
+        "__rate_interval": f"{rate_interval}s",
+        "__range": f"{rng}s",
+        "__range_s": str(rng),
+        "__range_ms": str(rng * 1000),
+        "__auto": f"{step}s",
+        "__from": str(d.start * 1000),
+        "__to": str(d.end * 1000),
+    }
 
 
-def variable_values(model: dict[str, Any], prom: Prometheus, d: Dataset,
-                    checks: list[VariableCheck] | None = None) -> dict[str, str]:
+def variable_values(
+    model: dict[str, Any], prom: Prometheus, d: Dataset, checks: list[VariableCheck] | None = None
+) -> dict[str, str]:
     """What each dashboard variable expands to when the user selects "All" (or its first value).
 
     Every query variable is also run over the window: one that finds no values is an empty dropdown (its
@@ -334,8 +365,9 @@ LABEL_VALUES_RE = re.compile(r"\s*label_values\(\s*(?:(.*),\s*)?([A-Za-z_]\w*)\s
 QUERY_RESULT_RE = re.compile(r"\s*query_result\((.*)\)\s*", re.S)
 
 
-def _check_variable(dashboard: str, name: str, var: dict[str, Any], values: dict[str, str], prom: Prometheus,
-                    d: Dataset) -> _VariableRun:
+def _check_variable(
+    dashboard: str, name: str, var: dict[str, Any], values: dict[str, str], prom: Prometheus, d: Dataset
+) -> _VariableRun:
     """Run a Prometheus query variable as Grafana would (label_values, query_result or a PromQL query)."""
     query = var.get("query")
     query = str(query.get("query", "")) if isinstance(query, dict) else str(query or "")
@@ -414,19 +446,38 @@ def check_dashboards(build: Build, prom: Prometheus, d: Dataset, report: LiveRep
             if panel.get("type") == "row":
                 continue
             targets = panel.get("targets") or []
-            checks = [tc for tc in (_check_target(dash, panel, target, values, prom, d, report, recorded)
-                                    for target in targets) if tc is not None]
+            checks = [
+                tc
+                for tc in (_check_target(dash, panel, target, values, prom, d, report, recorded) for target in targets)
+                if tc is not None
+            ]
             if not targets and panel.get("type") not in PANELS_WITHOUT_QUERIES:
-                checks.append(TargetCheck(dash.uid, dash.title, int(panel.get("id") or 0),
-                                          str(panel.get("title", "")), "-", "", error="the panel has no query"))
+                checks.append(
+                    TargetCheck(
+                        dash.uid,
+                        dash.title,
+                        int(panel.get("id") or 0),
+                        str(panel.get("title", "")),
+                        "-",
+                        "",
+                        error="the panel has no query",
+                    )
+                )
             _check_table_columns(panel, checks, recorded.get(str(panel.get("id")), []))
             report.targets.extend(checks)
         report.results[dash.uid] = {pid: _downsample(series) for pid, series in recorded.items()}
 
 
-def _check_target(dash: Any, panel: dict[str, Any], target: dict[str, Any], values: dict[str, str],
-                  prom: Prometheus, d: Dataset, report: LiveReport,
-                  recorded: dict[str, list[dict[str, Any]]]) -> TargetCheck | None:
+def _check_target(
+    dash: Any,
+    panel: dict[str, Any],
+    target: dict[str, Any],
+    values: dict[str, str],
+    prom: Prometheus,
+    d: Dataset,
+    report: LiveReport,
+    recorded: dict[str, list[dict[str, Any]]],
+) -> TargetCheck | None:
     title = str(panel.get("title", "")) or f"panel {panel.get('id')}"
     ds = _datasource_type(target, panel)
     ref = str(target.get("refId", ""))
@@ -475,8 +526,9 @@ def _check_table_columns(panel: dict[str, Any], checks: list[TargetCheck], resul
 def _downsample(result: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for s in result:
-        points = [[int(float(ts)), float(f"{float(v):.6g}")] for ts, v in s.get("values", [])
-                  if math.isfinite(float(v))]
+        points = [
+            [int(float(ts)), float(f"{float(v):.6g}")] for ts, v in s.get("values", []) if math.isfinite(float(v))
+        ]
         if not points:
             continue
         every = math.ceil(len(points) / MAX_POINTS)
@@ -527,8 +579,7 @@ def check_alerts(build: Build, prom: Prometheus, d: Dataset, report: LiveReport)
                 firing = [s for s in result if finite_points(s)]
                 ac.fired_series = len(firing)
                 ac.longest_seconds = max((_longest_run(s) for s in firing), default=-1.0)
-                ac.leaked = [s["metric"] for s in firing
-                             if any(s["metric"].get(k) == v for k, v in scenario.silent)]
+                ac.leaked = [s["metric"] for s in firing if any(s["metric"].get(k) == v for k, v in scenario.silent)]
                 aim = [scenario.on_target(s["metric"]) for s in firing]
                 if firing and False in aim and True not in aim:
                     ac.off_target = [s["metric"] for s in firing]

@@ -8,6 +8,7 @@ always stops the server, also when the caller raises.
 Prometheus 2.42 loads overlapping blocks by default (the allow-overlapping flag is deprecated since 2.39), but
 only rescans its data directory about once a minute, so it is restarted after each rule backfill.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,10 +19,11 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import requests
 import yaml
@@ -64,19 +66,43 @@ def backfill_openmetrics(promtool: str, samples: Path, data_dir: Path, timeout: 
     _run([promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(samples), str(data_dir)], timeout)
 
 
-def backfill_rules(promtool: str, url: str, rule_files: list[Path], start: int, end: int, out_dir: Path,
-                   eval_interval: str = "60s", timeout: float = 120) -> None:
+def backfill_rules(
+    promtool: str,
+    url: str,
+    rule_files: list[Path],
+    start: int,
+    end: int,
+    out_dir: Path,
+    eval_interval: str = "60s",
+    timeout: float = 120,
+) -> None:
     """`promtool tsdb create-blocks-from rules`: evaluate recording rules over past data into blocks."""
-    _run([promtool, "tsdb", "create-blocks-from", "rules", "--quiet", f"--url={url}", f"--start={start}",
-          f"--end={end}", f"--output-dir={out_dir}", f"--eval-interval={eval_interval}",
-          *map(str, rule_files)], timeout)
+    _run(
+        [
+            promtool,
+            "tsdb",
+            "create-blocks-from",
+            "rules",
+            "--quiet",
+            f"--url={url}",
+            f"--start={start}",
+            f"--end={end}",
+            f"--output-dir={out_dir}",
+            f"--eval-interval={eval_interval}",
+            *map(str, rule_files),
+        ],
+        timeout,
+    )
 
 
-def write_config(path: Path, rule_files: list[Path], scrape_interval: str = "15s",
-                 evaluation_interval: str = "1m") -> None:
+def write_config(
+    path: Path, rule_files: list[Path], scrape_interval: str = "15s", evaluation_interval: str = "1m"
+) -> None:
     """A prometheus.yml that scrapes nothing and loads `rule_files`."""
-    config = {"global": {"scrape_interval": scrape_interval, "evaluation_interval": evaluation_interval},
-              "rule_files": [str(p) for p in rule_files]}
+    config = {
+        "global": {"scrape_interval": scrape_interval, "evaluation_interval": evaluation_interval},
+        "rule_files": [str(p) for p in rule_files],
+    }
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
@@ -111,9 +137,14 @@ class Prometheus:
         raise last  # type: ignore[misc]
 
     def _start_once(self, timeout: float) -> None:
-        cmd = [self.binary, f"--config.file={self.config_file}", f"--storage.tsdb.path={self.data_dir}",
-               f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=15d",
-               "--log.level=warn"]
+        cmd = [
+            self.binary,
+            f"--config.file={self.config_file}",
+            f"--storage.tsdb.path={self.data_dir}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--storage.tsdb.retention.time=15d",
+            "--log.level=warn",
+        ]
         with open(self.log_file, "ab") as log:
             self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
@@ -150,7 +181,7 @@ class Prometheus:
         except OSError:
             return ""
 
-    def __enter__(self) -> "Prometheus":
+    def __enter__(self) -> Prometheus:
         self.start()
         return self
 
@@ -269,9 +300,14 @@ class LiveServer:
 
 
 @contextmanager
-def live_prometheus(dataset: Dataset, rule_files: dict[str, bytes], prometheus_binary: str = "prometheus",
-                    promtool: str = "promtool", workdir: Path | None = None,
-                    keep_going: bool = False) -> Iterator[LiveServer]:
+def live_prometheus(
+    dataset: Dataset,
+    rule_files: dict[str, bytes],
+    prometheus_binary: str = "prometheus",
+    promtool: str = "promtool",
+    workdir: Path | None = None,
+    keep_going: bool = False,
+) -> Iterator[LiveServer]:
     """Backfill `dataset`, start Prometheus with `rule_files` (path -> YAML), backfill their recording rules.
 
     With `keep_going`, a failed recording-rule backfill is recorded in `errors` instead of raised, so the

@@ -8,13 +8,14 @@ incident scenarios; a catalog metric without a driver still gets plausible gener
 Thresholds come from the configuration, so incidents exceed (and normal traffic stays under) whatever is
 configured. The same seed, configuration, options and end time give byte-identical output.
 """
+
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterator, Mapping
 
 from ..catalog import CATALOG, COUNTER, DCGM, GAUGE, HISTOGRAM, Catalog, Metric
 from ..config import Config
@@ -64,8 +65,7 @@ class Dataset:
         return self.start + s.start, min(self.start + s.end, self.end)
 
 
-def simulate(config: Config, end: int, options: SimOptions = SimOptions(),
-             catalog: Catalog = CATALOG) -> Dataset:
+def simulate(config: Config, end: int, options: SimOptions = SimOptions(), catalog: Catalog = CATALOG) -> Dataset:
     """Simulate `options.duration` seconds of traffic up to `end` (unix seconds, aligned down to the step).
 
     Samples lie at `start, start + step, ..., end - step`, with `start = end - duration`.
@@ -107,7 +107,7 @@ class Shape:
         return self.p0 + (1 - self.p0) * min(body, 1.0)
 
     def mean(self) -> float:
-        m = self.median * math.exp(self.sigma ** 2 / 2)
+        m = self.median * math.exp(self.sigma**2 / 2)
         return (1 - self.p0) * (min(m, self.cap * 0.8) if self.cap else m)
 
 
@@ -167,8 +167,13 @@ class _Simulation:
     def _requests(self, w: Workload) -> list[float]:
         noise = self.noise(f"requests|{w}")
         phase = (hash_str(w.agent) % 628) / 100
-        return [max(0.0, w.rate * self.step * (1 + 0.2 * math.sin(2 * math.pi * o / self.options.duration + phase))
-                    * (1 + e)) for o, e in zip(self.offsets, noise)]
+        return [
+            max(
+                0.0,
+                w.rate * self.step * (1 + 0.2 * math.sin(2 * math.pi * o / self.options.duration + phase)) * (1 + e),
+            )
+            for o, e in zip(self.offsets, noise)
+        ]
 
     def _costs(self) -> dict[Workload, list[float]]:
         """USD per step: 30 % of each tenant's daily budget per day, plus the budget scenario's bursts."""
@@ -211,8 +216,12 @@ class _Simulation:
         """Label sets of a metric, each with the workload shares that feed it."""
         rows: dict[tuple[tuple[str, str], ...], tuple[Labels, list[Part]]] = {}
         for w in self.topo.workloads:
-            base = {"agent_name": w.agent, "tenant_id": w.tenant, "model": w.model,
-                    "provider": self.topo.provider(w.model)}
+            base = {
+                "agent_name": w.agent,
+                "tenant_id": w.tenant,
+                "model": w.model,
+                "provider": self.topo.provider(w.model),
+            }
             expansions: list[tuple[Labels, float]] = [({}, 1.0)]
             for label in metric.labels:
                 if label in base:
@@ -302,8 +311,11 @@ class _Simulation:
         if metric.name == "llm_tokens_total":
             return self._cost[w][i] / PRICE.get(w.model, 5e-6) * weight
         if metric.name == "agent_errors_total":
-            ratio = above(t.agent_error_rate_alert) if self.on("error_spike", i) and w.agent == sc.ERROR_AGENT \
+            ratio = (
+                above(t.agent_error_rate_alert)
+                if self.on("error_spike", i) and w.agent == sc.ERROR_AGENT
                 else t.agent_error_rate_alert * 0.1
+            )
             return req * ratio * weight
         if metric.name == "tool_execution_errors_total":
             hit = self.on("tool_errors", i) and extra.get("tool_name") == sc.TOOL_ERROR_TOOL
@@ -335,7 +347,8 @@ class _Simulation:
         noise = self.noise(f"{metric.name}|{sorted(labels.items())}", 0.05)
         arrivals = [sum(self._req[w][i] * weight for w, weight, _ in parts) / self.step for i in range(self.n)]
         factor = {"agent_active_sessions": SESSION_SECONDS, "agent_active_users": SESSION_SECONDS * 0.6}.get(
-            metric.name, 10.0)
+            metric.name, 10.0
+        )
         return [max(0, round(a * factor * (1 + e))) for a, e in zip(arrivals, noise)]
 
     # --- GPUs --------------------------------------------------------------------------------------------
@@ -356,8 +369,9 @@ class _Simulation:
         mid = (low + high) / 2
         values = [min(high - 3, max(low + 3, mid + e)) for e in noise]
         if gpu.key == sc.GPU_BUSY:
-            values = [min(100.0, (high + 100) / 2 + 2) if self.on("gpu_saturation", i) else v
-                      for i, v in enumerate(values)]
+            values = [
+                min(100.0, (high + 100) / 2 + 2) if self.on("gpu_saturation", i) else v for i, v in enumerate(values)
+            ]
         return values
 
     def gpu_values(self, metric: Metric, gpu: Gpu) -> list[float]:
@@ -370,30 +384,50 @@ class _Simulation:
             return [round(u * 0.45) for u in util]
         if name in ("DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE"):
             mem_noise = self.noise(f"fb|{gpu.key}", 0.02)
-            used = [FB_TOTAL_MIB * ((1 + g.memory_used_alert_ratio) / 2 if gpu.key == sc.GPU_MEMORY
-                                    and self.on("gpu_memory_pressure", i) else g.memory_used_alert_ratio * 0.7 + e)
-                    for i, e in enumerate(mem_noise)]
+            used = [
+                FB_TOTAL_MIB
+                * (
+                    (1 + g.memory_used_alert_ratio) / 2
+                    if gpu.key == sc.GPU_MEMORY and self.on("gpu_memory_pressure", i)
+                    else g.memory_used_alert_ratio * 0.7 + e
+                )
+                for i, e in enumerate(mem_noise)
+            ]
             return [round(u) if name.endswith("USED") else round(FB_TOTAL_MIB - round(u)) for u in used]
         if name == "DCGM_FI_DEV_GPU_TEMP":
             limit = g.temperature_alert_celsius
-            return [round(limit + 7 if gpu.key == sc.GPU_HOT and self.on("gpu_temperature", i)
-                          else min(limit - 8, 50 + 0.15 * u + e)) for i, (u, e) in enumerate(zip(util, noise))]
+            return [
+                round(
+                    limit + 7
+                    if gpu.key == sc.GPU_HOT and self.on("gpu_temperature", i)
+                    else min(limit - 8, 50 + 0.15 * u + e)
+                )
+                for i, (u, e) in enumerate(zip(util, noise))
+            ]
         if name == "DCGM_FI_DEV_POWER_USAGE":
             return [round(90 + 3 * u + 5 * e, 2) for u, e in zip(util, noise)]
         if name == "DCGM_FI_DEV_SM_CLOCK":
             top = 1980 if "H100" in gpu.model_name else 1410
-            return [top - 300 if gpu.key == sc.GPU_HOT and self.on("gpu_temperature", i) else top
-                    for i in range(self.n)]
+            return [
+                top - 300 if gpu.key == sc.GPU_HOT and self.on("gpu_temperature", i) else top for i in range(self.n)
+            ]
         if name == "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE":
             return [round(u / 100 * 0.6, 4) for u in util]
         if metric.type == COUNTER:  # e.g. PCIe replays: rare
-            acc, out = 0.0, []
+            acc = 0.0
+            out: list[float] = []
             for _ in range(self.n):
                 acc += 0.002
                 out.append(math.floor(acc))
             return out
-        level = {"percent": 50.0, "percentunit": 0.5, "celsius": 55.0, "watt": 250.0, "decmbytes": 40000.0,
-                 "rotmhz": 1400.0}.get(metric.unit, 1.0)
+        level = {
+            "percent": 50.0,
+            "percentunit": 0.5,
+            "celsius": 55.0,
+            "watt": 250.0,
+            "decmbytes": 40000.0,
+            "rotmhz": 1400.0,
+        }.get(metric.unit, 1.0)
         return [round(level * (1 + 0.05 * e), 4) for e in noise]
 
 
@@ -421,8 +455,9 @@ class _Writer:
 
     def family(self, metric: Metric) -> None:
         self.metric = metric
-        family = metric.name[:-len("_total")] if metric.type == COUNTER and metric.name.endswith("_total") \
-            else metric.name
+        family = (
+            metric.name[: -len("_total")] if metric.type == COUNTER and metric.name.endswith("_total") else metric.name
+        )
         kind = metric.type if metric.type in (COUNTER, GAUGE, HISTOGRAM) else "unknown"
         self.lines.append(f"# HELP {family} {_escape_help(metric.help)}")
         self.lines.append(f"# TYPE {family} {kind}")

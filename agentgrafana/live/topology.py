@@ -1,4 +1,5 @@
 """The simulated platform: who calls what. Every series the simulator writes is derived from these entities."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,12 @@ MODELS = {"gpt-4o": "openai", "claude-3-5-sonnet": "anthropic", "llama-3-70b": "
 # agent -> (models it calls, tenants using it, tools, vector collections)
 AGENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "research-agent": (("gpt-4o",), ("acme", "globex", "initech"), ("web_search", "retrieve_docs"), ("docs-kb",)),
-    "support-agent": (("claude-3-5-sonnet",), ("acme", "globex", "umbrella"),
-                      ("retrieve_docs", "ticket_lookup", "send_email"), ("docs-kb", "tickets")),
+    "support-agent": (
+        ("claude-3-5-sonnet",),
+        ("acme", "globex", "umbrella"),
+        ("retrieve_docs", "ticket_lookup", "send_email"),
+        ("docs-kb", "tickets"),
+    ),
     "code-agent": (("gpt-4o",), ("initech",), ("code_exec", "retrieve_docs"), ("code-index",)),
     "sales-agent": (("llama-3-70b",), ("globex", "umbrella"), ("sql_query", "send_email"), ("docs-kb",)),
 }
@@ -55,10 +60,17 @@ class Gpu:
     def labels(self) -> dict[str, str]:
         """dcgm-exporter labels (with --kubernetes), plus what Prometheus adds when scraping."""
         return {
-            "gpu": str(self.index), "UUID": self.uuid, "pci_bus_id": f"00000000:{0x07 + 0x10 * self.index:02X}:00.0",
-            "device": f"nvidia{self.index}", "modelName": self.model_name, self.host_label: self.host,
-            "pod": self.pod, "namespace": "inference", "container": "vllm",
-            "job": DCGM_JOB, "instance": f"{self.host}:9400",
+            "gpu": str(self.index),
+            "UUID": self.uuid,
+            "pci_bus_id": f"00000000:{0x07 + 0x10 * self.index:02X}:00.0",
+            "device": f"nvidia{self.index}",
+            "modelName": self.model_name,
+            self.host_label: self.host,
+            "pod": self.pod,
+            "namespace": "inference",
+            "container": "vllm",
+            "job": DCGM_JOB,
+            "instance": f"{self.host}:9400",
         }
 
 
@@ -109,8 +121,11 @@ def topology(config: Config) -> Topology:
     tenant_names = sorted({w.tenant for w in workloads})
     richer = [t for t in tenant_names if budgets.for_tenant(t) > budgets.daily_usd_default and t != OVERSPENDER]
     rich = max(richer, key=lambda t: (budgets.for_tenant(t), t)) if richer else None
-    overspender = OVERSPENDER if budgets.for_tenant(OVERSPENDER) == budgets.daily_usd_default else min(
-        tenant_names, key=lambda t: (budgets.for_tenant(t), t))
+    overspender = (
+        OVERSPENDER
+        if budgets.for_tenant(OVERSPENDER) == budgets.daily_usd_default
+        else min(tenant_names, key=lambda t: (budgets.for_tenant(t), t))
+    )
     return Topology(
         workloads=tuple(workloads),
         tools={agent: spec[2] for agent, spec in AGENTS.items()},

@@ -5,6 +5,7 @@ dashboards added/removed/changed (panels added, removed, moved, retitled; querie
 variables), alert rules (a Prometheus alert and its Grafana-managed twin are told as one) and recording rules.
 `render(report, "text" | "markdown" | "json")` formats it; `diff_command` is the CLI entry point.
 """
+
 from __future__ import annotations
 
 from .command import diff_command, review
@@ -13,5 +14,17 @@ from .render import render, to_markdown, to_text
 from .report import Detail, Entry, Report
 from .sources import SourceError, read_dir, read_git
 
-__all__ = ["Detail", "Entry", "Report", "SourceError", "diff_command", "diff_files", "read_dir", "read_git",
-           "render", "review", "to_markdown", "to_text"]
+__all__ = [
+    "Detail",
+    "Entry",
+    "Report",
+    "SourceError",
+    "diff_command",
+    "diff_files",
+    "read_dir",
+    "read_git",
+    "render",
+    "review",
+    "to_markdown",
+    "to_text",
+]

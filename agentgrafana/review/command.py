@@ -1,10 +1,12 @@
 """`agentgrafana diff` without `--url`: the review of a change, from git (`--base`) or two folders."""
+
 from __future__ import annotations
 
 import argparse
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from ..model import Build
 from .compare import diff_files
@@ -44,7 +46,7 @@ def sources(args: argparse.Namespace, load_build: LoadBuild) -> tuple[dict[str, 
         raise SourceError("nothing to compare with: give --base REF (a git revision) or --old DIR")
     new = read_dir(Path(new_dir)) if new_dir else load_build(args).files
     if not base:
-        return read_dir(Path(old_dir)), new
+        return read_dir(Path(str(old_dir))), new
     return files_at(args, base, load_build), new
 
 
@@ -62,5 +64,7 @@ def files_at(args: argparse.Namespace, ref: str, load_build: LoadBuild) -> dict[
         try:
             return load_build(argparse.Namespace(**{**vars(args), "root": str(old_root), "config": config})).files
         except Exception as exc:  # content at ref that today's engine cannot build
-            raise SourceError(f"generated/ is not committed at {ref} and its content does not build with this "
-                              f"version: {type(exc).__name__}: {exc}") from None
+            raise SourceError(
+                f"generated/ is not committed at {ref} and its content does not build with this "
+                f"version: {type(exc).__name__}: {exc}"
+            ) from None

@@ -1,4 +1,5 @@
 """Semantic diff of two generated file sets: `diff_files(old, new) -> Report`. No I/O, no git."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,18 @@ from typing import Any
 
 from .pretty import pretty, same_query
 from .report import ALERTS, DASHBOARDS, RECORDING, Detail, Entry, Report
-from .snapshot import (GRAFANA, PROMETHEUS, AlertRule, Dashboard, Panel, RecordingRule, Snapshot, format_grid,
-                       normalize_name, parse_files)
+from .snapshot import (
+    GRAFANA,
+    PROMETHEUS,
+    AlertRule,
+    Dashboard,
+    Panel,
+    RecordingRule,
+    Snapshot,
+    format_grid,
+    normalize_name,
+    parse_files,
+)
 
 MAX_PATHS = 6
 _VARIABLE_FIELDS = ("type", "label", "query", "datasource", "includeAll", "multi", "allValue", "regex", "current")
@@ -18,8 +29,9 @@ def diff_files(old: dict[str, bytes], new: dict[str, bytes]) -> Report:
     """What changes from `old` to `new` (paths relative to generated/), in a deterministic order."""
     a, b = parse_files(old), parse_files(new)
     entries = diff_dashboards(a, b) + diff_alerts(a, b) + diff_recording(a, b)
-    others = sorted(p for p in set(a.others) | set(b.others)
-                    if a.others.get(p) != b.others.get(p) and not _explained(p, old, new))
+    others = sorted(
+        p for p in set(a.others) | set(b.others) if a.others.get(p) != b.others.get(p) and not _explained(p, old, new)
+    )
     return Report(entries=entries, other_files=others)
 
 
@@ -37,6 +49,7 @@ def _explained(path: str, old: dict[str, bytes], new: dict[str, bytes]) -> bool:
 
 # --- dashboards -----------------------------------------------------------------------------------
 
+
 def diff_dashboards(a: Snapshot, b: Snapshot) -> list[Entry]:
     out = []
     for uid in sorted(set(a.dashboards) | set(b.dashboards)):
@@ -45,8 +58,15 @@ def diff_dashboards(a: Snapshot, b: Snapshot) -> list[Entry]:
             d = new or old
             assert d is not None
             n = sum(1 for p in d.panels.values() if p.type != "row")
-            out.append(Entry(DASHBOARDS, uid, d.title, "added" if old is None else "removed",
-                             summary=f"{n} panel{'s' if n != 1 else ''} in folder {d.folder}"))
+            out.append(
+                Entry(
+                    DASHBOARDS,
+                    uid,
+                    d.title,
+                    "added" if old is None else "removed",
+                    summary=f"{n} panel{'s' if n != 1 else ''} in folder {d.folder}",
+                )
+            )
             continue
         details = dashboard_details(old, new)
         if details:
@@ -102,15 +122,25 @@ def panel_details(old: Panel | None, new: Panel | None) -> list[Detail]:
         qa, qb = old.queries.get(ref_id), new.queries.get(ref_id)
         if qa is None or qb is None or not same_query(qa, qb):
             action = "added" if qa is None else "removed" if qb is None else "changed"
-            out.append(Detail(ref, what, action, f"query {ref_id}", None if qa is None else pretty(qa),
-                              None if qb is None else pretty(qb), code=True))
+            out.append(
+                Detail(
+                    ref,
+                    what,
+                    action,
+                    f"query {ref_id}",
+                    None if qa is None else pretty(qa),
+                    None if qb is None else pretty(qb),
+                    code=True,
+                )
+            )
     if old.unit != new.unit:
         out.append(Detail(ref, what, "changed", "unit", old.unit or "(none)", new.unit or "(none)"))
     if old.thresholds != new.thresholds:
         out.append(Detail(ref, what, "changed", "thresholds", old.thresholds or "(none)", new.thresholds or "(none)"))
     if old.description != new.description:
-        out.append(Detail(ref, what, "changed", "description", old.description or "(none)",
-                          new.description or "(none)"))
+        out.append(
+            Detail(ref, what, "changed", "description", old.description or "(none)", new.description or "(none)")
+        )
     out += _other(ref, what, old.rest, new.rest)
     return out
 
@@ -120,8 +150,16 @@ def variable_details(name: str, old: dict[str, Any] | None, new: dict[str, Any] 
     if old is None or new is None:
         v = new or old
         assert v is not None
-        return [Detail(ref, what, "added" if old is None else "removed", "", None,
-                       _scalar(_variable_query(v)) if new is not None else None)]
+        return [
+            Detail(
+                ref,
+                what,
+                "added" if old is None else "removed",
+                "",
+                None,
+                _scalar(_variable_query(v)) if new is not None else None,
+            )
+        ]
     out = []
     for f in _VARIABLE_FIELDS:
         va = _variable_query(old) if f == "query" else old.get(f)
@@ -139,6 +177,7 @@ def _variable_query(v: dict[str, Any]) -> Any:
 
 
 # --- alerts ---------------------------------------------------------------------------------------
+
 
 def diff_alerts(a: Snapshot, b: Snapshot) -> list[Entry]:
     """Alerts compared per target, then a Prometheus alert and its Grafana twin are told as one entry."""
@@ -170,9 +209,15 @@ def alert_entry(ident: str, targets: dict[str, list[AlertRule | None]]) -> Entry
         status = next(iter(statuses.values()))
         rule = next(r for pair in targets.values() for r in pair if r is not None)
         f = rule.fields
-        summary = ", ".join(x for x in (f.get("threshold") and f"threshold {f['threshold']}",
-                                       f"for {f.get('for', '0s')}",
-                                       f.get("severity") and f"severity {f['severity']}") if x)
+        summary = ", ".join(
+            x
+            for x in (
+                f.get("threshold") and f"threshold {f['threshold']}",
+                f"for {f.get('for', '0s')}",
+                f.get("severity") and f"severity {f['severity']}",
+            )
+            if x
+        )
         code = pretty(f.get("expression", "")) if status == "added" else ""
         return Entry(ALERTS, ident, title, status, summary=summary, code=code, where=where)
     merged: dict[tuple[Any, ...], set[str]] = {}
@@ -185,9 +230,19 @@ def alert_entry(ident: str, targets: dict[str, list[AlertRule | None]]) -> Entry
                 merged[key] = set()
                 order.append(d)
             merged[key].add(target)
-    details = [Detail(d.ref, d.what, d.action, d.field, d.before, d.after, d.code,
-                      tuple(sorted(merged[(d.ref, d.what, d.action, d.field, d.before, d.after, d.code)])))
-               for d in order]
+    details = [
+        Detail(
+            d.ref,
+            d.what,
+            d.action,
+            d.field,
+            d.before,
+            d.after,
+            d.code,
+            tuple(sorted(merged[(d.ref, d.what, d.action, d.field, d.before, d.after, d.code)])),
+        )
+        for d in order
+    ]
     details.sort(key=lambda d: (_field_rank(d.field), d.field, d.where))
     return Entry(ALERTS, ident, title, "changed", where=where, details=details) if details else None
 
@@ -202,8 +257,11 @@ def rule_details(target: str, old: AlertRule | None, new: AlertRule | None) -> l
             out += _other("rule", "rule", json.loads(va or "{}"), json.loads(vb or "{}"), prefix=f"{target} ")
         elif f.startswith("expression"):
             if va is None or vb is None or not same_query(va, vb):
-                out.append(Detail("rule", "rule", "changed", f, pretty(va) if va else None,
-                                  pretty(vb) if vb else None, code=True))
+                out.append(
+                    Detail(
+                        "rule", "rule", "changed", f, pretty(va) if va else None, pretty(vb) if vb else None, code=True
+                    )
+                )
         elif va != vb:
             out.append(Detail("rule", "rule", "changed", f, va or "(none)", vb or "(none)"))
     return out
@@ -216,15 +274,23 @@ def _field_rank(f: str) -> int:
 
 # --- recording rules ------------------------------------------------------------------------------
 
+
 def diff_recording(a: Snapshot, b: Snapshot) -> list[Entry]:
     out = []
     for key in sorted(set(a.recording) | set(b.recording)):
         old, new = a.recording.get(key), b.recording.get(key)
         if old is None or new is None:
             r: RecordingRule = new or old  # type: ignore[assignment]
-            out.append(Entry(RECORDING, key, key, "added" if old is None else "removed",
-                             summary=f"group {r.fields.get('group', '')}",
-                             code=pretty(r.fields["expression"]) if new is not None else ""))
+            out.append(
+                Entry(
+                    RECORDING,
+                    key,
+                    key,
+                    "added" if old is None else "removed",
+                    summary=f"group {r.fields.get('group', '')}",
+                    code=pretty(r.fields["expression"]) if new is not None else "",
+                )
+            )
             continue
         details = []
         for f in sorted(set(old.fields) | set(new.fields)):
@@ -239,6 +305,7 @@ def diff_recording(a: Snapshot, b: Snapshot) -> list[Entry]:
 
 
 # --- anything not tracked by name -----------------------------------------------------------------
+
 
 def _other(ref: str, what: str, a: Any, b: Any, prefix: str = "") -> list[Detail]:
     """One detail naming the settings that differ (`options.legend.displayMode: list → table`)."""

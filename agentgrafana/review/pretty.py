@@ -1,4 +1,5 @@
 """PromQL for reviewers: `agentgrafana.promql.prettify`, made to work on queries with Grafana variables."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Report formats: plain text for a terminal, Markdown for a pull-request comment, JSON for tools."""
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,11 @@ def _groups(entry: Entry) -> list[tuple[str, list[Detail]]]:
 
 def _whole(details: list[Detail]) -> bool:
     """A thing added or removed as a whole (a panel, a variable): told in one line."""
-    return len(details) == 1 and details[0].action in ("added", "removed") and \
-        not details[0].field.startswith(("query", "expression"))
+    return (
+        len(details) == 1
+        and details[0].action in ("added", "removed")
+        and not details[0].field.startswith(("query", "expression"))
+    )
 
 
 def _placed(d: Detail) -> str:
@@ -54,6 +58,7 @@ def _label(d: Detail) -> str:
 
 
 # --- text -----------------------------------------------------------------------------------------
+
 
 def to_text(report: Report) -> str:
     lines = [report.summary() if report.empty else f"{TITLE}: {report.summary()}"]
@@ -116,6 +121,7 @@ def _indent(text: str | None, pad: int) -> list[str]:
 
 # --- markdown -------------------------------------------------------------------------------------
 
+
 def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
@@ -141,8 +147,9 @@ def to_markdown(report: Report) -> str:
             for what, details in _groups(e):
                 if what != "rule" and _whole(details):
                     d = details[0]
-                    lines.append(f"  - {md_escape(what)} **{d.action}**{md_escape(_placed(d))}"
-                                 f"{md_escape(_where(d, e))}")
+                    lines.append(
+                        f"  - {md_escape(what)} **{d.action}**{md_escape(_placed(d))}{md_escape(_where(d, e))}"
+                    )
                     lines += _fence(d.after if d.code else None, 4)
                     continue
                 nested = what != "rule"
@@ -172,8 +179,11 @@ def _md_detail(d: Detail, e: Entry, pad: int) -> list[str]:
     if d.before is None:
         return [f"{sp}- {md_escape(d.field)} **{d.action}**: {md_code(d.after or '')}{where}"]
     if len(d.before) + len(d.after or "") > LONG:
-        return [f"{sp}- {md_escape(_label(d))} **changed**{where}", f"{sp}  - before: {md_code(d.before)}",
-                f"{sp}  - after: {md_code(d.after or '')}"]
+        return [
+            f"{sp}- {md_escape(_label(d))} **changed**{where}",
+            f"{sp}  - before: {md_code(d.before)}",
+            f"{sp}  - after: {md_code(d.after or '')}",
+        ]
     return [f"{sp}- {md_escape(_label(d))}: {md_code(d.before)} → {md_code(d.after or '')}{where}"]
 
 

@@ -1,4 +1,5 @@
 """The review report: what changed between two generated file sets, as plain data (no formatting)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -73,5 +74,9 @@ class Report:
         return ", ".join(parts) + "."
 
     def to_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary(), "empty": self.empty,
-                "entries": [asdict(e) for e in self.entries], "other_files": list(self.other_files)}
+        return {
+            "summary": self.summary(),
+            "empty": self.empty,
+            "entries": [asdict(e) for e in self.entries],
+            "other_files": list(self.other_files),
+        }

@@ -4,6 +4,7 @@ Only the files that carry meaning are parsed: dashboard JSON, Grafana alerting p
 rule files. Wrappers that repeat them (ConfigMaps, PrometheusRule, dashboard provisioning) are reduced to
 their envelope so that a change there is reported only when it is not a copy of a change elsewhere.
 """
+
 from __future__ import annotations
 
 import json
@@ -97,8 +98,9 @@ def parse_files(files: dict[str, bytes]) -> Snapshot:
             _parse_file(snap, prometheus_alerts, path, files[path])
         except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError, yaml.YAMLError) as exc:
             reason = " ".join(str(exc).split())[:160]
-            raise SourceError(f"{path}: cannot be read as agentgrafana output ({type(exc).__name__}: {reason})") \
-                from None
+            raise SourceError(
+                f"{path}: cannot be read as agentgrafana output ({type(exc).__name__}: {reason})"
+            ) from None
     for rule in _disambiguate(prometheus_alerts):
         snap.alerts[(PROMETHEUS, rule.key)] = rule
     return snap
@@ -122,6 +124,7 @@ def _parse_file(snap: Snapshot, prometheus_alerts: list[AlertRule], path: str, b
 
 # --- dashboards -----------------------------------------------------------------------------------
 
+
 def parse_dashboard(model: dict[str, Any], folder: str, uid: str) -> Dashboard:
     panels: dict[str, Panel] = {}
     for raw in _flatten_panels(model.get("panels") or []):
@@ -134,8 +137,14 @@ def parse_dashboard(model: dict[str, Any], folder: str, uid: str) -> Dashboard:
         panels[key] = p
     variables = {str(v.get("name")): v for v in (model.get("templating") or {}).get("list") or []}
     rest = {k: v for k, v in model.items() if k not in ("panels", "templating", "title", "uid", "version")}
-    return Dashboard(uid=str(model.get("uid") or uid), title=str(model.get("title") or uid), folder=folder,
-                     panels=panels, variables=variables, rest=rest)
+    return Dashboard(
+        uid=str(model.get("uid") or uid),
+        title=str(model.get("title") or uid),
+        folder=folder,
+        panels=panels,
+        variables=variables,
+        rest=rest,
+    )
 
 
 def _flatten_panels(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -157,17 +166,28 @@ def parse_panel(raw: dict[str, Any]) -> Panel:
         text = t.get("expr") or t.get("query") or t.get("rawSql") or ""
         queries[str(t.get("refId") or chr(ord("A") + i))] = str(text)
     tracked_targets = [{k: v for k, v in t.items() if k not in ("expr", "refId")} for t in raw.get("targets") or []]
-    rest = {k: v for k, v in raw.items()
-            if k not in ("id", "title", "type", "gridPos", "targets", "fieldConfig", "description")}
+    rest = {
+        k: v
+        for k, v in raw.items()
+        if k not in ("id", "title", "type", "gridPos", "targets", "fieldConfig", "description")
+    }
     rest["targets"] = tracked_targets
-    rest["fieldConfig"] = {**(raw.get("fieldConfig") or {}),
-                           "defaults": {k: v for k, v in defaults.items() if k not in ("unit", "thresholds")}}
-    return Panel(key=f"id:{pid}" if isinstance(pid, int) else f"title:{title}",
-                 id=pid if isinstance(pid, int) else None, title=title, type=str(raw.get("type") or ""),
-                 grid=(int(g.get("x", 0)), int(g.get("y", 0)), int(g.get("w", 0)), int(g.get("h", 0))),
-                 queries=queries, unit=str(defaults.get("unit") or ""),
-                 thresholds=format_thresholds(defaults.get("thresholds")),
-                 description=str(raw.get("description") or ""), rest=rest)
+    rest["fieldConfig"] = {
+        **(raw.get("fieldConfig") or {}),
+        "defaults": {k: v for k, v in defaults.items() if k not in ("unit", "thresholds")},
+    }
+    return Panel(
+        key=f"id:{pid}" if isinstance(pid, int) else f"title:{title}",
+        id=pid if isinstance(pid, int) else None,
+        title=title,
+        type=str(raw.get("type") or ""),
+        grid=(int(g.get("x", 0)), int(g.get("y", 0)), int(g.get("w", 0)), int(g.get("h", 0))),
+        queries=queries,
+        unit=str(defaults.get("unit") or ""),
+        thresholds=format_thresholds(defaults.get("thresholds")),
+        description=str(raw.get("description") or ""),
+        rest=rest,
+    )
 
 
 def format_thresholds(th: dict[str, Any] | None) -> str:
@@ -195,14 +215,18 @@ def format_grid(grid: tuple[int, int, int, int]) -> str:
 
 # --- alerts and recording rules -------------------------------------------------------------------
 
+
 def parse_grafana_rules(doc: dict[str, Any]) -> list[AlertRule]:
     out = []
     for group in doc.get("groups") or []:
         for rule in group.get("rules") or []:
             uid, title = str(rule.get("uid") or ""), str(rule.get("title") or "")
-            fields: dict[str, str] = {"group": f"{group.get('folder', '')}/{group.get('name', '')}",
-                                      "interval": str(group.get("interval", "")),
-                                      "title": title, "for": str(rule.get("for", "0s"))}
+            fields: dict[str, str] = {
+                "group": f"{group.get('folder', '')}/{group.get('name', '')}",
+                "interval": str(group.get("interval", "")),
+                "title": title,
+                "for": str(rule.get("for", "0s")),
+            }
             queries, rest_data = [], []
             for item in rule.get("data") or []:
                 model = item.get("model") or {}
@@ -213,19 +237,23 @@ def parse_grafana_rules(doc: dict[str, Any]) -> list[AlertRule]:
                 else:
                     rest_data.append(item)
                     continue
-                rest_data.append({k: v for k, v in item.items() if k != "model"} |
-                                 {"model": {k: v for k, v in model.items() if k not in ("expr", "conditions")}})
+                rest_data.append(
+                    {k: v for k, v in item.items() if k != "model"}
+                    | {"model": {k: v for k, v in model.items() if k not in ("expr", "conditions")}}
+                )
             if len(queries) == 1:
                 fields["expression"] = queries[0][1]
             for ref, expr in queries if len(queries) > 1 else []:
                 fields[f"expression {ref}"] = expr
             _labels_and_annotations(fields, rule, grafana=True)
-            extra = {k: v for k, v in rule.items()
-                     if k not in ("uid", "title", "for", "labels", "annotations", "data")}
+            extra = {k: v for k, v in rule.items() if k not in ("uid", "title", "for", "labels", "annotations", "data")}
             fields["other settings"] = json.dumps({"data": rest_data, **extra}, sort_keys=True)
             links = {normalize_name(n) for n in (title, uid, *map(str, (rule.get("labels") or {}).values()))}
-            out.append(AlertRule(key=uid or title, name=title or uid, target=GRAFANA, fields=fields,
-                                 link_names=frozenset(links)))
+            out.append(
+                AlertRule(
+                    key=uid or title, name=title or uid, target=GRAFANA, fields=fields, link_names=frozenset(links)
+                )
+            )
     return out
 
 
@@ -275,20 +303,40 @@ def parse_prometheus_rules(doc: dict[str, Any]) -> tuple[list[AlertRule], list[R
                 record = str(rule["record"])
                 label_text = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
                 key = f"{record}{{{label_text}}}" if labels else record
-                records.append(RecordingRule(key=key, record=record, fields={
-                    "expression": str(rule.get("expr", "")).strip(), "group": gname,
-                    "interval": str(group.get("interval", ""))}))
+                records.append(
+                    RecordingRule(
+                        key=key,
+                        record=record,
+                        fields={
+                            "expression": str(rule.get("expr", "")).strip(),
+                            "group": gname,
+                            "interval": str(group.get("interval", "")),
+                        },
+                    )
+                )
                 continue
             name = str(rule.get("alert", ""))
             expr, threshold = split_comparison(str(rule.get("expr", "")))
-            fields = {"group": gname, "interval": str(group.get("interval", "")), "expression": expr,
-                      "threshold": threshold, "for": str(rule.get("for", "0s"))}
+            fields = {
+                "group": gname,
+                "interval": str(group.get("interval", "")),
+                "expression": expr,
+                "threshold": threshold,
+                "for": str(rule.get("for", "0s")),
+            }
             _labels_and_annotations(fields, rule)
             extra = {k: v for k, v in rule.items() if k not in ("alert", "expr", "for", "labels", "annotations")}
             fields["other settings"] = json.dumps(extra, sort_keys=True)
-            alerts.append(AlertRule(key=name, name=name, target=PROMETHEUS, fields=fields,
-                                    link_names=frozenset({normalize_name(name)}),
-                                    label_key=json.dumps(labels, sort_keys=True)))
+            alerts.append(
+                AlertRule(
+                    key=name,
+                    name=name,
+                    target=PROMETHEUS,
+                    fields=fields,
+                    link_names=frozenset({normalize_name(name)}),
+                    label_key=json.dumps(labels, sort_keys=True),
+                )
+            )
     return alerts, records
 
 
@@ -304,6 +352,7 @@ def _disambiguate(alerts: list[AlertRule]) -> list[AlertRule]:
 
 
 # --- other files ----------------------------------------------------------------------------------
+
 
 def envelope(path: str, body: bytes) -> Any:
     """What of a wrapper file is its own: Kubernetes manifests without their payload, else the bytes."""

@@ -1,4 +1,5 @@
 """Where the two file sets come from: a folder on disk, or `generated/` as committed at a git revision."""
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,11 @@ def read_dir(path: Path) -> dict[str, bytes]:
     if not path.is_dir():
         raise SourceError(f"{path} is not a folder")
     try:
-        return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*"))
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)}
+        return {
+            p.relative_to(path).as_posix(): p.read_bytes()
+            for p in sorted(path.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        }
     except OSError as exc:
         raise SourceError(f"cannot read {exc.filename or path}: {exc.strerror}") from None
 
@@ -66,7 +70,7 @@ def _cat_blobs(root: Path, oids: list[str]) -> dict[str, bytes]:
         end = raw.index(b"\n", pos)
         oid, _, size = raw[pos:end].decode().split()
         start = end + 1
-        out[oid] = raw[start:start + int(size)]
+        out[oid] = raw[start : start + int(size)]
         pos = start + int(size) + 1
     return out
 

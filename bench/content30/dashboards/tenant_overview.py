@@ -3,6 +3,7 @@
 The issue's scale scenario asks for about 30 panels per tenant dashboard; the product's per-tenant Cost &
 usage dashboard has 12, so this content root measures the 30-panel case without padding the product.
 """
+
 import sys
 from pathlib import Path
 
