@@ -46,7 +46,7 @@ test: $(STAMP) prometheus
 
 ## test-fast: the unit tests only (no promtool, no Prometheus, no kill -9 runs): seconds, for the edit loop
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not promtool and not live and not slow"
+	$(BIN)/python -m pytest -q -n 2 -m "not promtool and not live and not slow"
 
 ## lint: ruff (lint and format) and mypy, as CI runs them before the tests
 lint: $(STAMP)

@@ -4,6 +4,7 @@ has no cycles, no lower layer imports a higher one, and the engine never imports
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "agentgrafana"
@@ -18,6 +19,7 @@ TOP = ("agentgrafana.cli", "agentgrafana.readme")
 CONTENT = ("dashboards", "alerts", "recording_rules", "agentgrafana_content")
 
 
+@functools.cache
 def _modules() -> dict[str, Path]:
     found = {}
     for path in PACKAGE.rglob("*.py"):
@@ -46,6 +48,7 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     return out
 
 
+@functools.cache
 def _graph() -> dict[str, set[str]]:
     modules = _modules()
     return {name: _imports(name, path, modules) for name, path in modules.items()}

@@ -154,7 +154,7 @@ def test_a_hostile_grafana_is_one_line_and_exit_1(monkeypatch, case_id, routes, 
             server.route(method, path, fn)
         before = snapshot(MINIMAL)
         started = time.monotonic()
-        ran = run("push", "--root", str(MINIMAL), "--from-source", "--url", server.url, "--timeout", "2")
+        ran = run("push", "--root", str(MINIMAL), "--from-source", "--url", server.url, "--timeout", "1")
         assert time.monotonic() - started < 60
     assert_clean_failure(ran, 1, *names)
     assert_no_secret(ran.text)

@@ -31,6 +31,7 @@ def series(dataset) -> dict[tuple[str, str], list[tuple[int, float]]]:
     return out
 
 
+@pytest.mark.slow
 def test_two_runs_are_byte_identical(dataset):
     again = simulate(Config(), END)
     assert again.text == dataset.text
