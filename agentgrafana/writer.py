@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import glob
 import hashlib
 import os
 import shutil
@@ -213,7 +214,7 @@ def write_tree(
     _refuse_unsafe_folder(target, project_root)
     if target.exists() and not target.is_dir():
         raise WriteFailed(f"{out_dir}: exists and is not a folder")
-    _recover(target)
+    recovered = _recover(target)
     manifest = read_manifest(target) if target.is_dir() else None
     present = _present_files(target)
     if manifest is None and present and not force:
@@ -231,6 +232,7 @@ def write_tree(
             "move it away or pass --force to overwrite it"
         )
     changes = compare(target, files)
+    changes.notes.extend(recovered)
     wanted_manifest = manifest_bytes(files)
     current_manifest = _read(target / MANIFEST)
     if changes.clean and current_manifest == wanted_manifest:
@@ -260,24 +262,32 @@ def write_tree(
 
 
 def _staging(target: Path) -> Path:
-    return target.parent / f".{target.name}{_STAGING_SUFFIX}"
+    """This run's staging folder (per process: a leftover that cannot be removed never blocks a later run)."""
+    return target.parent / f".{target.name}{_STAGING_SUFFIX}-{os.getpid()}"
 
 
 def _aside(target: Path) -> Path:
     return target.parent / f".{target.name}{_ASIDE_SUFFIX}"
 
 
-def _recover(target: Path) -> None:
-    """Finish or undo what a killed run left: put a tree set aside back, remove a staging folder."""
-    aside, staging = _aside(target), _staging(target)
-    try:
-        if aside.is_dir() and not target.exists():
+def _recover(target: Path) -> list[str]:
+    """Finish or undo what a killed run left: put a tree set aside back, remove staging folders (best effort:
+    what cannot be removed is reported, and this run uses a staging folder of its own)."""
+    aside = _aside(target)
+    if aside.is_dir() and not target.exists():
+        try:
             os.rename(aside, target)  # killed between the two renames of the fallback switch
-        for leftover in (staging, aside):
-            if leftover.is_dir() and not leftover.is_symlink():
+        except OSError as exc:
+            raise WriteFailed(f"cannot move {aside} back to {target}: {exc.strerror}") from None
+    notes = []
+    leftovers = [aside, *target.parent.glob(f".{glob.escape(target.name)}{_STAGING_SUFFIX}*")]
+    for leftover in leftovers:
+        if leftover.is_dir() and not leftover.is_symlink():
+            try:
                 _rmtree(leftover)
-    except OSError as exc:
-        raise WriteFailed(f"cannot clean up {exc.filename or staging}: {exc.strerror}") from None
+            except OSError as exc:
+                notes.append(f"could not remove {leftover} left by an earlier run ({exc.strerror})")
+    return notes
 
 
 def _write_by_swap(

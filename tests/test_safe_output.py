@@ -326,3 +326,32 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(project, 
     assert_clean_failure(ran, 1, "unexpected error: RuntimeError: disk gremlins", "--debug")
     ran = run("--debug", "validate", "--root", str(root))
     assert ran.code == 1 and "Traceback" in ran.err
+
+
+def test_a_read_only_sub_folder_cannot_leave_a_mix(project, tmp_path) -> None:
+    """The old tree is never written into: a read-only sub-folder (a read-only bind mount here, since root
+    ignores permission bits) cannot stop the switch half-way; the whole new tree lands."""
+    _, _ = project
+    out = tmp_path / "gen"
+    assert run("generate", "--root", str(ROOT), "--out", str(out)).code == 0
+    rules = out / "prometheus"
+    mounted = subprocess.run(["mount", "--bind", str(rules), str(rules)], capture_output=True)
+    if mounted.returncode != 0:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"cannot bind-mount in CI: {mounted.stderr.decode()}")
+        pytest.skip("cannot bind-mount here (needs root)")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(rules)], check=True)
+        config = tmp_path / "other.yaml"
+        config.write_text("thresholds:\n  agent_error_rate_alert: 0.07\nbudgets:\n  daily_usd_default: 90\n")
+        expected = tmp_path / "expected"
+        assert run("generate", "--root", str(ROOT), "--config", str(config), "--out", str(expected)).code == 0
+        ran = run("generate", "--root", str(ROOT), "--config", str(config), "--out", str(out))
+        assert ran.code == 0 and "Traceback" not in ran.text, ran.text
+        assert snapshot(out) == snapshot(expected)  # dashboards and rule files new alike
+    finally:
+        for path in tmp_path.glob(".gen.agentgrafana-staging*/prometheus"):
+            _umount(path)
+        _umount(rules)
+    assert run("generate", "--root", str(ROOT), "--config", str(config), "--out", str(out)).code == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".gen")) == []
