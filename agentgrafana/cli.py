@@ -74,15 +74,24 @@ def parser() -> argparse.ArgumentParser:
         help="write into a non-empty folder that agentgrafana did not create (removes nothing there)",
     )
     g.add_argument("--format", choices=("text", "json"), default="text")
+    g.add_argument("--strict", action="store_true", help="lint warnings fail the build too")
 
-    v = sub.add_parser("validate", help="validate content and configuration; write nothing")
-    _common(v)
-    v.add_argument("--format", choices=("text", "json"), default="text")
+    for name, text in (
+        ("validate", "validate content and configuration; write nothing"),
+        ("lint", "the same checks as validate; --list shows every rule"),
+    ):
+        v = sub.add_parser(name, help=text)
+        _common(v)
+        v.add_argument("--format", choices=("text", "json"), default="text")
+        v.add_argument("--strict", action="store_true", help="warnings fail too")
+        if name == "lint":
+            v.add_argument("--list", action="store_true", help="list every rule: name, severity, objects, description")
 
     c = sub.add_parser("catalog", help="print the metric catalog as a Markdown table")
     c.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
     sub.add_parser("config-reference", help="print every configuration key with its default")
+    sub.add_parser("outputs", help="print the output layout: every format, its paths and what it is for")
 
     d = sub.add_parser(
         "diff",
@@ -159,7 +168,12 @@ def load_config(args: argparse.Namespace) -> config_mod.Config:
 
 
 def load_build(args: argparse.Namespace) -> Build:
-    return build(load_config(args), Path(args.root).resolve())
+    return build(load_config(args), Path(args.root).resolve(), strict=getattr(args, "strict", False))
+
+
+def _print_warnings(result: Build, err: TextIO) -> None:
+    for f in result.warnings:
+        print(f.text(), file=err)
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -235,6 +249,8 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "validate": cmd_validate,
         "catalog": cmd_catalog,
         "config-reference": cmd_config_reference,
+        "outputs": cmd_outputs,
+        "lint": cmd_lint,
         "diff": cmd_diff,
         "plan": cmd_plan,
         "push": cmd_push,
@@ -346,6 +362,7 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             },
         )
         return EXIT_OK
+    _print_warnings(result, err)
     for note in changes.notes:
         print(f"note: {note}", file=err)
     print(
@@ -364,7 +381,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out,
             {
                 "ok": True,
-                "findings": [],
+                "findings": [f.to_dict() for f in result.warnings],
                 "error": None,
                 "dashboards": len(result.dashboards),
                 "alerts": len(result.alerts),
@@ -372,11 +389,32 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             },
         )
     else:
+        _print_warnings(result, err)
+        warned = f", {len(result.warnings)} warning(s)" if result.warnings else ", no problems"
         print(
             f"ok: {len(result.dashboards)} dashboards, {len(result.alerts)} alerts, "
-            f"{len(result.recording_rules)} recording rules, no problems.",
+            f"{len(result.recording_rules)} recording rules{warned}.",
             file=out,
         )
+    return EXIT_OK
+
+
+def cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if not args.list:
+        return cmd_validate(args, out, err)
+    from .catalog import CATALOG
+    from .lint.runner import all_rules
+
+    rules = [
+        {"name": r.name, "severity": r.severity, "objects": r.adapters(), "description": r.description}
+        for r in all_rules(CATALOG, {})
+    ]
+    if args.format == "json":
+        _print_json(out, rules)
+        return EXIT_OK
+    print("| rule | severity | looks at | description |\n|---|---|---|---|", file=out)
+    for r in rules:
+        print(f"| `{r['name']}` | {r['severity']} | {', '.join(r['objects'])} | {r['description']} |", file=out)
     return EXIT_OK
 
 
@@ -397,6 +435,17 @@ def cmd_catalog(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(json.dumps(rows, indent=2), file=out)
     else:
         out.write(catalog_mod.to_markdown(catalog_mod.CATALOG))
+    return EXIT_OK
+
+
+def cmd_outputs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .outputs import FORMATS
+    from .writer import MANIFEST
+
+    width = max(len(f.paths) for f in FORMATS) + 2
+    rows = [f"  {f.paths:<{width}} {f.description}" for f in FORMATS]
+    rows.append(f"  {MANIFEST:<{width}} what agentgrafana wrote here, with hashes (see below)")
+    out.write("```\ngenerated/\n" + "\n".join(rows) + "\n```\n")
     return EXIT_OK
 
 

@@ -117,6 +117,7 @@ class Build:
     grafana_rule_groups: list[GrafanaRuleGroup]
     files: dict[str, bytes]
     main_folder: Folder | None = None  # tenants' folders derive from it; push finds removed tenants' by it
+    warnings: list[Any] = field(default_factory=list)  # lint findings of severity warning (agentgrafana.lint)
 
     @property
     def folders(self) -> list[Folder]:
@@ -143,3 +144,20 @@ def format_number(value: float) -> str:
 def display_number(value: float) -> str:
     """A number for people (test names): rounded to 10 decimals, so 0.055 does not read 0.05500000000000001."""
     return format_number(round(value, 10) if abs(value) >= 1e-9 else value)
+
+
+# --- the dashboard view: one way to walk a dashboard's JSON ------------------------------------------------
+
+
+def panels_of(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every panel, including those nested in collapsed rows, rows themselves included."""
+    out: list[dict[str, Any]] = []
+    for p in model.get("panels") or []:
+        out.append(p)
+        out.extend(p.get("panels") or [])
+    return out
+
+
+def panel_label(p: dict[str, Any]) -> str:
+    """How findings and reports name a panel: its title and id."""
+    return f'panel "{p.get("title", "")}" (id {p.get("id")})'

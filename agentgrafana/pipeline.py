@@ -18,14 +18,14 @@ from .catalog import CATALOG, Catalog
 from .config import Config
 from .context import Context
 from .discovery import ContentError, ContentModule, NoContent, call_content, discover
-from .emit.dashboards import CONFIGMAP_LIMIT_BYTES, configmap_sizes, dashboard_files
 from .encode import EncodeError, dashboard_json
-from .lint import Finding, ValidationFailed
-from .lint.dashboards import lint_dashboards
+from .lint import ERROR, BuildView, Finding, ValidationFailed, exclusions
+from .lint.runner import Linter, all_rules
 from .model import Build, DashboardOut, Folder
+from .outputs import Inputs, emit_all
 
 
-def build(config: Config, root: Path, catalog: Catalog = CATALOG) -> Build:
+def build(config: Config, root: Path, catalog: Catalog = CATALOG, *, strict: bool = False) -> Build:
     """Build, validate and emit everything defined under `root` for `config`.
 
     The cyclic garbage collector is paused meanwhile: a build allocates millions of short-lived, acyclic
@@ -34,13 +34,13 @@ def build(config: Config, root: Path, catalog: Catalog = CATALOG) -> Build:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _build(config, root, catalog)
+        return _build(config, root, catalog, strict)
     finally:
         if paused:
             gc.enable()
 
 
-def _build(config: Config, root: Path, catalog: Catalog) -> Build:
+def _build(config: Config, root: Path, catalog: Catalog, strict: bool) -> Build:
     ctx = Context(config, catalog)
     modules = discover(root)
     if not modules:
@@ -50,33 +50,27 @@ def _build(config: Config, root: Path, catalog: Catalog) -> Build:
     dashboards = collect_dashboards(ctx, [m for m in modules if m.kind == "dashboards"])
     grafana_groups = alerting.grafana_rule_groups(ctx, groups, dashboards)
 
-    findings = lint_dashboards(dashboards, catalog, recorded)
-    findings += alerting.lint_rules(groups, catalog, recorded, dashboards)
-    if findings:
-        raise ValidationFailed(findings)
-
-    files = dashboard_files(config, dashboards)
-    files.update(alerting.rule_files(ctx, groups, grafana_groups))
-    oversized = [
-        Finding(
-            path,
-            "",
-            "",
-            "configmap-size",
-            f"ConfigMap is {size:,} bytes, over the 1 MiB limit: the sidecar cannot load it; split the dashboard",
-        )
-        for path, size in sorted(configmap_sizes(files).items())
-        if size > CONFIGMAP_LIMIT_BYTES
-    ]
-    if oversized:
-        raise ValidationFailed(oversized)
+    rules = all_rules(catalog, recorded)
+    linter = Linter(rules, exclusions.load(root, {r.name for r in rules}))
+    findings = linter.check(BuildView(dashboards, groups))
+    _stop_on(findings, strict)
+    files = emit_all(Inputs(config, dashboards, groups, grafana_groups))
+    findings += linter.check(BuildView(dashboards, groups, files), after_emit=True) + linter.unused_exclusions()
+    _stop_on(findings, strict)
     return Build(
         dashboards=dashboards,
         rule_groups=groups,
         grafana_rule_groups=grafana_groups,
         files=files,
         main_folder=main_folder(config),
+        warnings=sorted(findings),
     )
+
+
+def _stop_on(findings: list[Finding], strict: bool) -> None:
+    """Errors stop the build (nothing is written); warnings too under `strict`."""
+    if any(f.severity == ERROR or strict for f in findings):
+        raise ValidationFailed(findings)
 
 
 def main_folder(config: Config) -> Folder:

@@ -41,3 +41,12 @@ def prometheus_binary() -> str:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def default_build():
+    """The shipped content with the shipped monitoring.yaml, built once per test run (read-only: do not mutate)."""
+    from agentgrafana import config as config_mod
+    from agentgrafana.pipeline import build
+
+    return build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from agentgrafana.alerting import collect, grafana, lint
+from agentgrafana.alerting import collect, grafana
 from agentgrafana.alerting import scenario as sc
 from agentgrafana.catalog import CATALOG
 from agentgrafana.config import Config
+from agentgrafana.lint.runner import lint
 from agentgrafana.model import Alert, DashboardOut, Folder, RecordingRule, RuleGroup
 
 RECORDING = [
@@ -52,7 +53,11 @@ GOOD = Alert(
 def run(*alerts: Alert, recording: list[RecordingRule] = RECORDING, interval: str = "1m") -> list[Any]:
     groups = [RuleGroup("rec", interval, recording=list(recording)), RuleGroup("alerts", interval, alerts=list(alerts))]
     recorded = collect.recorded_series(groups, CATALOG)
-    return lint.lint_rules(groups, CATALOG, recorded, [DASHBOARD])
+    return [
+        f
+        for f in lint(groups=groups, dashboards=[DASHBOARD], catalog=CATALOG, recorded=recorded)
+        if f.object.startswith(("alert ", "recording rule ", "rule group "))
+    ]
 
 
 def test_the_good_alert_has_no_finding() -> None:

@@ -38,8 +38,8 @@ OPS = {"gt": ">", "lt": "<"}
 
 
 @pytest.fixture(scope="module")
-def shipped() -> Build:
-    return build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
+def shipped(default_build) -> Build:
+    return default_build
 
 
 def _yaml(b: Build, path: str) -> Any:

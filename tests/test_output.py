@@ -24,11 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 GRAFANALIB_PROJECT = ROOT / "tests" / "fixtures" / "grafanalib_project"
 
 
-@pytest.fixture(scope="module")
-def default_build():
-    return build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
-
-
 def _tree(path: Path) -> dict[str, bytes]:
     return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
 

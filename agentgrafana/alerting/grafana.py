@@ -12,8 +12,7 @@ from .. import promql
 from ..catalog import CATALOG
 from ..config import Config
 from ..emit import k8s_name, yaml_bytes, yaml_text
-from ..lint.dashboards import panels_of
-from ..model import Alert, DashboardOut, Folder, GrafanaRuleGroup, RuleGroup
+from ..model import Alert, DashboardOut, Folder, GrafanaRuleGroup, RuleGroup, panels_of
 from . import template
 from .duration import seconds
 from .prometheus import alert_annotations, alert_labels
@@ -23,6 +22,10 @@ OWNERSHIP_LABEL = ("managed_by", "agentgrafana")
 CONDITION = "C"
 DEFAULT_RANGE_SECONDS = 600
 EXPR_DATASOURCE = {"type": "__expr__", "uid": "__expr__"}
+
+
+PROVISIONING_PATH = "grafana/provisioning/alerting/agentgrafana.yaml"
+CONFIGMAP_PATH = "kubernetes/grafana-alerts.yaml"
 
 
 def panel_link(alert: Alert, dashboards: list[DashboardOut]) -> tuple[str, int] | None:

@@ -1,7 +1,7 @@
-"""Alert and recording-rule lint, offline like mixtool and pint; `lint_rules` runs every rule.
+"""Alert and recording-rule lint, offline like mixtool and pint, on the one `Rule` interface of `agentgrafana.lint`.
 
-Each rule inspects an alert or a recording rule through an adapter method and yields (message, expr);
-checks across rules (duplicates) and against dashboards (panel links) run once over everything.
+Each rule inspects an alert or a recording rule through an adapter and yields (message, expr); checks across
+rules (duplicates) and against dashboards (panel links) look at the whole build.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from collections.abc import Iterator
 
 from .. import promql
 from ..catalog import Catalog
-from ..lint import Finding
-from ..lint.dashboards import panels_of
-from ..model import Alert, DashboardOut, RecordingRule, RuleGroup
+from ..lint import BuildView, Finding, Plain, Rule
+from ..model import Alert, RecordingRule, RuleGroup, panels_of
 from . import template
 from .duration import is_duration, seconds
 from .grafana import EVALUATORS, panel_link
@@ -27,25 +26,14 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-/]*$")
 SEVERITIES = ("critical", "warning", "info")
 GRAFANA_SCHEDULER_SECONDS = 10
 
-Result = Iterator[tuple[str, str]]  # (message, expr)
+Result = Plain
 
 
-class RuleCheck:
-    """Base check: override whichever adapters apply."""
-
-    name = ""
-
-    def alert(self, a: Alert, group: RuleGroup) -> Result:
-        return iter(())
-
-    def recording(self, r: RecordingRule, group: RuleGroup) -> Result:
-        return iter(())
-
-
-class Expression(RuleCheck):
+class Expression(Rule):
     """Every expression parses and matches the catalog and the recording rules (pint promql/*, rule/dependency)."""
 
     name = "rule-promql"
+    description = "every expression parses and matches the catalog and the recording rules"
 
     def __init__(self, catalog: Catalog, recorded: dict[str, frozenset[str]]):
         self.catalog, self.recorded = catalog, recorded
@@ -59,10 +47,11 @@ class Expression(RuleCheck):
             yield problem, r.expr
 
 
-class GrafanaVariables(RuleCheck):
+class GrafanaVariables(Rule):
     """Rules run outside dashboards: no `$variable` may appear in a query."""
 
     name = "rule-variables"
+    description = "no dashboard $variable in a rule's query"
     VARIABLE = re.compile(r"\$(\{?[A-Za-z_]\w*)")
 
     def _check(self, expr: str) -> Result:
@@ -78,8 +67,9 @@ class GrafanaVariables(RuleCheck):
         return self._check(r.expr)
 
 
-class AlertName(RuleCheck):
+class AlertName(Rule):
     name = "alert-name"
+    description = "CamelCase alert names; Grafana titles of 1-190 characters"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         if not CAMEL_CASE.match(a.name):
@@ -88,8 +78,9 @@ class AlertName(RuleCheck):
             yield "Grafana rule title must be 1-190 characters", ""
 
 
-class Severity(RuleCheck):
+class Severity(Rule):
     name = "alert-severity"
+    description = "severity is critical, warning or info, set through `severity`"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         if a.severity not in SEVERITIES:
@@ -98,10 +89,11 @@ class Severity(RuleCheck):
             yield "set the severity through `severity`, not through `labels`", ""
 
 
-class Annotations(RuleCheck):
+class Annotations(Rule):
     """mixtool: summary and description present; description templated, summary plain."""
 
     name = "alert-annotations"
+    description = "a plain summary, a templated description and a runbook slug"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         if not a.summary.strip():
@@ -116,10 +108,11 @@ class Annotations(RuleCheck):
             yield f"runbook slug {a.runbook!r} must be lower-case words joined by '-'", ""
 
 
-class Template(RuleCheck):
+class Template(Rule):
     """pint alerts/template: templates only use labels the query keeps, in a form both targets render."""
 
     name = "alert-template"
+    description = "templates use only labels the query keeps, in a form both engines render"
 
     def __init__(self, catalog: Catalog, recorded: dict[str, frozenset[str]]):
         self.catalog, self.recorded = catalog, recorded
@@ -141,10 +134,11 @@ class Template(RuleCheck):
                 )
 
 
-class Comparison(RuleCheck):
+class Comparison(Rule):
     """pint alerts/comparison: the Prometheus alert compares; the shared query does not, so Grafana can."""
 
     name = "alert-comparison"
+    description = "the alert compares; the shared query does not (Grafana's threshold owns it)"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         try:
@@ -162,8 +156,9 @@ class Comparison(RuleCheck):
             return  # rule-promql reports the parse error
 
 
-class Threshold(RuleCheck):
+class Threshold(Rule):
     name = "alert-threshold"
+    description = "the comparison is > or < and the threshold a finite number"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         if a.op not in EVALUATORS:
@@ -180,10 +175,11 @@ class Threshold(RuleCheck):
             yield f"threshold {a.threshold!r} must be a finite number", ""
 
 
-class For(RuleCheck):
+class For(Rule):
     """pint alerts/for: a valid duration, not shorter than the evaluation interval (it would round up)."""
 
     name = "alert-for"
+    description = "`for` is a duration, not shorter than the group interval"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         if not is_duration(a.for_):
@@ -200,34 +196,38 @@ class For(RuleCheck):
             )
 
 
-class Uid(RuleCheck):
+class Uid(Rule):
     name = "alert-uid"
+    description = "Grafana rule uids of 1-40 letters, digits, '-' or '_'"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         if not UID.match(a.uid):
             yield f"Grafana rule uid {a.uid!r} must be 1-40 characters of letters, digits, '-' or '_'", ""
 
 
-class Scenario(RuleCheck):
+class Scenario(Rule):
     """Every alert carries a scenario, so the generated promtool tests prove it fires and stays silent."""
 
     name = "alert-test"
+    description = "every alert carries the scenario its promtool tests are generated from"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         if a.scenario is None:
             yield "no test scenario: set `scenario=` so promtool tests prove the alert fires and stays silent", ""
 
 
-class RecordName(RuleCheck):
+class RecordName(Rule):
     name = "recording-name"
+    description = "recording rules are named level:metric:operations"
 
     def recording(self, r: RecordingRule, group: RuleGroup) -> Result:
         if not RECORD_NAME.match(r.record):
             yield f"recording rule name {r.record!r} must be level:metric:operations", r.expr
 
 
-class GroupInterval(RuleCheck):
+class GroupInterval(Rule):
     name = "rule-group-interval"
+    description = "group intervals are durations in multiples of Grafana's 10 s"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         if not is_duration(group.interval):
@@ -242,10 +242,11 @@ class GroupInterval(RuleCheck):
             )
 
 
-class GroupName(RuleCheck):
+class GroupName(Rule):
     """A group's name becomes a file name (prometheus/rules/<group>.yaml) and a Grafana rule-group title."""
 
     name = "rule-group-name"
+    description = "group names are safe file names (they name prometheus/rules/<group>.yaml)"
     PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
     def _check(self, group: RuleGroup) -> Result:
@@ -266,7 +267,7 @@ class GroupName(RuleCheck):
         return self._check(group)
 
 
-def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[RuleCheck]:
+def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[Rule]:
     return [
         Expression(catalog, recorded),
         GrafanaVariables(),
@@ -282,79 +283,78 @@ def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[RuleCh
         RecordName(),
         GroupInterval(),
         GroupName(),
+        Duplicates(),
+        PanelLinks(),
     ]
 
 
-def lint_rules(
-    groups: list[RuleGroup], catalog: Catalog, recorded: dict[str, frozenset[str]], dashboards: list[DashboardOut]
-) -> list[Finding]:
-    findings: list[Finding] = []
-    rules = checks(catalog, recorded)
-    for g in groups:
-        for r in g.recording:
-            for check in rules:
-                for message, expr in check.recording(r, g):
-                    findings.append(Finding(r.source, f"recording rule {r.record}", "", check.name, message, expr))
-        for a in g.alerts:
-            for check in rules:
-                for message, expr in check.alert(a, g):
-                    findings.append(Finding(a.source, f"alert {a.name}", "", check.name, message, expr))
-    findings.extend(_duplicates(groups))
-    findings.extend(_panel_links(groups, dashboards))
-    return findings
-
-
-def _duplicates(groups: list[RuleGroup]) -> Iterator[Finding]:
+class Duplicates(Rule):
     """pint rule/duplicate: alert names, Grafana uids and (record, labels) pairs are unique."""
-    alerts = [a for g in groups for a in g.alerts]
-    names = Counter(a.name for a in alerts)
-    uids = Counter(a.uid for a in alerts)
-    for a in alerts:
-        if names[a.name] > 1:
-            yield Finding(
-                a.source, f"alert {a.name}", "", "rule-duplicate", f"alert {a.name} is defined {names[a.name]} times"
-            )
-        if uids[a.uid] > 1:
-            yield Finding(
-                a.source,
-                f"alert {a.name}",
-                "",
-                "rule-duplicate",
-                f"Grafana rule uid {a.uid} is used by {uids[a.uid]} alerts",
-            )
-    records = Counter((r.record, r.labels) for g in groups for r in g.recording)
-    for g in groups:
-        for r in g.recording:
-            if records[(r.record, r.labels)] > 1:
+
+    name = "rule-duplicate"
+    description = "alert names, Grafana rule uids, group names and (record, labels) pairs are unique"
+
+    def build(self, view: BuildView) -> Iterator[Finding]:
+        groups = view.groups
+        alerts = [a for g in groups for a in g.alerts]
+        names = Counter(a.name for a in alerts)
+        uids = Counter(a.uid for a in alerts)
+        for a in alerts:
+            if names[a.name] > 1:
                 yield Finding(
-                    r.source,
-                    f"recording rule {r.record}",
+                    a.source,
+                    f"alert {a.name}",
                     "",
                     "rule-duplicate",
-                    f"{r.record} with labels {dict(r.labels)} is recorded {records[(r.record, r.labels)]} times",
+                    f"alert {a.name} is defined {names[a.name]} times",
                 )
-    group_names = Counter(g.name for g in groups)
-    for name, count in group_names.items():
-        if count > 1:
-            yield Finding("", f"rule group {name}", "", "rule-duplicate", f"group {name} is defined {count} times")
+            if uids[a.uid] > 1:
+                yield Finding(
+                    a.source,
+                    f"alert {a.name}",
+                    "",
+                    "rule-duplicate",
+                    f"Grafana rule uid {a.uid} is used by {uids[a.uid]} alerts",
+                )
+        records = Counter((r.record, r.labels) for g in groups for r in g.recording)
+        for g in groups:
+            for r in g.recording:
+                if records[(r.record, r.labels)] > 1:
+                    yield Finding(
+                        r.source,
+                        f"recording rule {r.record}",
+                        "",
+                        "rule-duplicate",
+                        f"{r.record} with labels {dict(r.labels)} is recorded {records[(r.record, r.labels)]} times",
+                    )
+        group_names = Counter(g.name for g in groups)
+        for name, count in group_names.items():
+            if count > 1:
+                yield Finding("", f"rule group {name}", "", "rule-duplicate", f"group {name} is defined {count} times")
 
 
-def _panel_links(groups: list[RuleGroup], dashboards: list[DashboardOut]) -> Iterator[Finding]:
+class PanelLinks(Rule):
     """Every alert links to exactly one panel of a generated dashboard."""
-    by_uid = {d.uid: d for d in dashboards}
-    for g in groups:
-        for a in g.alerts:
-            if panel_link(a, dashboards):
-                continue
-            d = by_uid.get(a.dashboard_uid)
-            if d is None:
-                message = f"links to dashboard {a.dashboard_uid!r}, which is not generated"
-            else:
-                titles = [p.get("title") for p in panels_of(d.model)]
-                count = titles.count(a.panel_title)
-                message = (
-                    f"dashboard {a.dashboard_uid} has {count} panels titled {a.panel_title!r}"
-                    if count
-                    else f"dashboard {a.dashboard_uid} has no panel titled {a.panel_title!r}"
-                )
-            yield Finding(a.source, f"alert {a.name}", "", "alert-dashboard-link", message)
+
+    name = "alert-dashboard-link"
+    description = "every alert links to exactly one panel of a generated dashboard"
+
+    def build(self, view: BuildView) -> Iterator[Finding]:
+        groups, dashboards = view.groups, view.dashboards
+        by_uid = {d.uid: d for d in dashboards}
+        for g in groups:
+            for a in g.alerts:
+                if panel_link(a, dashboards):
+                    continue
+                d = by_uid.get(a.dashboard_uid)
+                if d is None:
+                    message = f"links to dashboard {a.dashboard_uid!r}, which is not generated"
+                else:
+                    titles = [p.get("title") for p in panels_of(d.model)]
+                    count = titles.count(a.panel_title)
+                    message = (
+                        f"dashboard {a.dashboard_uid} has {count} panels titled {a.panel_title!r}"
+                        if count
+                        else f"dashboard {a.dashboard_uid} has no panel titled {a.panel_title!r}"
+                    )
+                yield Finding(a.source, f"alert {a.name}", "", self.name, message)

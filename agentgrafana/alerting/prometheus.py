@@ -44,6 +44,9 @@ def group_dict(config: Config, group: RuleGroup) -> dict[str, Any]:
     return {"name": group.name, "interval": group.interval, "rules": rules}
 
 
+PROMETHEUS_RULE_PATH = "kubernetes/prometheusrule.yaml"
+
+
 def rule_file_path(group: RuleGroup) -> str:
     return f"prometheus/rules/{group.name}.yaml"
 

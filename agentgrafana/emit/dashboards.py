@@ -20,13 +20,16 @@ def configmap_path(d: DashboardOut) -> str:
     return f"kubernetes/dashboards/{d.folder.uid}/{d.uid}.yaml"
 
 
-def dashboard_files(config: Config, dashboards: list[DashboardOut]) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for d in dashboards:
-        files[dashboard_path(d)] = json_bytes(d.model)
-        files[configmap_path(d)] = configmap(config, d, compact_json_bytes(d.model))
-    files["grafana/provisioning/dashboards/agentgrafana.yaml"] = provisioning(dashboards)
-    return files
+PROVISIONING_PATH = "grafana/provisioning/dashboards/agentgrafana.yaml"
+
+
+def dashboard_json(d: DashboardOut) -> bytes:
+    """The reviewed copy: indented, sorted JSON."""
+    return json_bytes(d.model)
+
+
+def dashboard_configmap(config: Config, d: DashboardOut) -> bytes:
+    return configmap(config, d, compact_json_bytes(d.model))
 
 
 def provisioning(dashboards: list[DashboardOut]) -> bytes:
@@ -81,6 +84,6 @@ def configmap(config: Config, d: DashboardOut, body: bytes) -> bytes:
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what YAML or str.splitlines() break on
 
 
-def configmap_sizes(files: dict[str, bytes]) -> dict[str, int]:
-    """Size of every ConfigMap among the files (the 1 MiB limit applies to the whole object)."""
-    return {path: len(body) for path, body in files.items() if path.startswith("kubernetes/")}
+def configmap_sizes(manifests: dict[str, bytes]) -> dict[str, int]:
+    """Size of every Kubernetes manifest (the 1 MiB limit applies to the whole object)."""
+    return {path: len(body) for path, body in manifests.items()}

@@ -1,17 +1,19 @@
-"""Dashboard rules: each checks a dashboard, a panel or a target; `lint_dashboards` runs them all."""
+"""Dashboard rules (after grafana/dashboard-linter): each checks a dashboard, a panel, a target, or all dashboards
+of the build together. `agentgrafana.lint.runner` runs them with the alert rules."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from .. import promql
 from ..catalog import Catalog
-from ..model import DashboardOut
-from . import Finding
+from ..emit.dashboards import CONFIGMAP_LIMIT_BYTES, configmap_sizes
+from ..model import DashboardOut, panel_label, panels_of
+from ..outputs import KUBERNETES, files_with_role
+from . import BuildView, Finding, Located, Rule, TargetView
 
 UID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 PROMETHEUS_DS = ("prometheus",)
@@ -19,66 +21,22 @@ GRID = 24
 SHARED_VARIABLES = ("tenant", "agent", "model")  # every dashboard has them (links carry the selection)
 
 
-@dataclass(frozen=True)
-class TargetView:
-    """A target with the context rules need: the dashboard, the panel, and the expanded expression."""
-
-    dashboard: DashboardOut
-    panel: dict[str, Any]
-    target: dict[str, Any]
-
-    @property
-    def ref_id(self) -> str:
-        return str(self.target.get("refId", ""))
-
-    @property
-    def datasource_type(self) -> str:
-        ds = self.target.get("datasource") or self.panel.get("datasource") or {}
-        return str(ds.get("type", "")) if isinstance(ds, dict) else ""
-
-
-class DashboardRule:
-    """Base rule: override whichever adapters apply; each yields (location, message, expr)."""
-
-    name = ""
-
-    def dashboard(self, d: DashboardOut) -> Iterator[tuple[str, str, str]]:
-        return iter(())
-
-    def panel(self, d: DashboardOut, p: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
-        return iter(())
-
-    def target(self, t: TargetView) -> Iterator[tuple[str, str, str]]:
-        return iter(())
-
-
-def panel_label(p: dict[str, Any]) -> str:
-    return f'panel "{p.get("title", "")}" (id {p.get("id")})'
-
-
-def panels_of(model: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every panel, including those nested in collapsed rows, rows themselves included."""
-    out: list[dict[str, Any]] = []
-    for p in model.get("panels") or []:
-        out.append(p)
-        out.extend(p.get("panels") or [])
-    return out
-
-
-class UidAndTitle(DashboardRule):
+class UidAndTitle(Rule):
     name = "dashboard-uid"
+    description = "a uid of 1-40 letters, digits, '-' or '_', and a title"
 
-    def dashboard(self, d: DashboardOut) -> Iterator[tuple[str, str, str]]:
+    def dashboard(self, d: DashboardOut) -> Located:
         if not UID_RE.match(d.uid or ""):
             yield "", f"uid {d.uid!r} must be 1-40 characters of letters, digits, '-' or '_'", ""
         if not (d.title or "").strip():
             yield "", "dashboard has no title", ""
 
 
-class DatasourceVariable(DashboardRule):
+class DatasourceVariable(Rule):
     name = "template-datasource"
+    description = "a Prometheus datasource variable and the shared tenant, agent and model variables"
 
-    def dashboard(self, d: DashboardOut) -> Iterator[tuple[str, str, str]]:
+    def dashboard(self, d: DashboardOut) -> Located:
         variables = d.model.get("templating", {}).get("list", [])
         if not any(v.get("type") == "datasource" and v.get("query") == "prometheus" for v in variables):
             yield "", "no Prometheus datasource variable", ""
@@ -88,11 +46,12 @@ class DatasourceVariable(DashboardRule):
                 yield "", f"missing the shared '{wanted}' variable", ""
 
 
-class UnusedVariable(DashboardRule):
+class UnusedVariable(Rule):
     """A variable no query reads. The shared `tenant`/`agent`/`model` variables are exempt: every dashboard
     carries them so that links between dashboards keep the selection, used or not."""
 
     name = "template-unused"
+    description = "every variable is read by some query (the shared ones are exempt: links carry them)"
 
     def __init__(self) -> None:
         self._seen: dict[str, frozenset[str]] = {}  # text -> variables it uses (dashboards repeat queries)
@@ -103,7 +62,7 @@ class UnusedVariable(DashboardRule):
             found = self._seen[text] = frozenset(promql.variables_used(text))
         return found
 
-    def dashboard(self, d: DashboardOut) -> Iterator[tuple[str, str, str]]:
+    def dashboard(self, d: DashboardOut) -> Located:
         variables = d.model.get("templating", {}).get("list", [])
         used: set[str] = set()
         for p in panels_of(d.model):
@@ -125,10 +84,11 @@ class UnusedVariable(DashboardRule):
                 yield "", f"variable '{v.get('name')}' is defined but no panel uses it", ""
 
 
-class PanelBasics(DashboardRule):
+class PanelBasics(Rule):
     name = "panel-basics"
+    description = "every panel has a title, description, unit, datasource and targets with unique refIds"
 
-    def panel(self, d: DashboardOut, p: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    def panel(self, d: DashboardOut, p: dict[str, Any]) -> Located:
         if p.get("type") == "row":
             return
         where = panel_label(p)
@@ -150,10 +110,11 @@ class PanelBasics(DashboardRule):
                 yield where, f"refId {ref} is used by {count} targets", ""
 
 
-class GridLayout(DashboardRule):
+class GridLayout(Rule):
     name = "panel-grid"
+    description = "panels sit inside the 24-column grid without overlapping"
 
-    def dashboard(self, d: DashboardOut) -> Iterator[tuple[str, str, str]]:
+    def dashboard(self, d: DashboardOut) -> Located:
         placed: list[tuple[dict[str, Any], int, int, int, int]] = []
         for p in d.model.get("panels") or []:  # nested (collapsed) panels are placed when expanded
             g = p.get("gridPos") or {}
@@ -171,10 +132,11 @@ class GridLayout(DashboardRule):
             placed.append((p, x, y, w, h))
 
 
-class UniquePanelIds(DashboardRule):
+class UniquePanelIds(Rule):
     name = "panel-id-unique"
+    description = "every panel has an id, used once"
 
-    def dashboard(self, d: DashboardOut) -> Iterator[tuple[str, str, str]]:
+    def dashboard(self, d: DashboardOut) -> Located:
         ids = Counter(p.get("id") for p in panels_of(d.model))
         for panel_id, count in sorted(ids.items(), key=lambda kv: str(kv[0])):
             if panel_id is None:
@@ -183,17 +145,18 @@ class UniquePanelIds(DashboardRule):
                 yield "", f"panel id {panel_id} is used by {count} panels", ""
 
 
-class TargetPromQL(DashboardRule):
+class TargetPromQL(Rule):
     """Expressions parse after variable expansion and match the catalog (metrics, labels, functions)."""
 
     name = "target-promql"
+    description = "PromQL parses and matches the catalog and recording rules; rate uses $__rate_interval"
 
     def __init__(self, catalog: Catalog, recorded: dict[str, frozenset[str]]):
         self.catalog = catalog
         self.recorded = recorded
         self._messages: dict[str, tuple[str, ...]] = {}  # expression -> its messages (dashboards repeat queries)
 
-    def target(self, t: TargetView) -> Iterator[tuple[str, str, str]]:
+    def target(self, t: TargetView) -> Located:
         if t.datasource_type not in PROMETHEUS_DS:
             return
         where = f"{panel_label(t.panel)} refId {t.ref_id}"
@@ -218,16 +181,17 @@ class TargetPromQL(DashboardRule):
                 )
 
 
-class MultiValueMatchers(DashboardRule):
+class MultiValueMatchers(Rule):
     """A multi-value variable must be matched with =~ (Grafana expands it to a regex alternation)."""
 
     name = "target-multi-value"
+    description = "multi-value variables are matched with =~ or !~"
     PATTERN = re.compile(r'(\w+)\s*(!?=)\s*"\$\{?(tenant|agent|model|host|gpu)\b')
 
     def __init__(self) -> None:
         self._matches: dict[str, tuple[tuple[str, ...], ...]] = {}  # expression -> (label, op, variable)
 
-    def target(self, t: TargetView) -> Iterator[tuple[str, str, str]]:
+    def target(self, t: TargetView) -> Located:
         expr = str(t.target.get("expr", ""))
         matches = self._matches.get(expr)
         if matches is None:
@@ -240,7 +204,73 @@ class MultiValueMatchers(DashboardRule):
             )
 
 
-def dashboard_rules(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[DashboardRule]:
+class FolderUid(Rule):
+    name = "folder-uid"
+    description = "every folder uid is 1-40 letters, digits, '-' or '_'"
+
+    def build(self, view: BuildView) -> Iterator[Finding]:
+        for folder in sorted({d.folder for d in view.dashboards if not UID_RE.match(d.folder.uid)}):
+            first = next(d for d in view.dashboards if d.folder == folder)
+            yield Finding(
+                first.source,
+                f"folder {folder.title!r}",
+                "",
+                self.name,
+                f"folder uid {folder.uid!r} must be 1-40 characters of letters, digits, '-' or '_' "
+                "(a tenant name too long or with other characters?)",
+            )
+
+
+class UniqueUids(Rule):
+    name = "dashboard-uid-unique"
+    description = "no two dashboards share a uid"
+
+    def build(self, view: BuildView) -> Iterator[Finding]:
+        by_uid = Counter(d.uid for d in view.dashboards)
+        for d in view.dashboards:
+            if by_uid[d.uid] > 1:
+                yield Finding(
+                    d.source, f"dashboard {d.uid}", "", self.name, f"uid {d.uid} is used by {by_uid[d.uid]} dashboards"
+                )
+
+
+class UniqueTitles(Rule):
+    name = "dashboard-title-unique"
+    description = "no two dashboards in one folder share a title"
+
+    def build(self, view: BuildView) -> Iterator[Finding]:
+        by_title = Counter((d.folder.uid, d.title) for d in view.dashboards)
+        for d in view.dashboards:
+            if by_title[(d.folder.uid, d.title)] > 1:
+                yield Finding(
+                    d.source,
+                    f"dashboard {d.uid}",
+                    "",
+                    self.name,
+                    f"title {d.title!r} is used by another dashboard in folder {d.folder.title!r}",
+                )
+
+
+class DashboardLinks(Rule):
+    name = "dashboard-link"
+    description = "links to /d/<uid> point at generated dashboards"
+
+    def build(self, view: BuildView) -> Iterator[Finding]:
+        uids = {d.uid for d in view.dashboards}
+        for d in view.dashboards:
+            for link in d.model.get("links") or []:
+                url = str(link.get("url", ""))
+                if url.startswith("/d/") and url[3:].split("/")[0].split("?")[0] not in uids:
+                    yield Finding(
+                        d.source,
+                        f"dashboard {d.uid}",
+                        f"link {link.get('title')!r}",
+                        self.name,
+                        f"links to {url}, which is not a generated dashboard",
+                    )
+
+
+def dashboard_rules(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[Rule]:
     return [
         UidAndTitle(),
         DatasourceVariable(),
@@ -250,78 +280,26 @@ def dashboard_rules(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> li
         UniquePanelIds(),
         TargetPromQL(catalog, recorded),
         MultiValueMatchers(),
+        FolderUid(),
+        UniqueUids(),
+        UniqueTitles(),
+        DashboardLinks(),
     ]
 
 
-def lint_dashboards(
-    dashboards: list[DashboardOut], catalog: Catalog, recorded: dict[str, frozenset[str]]
-) -> list[Finding]:
-    """Run every rule on every dashboard, panel and target, plus the cross-dashboard checks."""
-    rules = dashboard_rules(catalog, recorded)
-    findings: list[Finding] = []
-    # Only the rules that look at panels (targets) are asked about each panel (target): the base
-    # adapters find nothing, and a thousand dashboards have tens of thousands of panels and targets.
-    panel_rules = [r for r in rules if type(r).panel is not DashboardRule.panel]
-    target_rules = [r for r in rules if type(r).target is not DashboardRule.target]
+class ConfigMapSize(Rule):
+    name = "configmap-size"
+    description = "every ConfigMap is under the 1 MiB the Kubernetes API accepts"
+    needs_files = True
 
-    def add(d: DashboardOut, rule: DashboardRule, results: Iterator[tuple[str, str, str]]) -> None:
-        for location, message, expr in results:
-            findings.append(Finding(d.source, f"dashboard {d.uid}", location, rule.name, message, expr))
-
-    for d in dashboards:
-        for rule in rules:
-            add(d, rule, rule.dashboard(d))
-        for p in panels_of(d.model):
-            for rule in panel_rules:
-                add(d, rule, rule.panel(d, p))
-            for target in p.get("targets") or []:
-                view = TargetView(d, p, target)
-                for rule in target_rules:
-                    add(d, rule, rule.target(view))
-    findings.extend(_across(dashboards))
-    return findings
-
-
-def _across(dashboards: list[DashboardOut]) -> Iterator[Finding]:
-    """Duplicate uids and duplicate titles within a folder, links to dashboards that do not exist."""
-    by_uid = Counter(d.uid for d in dashboards)
-    by_title = Counter((d.folder.uid, d.title) for d in dashboards)
-    uids = set(by_uid)
-    bad_folders = sorted({d.folder for d in dashboards if not UID_RE.match(d.folder.uid)})
-    for folder in bad_folders:
-        first = next(d for d in dashboards if d.folder == folder)
-        yield Finding(
-            first.source,
-            f"folder {folder.title!r}",
-            "",
-            "folder-uid",
-            f"folder uid {folder.uid!r} must be 1-40 characters of letters, digits, '-' or '_' "
-            "(a tenant name too long or with other characters?)",
-        )
-    for d in dashboards:
-        if by_uid[d.uid] > 1:
-            yield Finding(
-                d.source,
-                f"dashboard {d.uid}",
-                "",
-                "dashboard-uid-unique",
-                f"uid {d.uid} is used by {by_uid[d.uid]} dashboards",
-            )
-        if by_title[(d.folder.uid, d.title)] > 1:
-            yield Finding(
-                d.source,
-                f"dashboard {d.uid}",
-                "",
-                "dashboard-title-unique",
-                f"title {d.title!r} is used by another dashboard in folder {d.folder.title!r}",
-            )
-        for link in d.model.get("links") or []:
-            url = str(link.get("url", ""))
-            if url.startswith("/d/") and url[3:].split("/")[0].split("?")[0] not in uids:
+    def build(self, view: BuildView) -> Iterator[Finding]:
+        for path, size in sorted(configmap_sizes(files_with_role(view.files, KUBERNETES)).items()):
+            if size > CONFIGMAP_LIMIT_BYTES:
                 yield Finding(
-                    d.source,
-                    f"dashboard {d.uid}",
-                    f"link {link.get('title')!r}",
-                    "dashboard-link",
-                    f"links to {url}, which is not a generated dashboard",
+                    path,
+                    "",
+                    "",
+                    self.name,
+                    f"ConfigMap is {size:,} bytes, over the 1 MiB limit: the sidecar cannot load it; "
+                    "split the dashboard",
                 )

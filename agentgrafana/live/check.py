@@ -23,12 +23,12 @@ import yaml
 
 from ..config import Config
 from ..model import Build
+from ..outputs import PROMETHEUS_RULES, files_with_role
 from ..promql import expand_variables
 from . import scenarios as sc
 from .prometheus import LiveServer, Prometheus, QueryError, finite_points, live_prometheus
 from .simulator import Dataset, SimOptions, simulate
 
-RULE_FILE_PREFIX = "prometheus/rules/"
 MAX_POINTS = 120  # per series in the recorded results (and the panel query resolution)
 MAX_SERIES = 8  # per panel in the recorded results
 ALERT_STEP = 30  # seconds between alert evaluations over a window
@@ -254,7 +254,7 @@ def _one_line(expr: str) -> str:
 
 def rule_files(build: Build) -> dict[str, bytes]:
     """The generated Prometheus rule files of a build."""
-    return {p: b for p, b in build.files.items() if p.startswith(RULE_FILE_PREFIX) and p.endswith((".yaml", ".yml"))}
+    return files_with_role(build.files, PROMETHEUS_RULES)
 
 
 def default_end(now: float | None = None) -> int:

@@ -16,11 +16,9 @@ import yaml
 
 from ..alerting.template import GRAFANA_VALUE
 from ..model import format_number
+from ..outputs import DASHBOARD, GRAFANA_ALERTING, PROMETHEUS_RULES, format_of
 from .sources import SourceError
 
-DASHBOARD_RE = re.compile(r"^dashboards/(?P<folder>[^/]+)/(?P<uid>[^/]+)\.json$")
-GRAFANA_ALERTING_RE = re.compile(r"^grafana/provisioning/alerting/[^/]+\.ya?ml$")
-PROMETHEUS_RULES_RE = re.compile(r"^prometheus/rules/[^/]+\.ya?ml$")
 PROMETHEUS = "Prometheus"
 GRAFANA = "Grafana"
 _EVALUATORS = {"gt": ">", "lt": "<", "gte": ">=", "lte": "<=", "eq": "==", "ne": "!="}
@@ -107,13 +105,16 @@ def parse_files(files: dict[str, bytes]) -> Snapshot:
 
 
 def _parse_file(snap: Snapshot, prometheus_alerts: list[AlertRule], path: str, body: bytes) -> None:
-    if m := DASHBOARD_RE.match(path):
+    """Read a file by the role of the output format that writes it (`agentgrafana.outputs`)."""
+    fmt = format_of(path)
+    role = fmt.role if fmt else ""
+    if fmt is not None and role == DASHBOARD and (m := fmt.pattern.match(path)):
         d = parse_dashboard(json.loads(body), m["folder"], m["uid"])
         snap.dashboards[d.uid] = d
-    elif GRAFANA_ALERTING_RE.match(path):
+    elif role == GRAFANA_ALERTING:
         for rule in parse_grafana_rules(yaml.safe_load(body) or {}):
             snap.alerts[(GRAFANA, rule.key)] = rule
-    elif PROMETHEUS_RULES_RE.match(path):
+    elif role == PROMETHEUS_RULES:
         alerts, records = parse_prometheus_rules(yaml.safe_load(body) or {})
         prometheus_alerts.extend(alerts)
         for rec in records:
