@@ -140,11 +140,11 @@ def parser() -> argparse.ArgumentParser:
 
 def _grafana_args(p: argparse.ArgumentParser, push: bool) -> None:
     """Connection flags from the Grafana client (`--url`, token from the environment, TLS, timeouts)."""
-    from .grafana import commands
+    from .grafana import settings
 
-    commands.add_connection_arguments(p)
+    settings.add_connection_arguments(p)
     if push:
-        commands.add_push_arguments(p)
+        settings.add_push_arguments(p)
 
 
 def _pushed_args(p: argparse.ArgumentParser) -> None:

@@ -90,3 +90,18 @@ def test_the_engine_never_imports_content() -> None:
     for module, targets in _graph().items():
         content = sorted(t for t in targets if _within(t, CONTENT))
         assert not content, f"{module} imports content modules {content}"
+
+
+def test_commands_that_never_talk_to_grafana_do_not_import_its_client() -> None:
+    """`generate` starts without requests, urllib3, matplotlib or the live machinery (a third of a cold start)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from agentgrafana.cli import main, parser; parser(); "
+        "main(['catalog', '--format', 'json'], stdout=open('/dev/null', 'w')); "
+        "print(sorted(m for m in ('requests', 'urllib3', 'matplotlib', 'agentgrafana.live.check', "
+        "'agentgrafana.grafana.client', 'agentgrafana.review') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

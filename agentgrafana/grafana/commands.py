@@ -23,21 +23,15 @@ from agentgrafana.grafana.report import (
     render_result,
     summary_line,
 )
-from agentgrafana.grafana.settings import SettingsError, add_connection_arguments, settings_from_args
+from agentgrafana.grafana.settings import (
+    SettingsError,
+    add_connection_arguments,
+    add_push_arguments,
+    settings_from_args,
+)
 from agentgrafana.model import Build
 
 __all__ = ["add_connection_arguments", "add_push_arguments", "plan_command", "push_command", "commit_message"]
-
-
-def add_push_arguments(parser: argparse.ArgumentParser) -> None:
-    """--dry-run, --prune and --force for `push`."""
-    parser.add_argument("--dry-run", action="store_true", help="plan only: show what would change, write nothing")
-    parser.add_argument(
-        "--prune",
-        action="store_true",
-        help="delete dashboards and rule groups we own (in our folders) that are no longer generated",
-    )
-    parser.add_argument("--force", action="store_true", help="overwrite or delete objects edited in Grafana")
 
 
 def commit_message() -> str:

@@ -310,3 +310,14 @@ def read_token_file(path: str) -> str:
     if not token or "\n" in token:
         raise SettingsError(f"the token file {path} must hold one token on one line")
     return token
+
+
+def add_push_arguments(parser: argparse.ArgumentParser) -> None:
+    """--dry-run, --prune and --force for `push`."""
+    parser.add_argument("--dry-run", action="store_true", help="plan only: show what would change, write nothing")
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete dashboards and rule groups we own (in our folders) that are no longer generated",
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite or delete objects edited in Grafana")

@@ -9,13 +9,11 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ..config import Config
-from ..model import Build
-from .check import run, write_results
-from .prometheus import PrometheusError
-from .simulator import SimOptions
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..model import Build
 
 INSTALL_HINT = "install Debian's prometheus package: sudo apt-get update && sudo apt-get install -y prometheus"
 
@@ -46,6 +44,10 @@ def missing_tool(args: argparse.Namespace) -> str | None:
 
 
 def verify_live(args: argparse.Namespace, build: Build, config: Config, out: TextIO, err: TextIO) -> int:
+    from .check import run, write_results  # the simulator and the Prometheus runner load only here
+    from .prometheus import PrometheusError
+    from .simulator import SimOptions
+
     try:
         report = run(build, config, args.prometheus, args.promtool, SimOptions(), args.end, args.keep_going)
     except PrometheusError as exc:
