@@ -27,7 +27,7 @@ check: $(STAMP)
 ## promtool-check: promtool check rules + promtool test rules on the generated files (skipped without promtool)
 promtool-check:
 	@if command -v promtool >/dev/null 2>&1; then \
-		files="$$(ls $(OUT)/prometheus/rules/*.yaml 2>/dev/null)"; \
+		files="$$(ls $(OUT)/prometheus/rules/*.yaml $(OUT)/prometheus/tests/rules/*.yaml 2>/dev/null)"; \
 		if [ -n "$$files" ]; then promtool check rules $$files; fi; \
 		tests="$$(ls $(OUT)/prometheus/tests/*.yaml 2>/dev/null)"; \
 		if [ -n "$$tests" ]; then promtool test rules $$tests; fi; \

@@ -161,8 +161,14 @@ class Alerting:
     prometheusrule_release: str = checked(
         "kube-prometheus-stack", "k8s_label_value", "value of the PrometheusRule `release` label"
     )
+    engine: str = checked(
+        "grafana", "engine", "which engine evaluates the alerts: grafana, prometheus, or both (both notifies twice)"
+    )
     no_data_state: str = checked("OK", "no_data_state", "Grafana noDataState: NoData, Alerting, OK or KeepLast")
     exec_err_state: str = checked("Error", "exec_err_state", "Grafana execErrState: Error, Alerting, OK or KeepLast")
+
+
+GRAFANA_ENGINE, PROMETHEUS_ENGINE, BOTH_ENGINES = "grafana", "prometheus", "both"
 
 
 @dataclass(frozen=True)
@@ -188,6 +194,16 @@ class Config:
     traces: Traces = field(default_factory=Traces)
     alerting: Alerting = field(default_factory=Alerting)
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
+
+    @property
+    def grafana_alerts(self) -> bool:
+        """Whether Grafana evaluates the alerts (Grafana-managed rules are generated and pushed)."""
+        return self.alerting.engine in (GRAFANA_ENGINE, BOTH_ENGINES)
+
+    @property
+    def prometheus_alerts(self) -> bool:
+        """Whether Prometheus evaluates the alerts (alerting rules in the deployed rule files)."""
+        return self.alerting.engine in (PROMETHEUS_ENGINE, BOTH_ENGINES)
 
     def uid(self, name: str) -> str:
         """A stable uid under the configured prefix."""
@@ -465,6 +481,7 @@ _STRING_CHECKS: dict[str, tuple[Any, str]] = {
     ),
     "time_from": (TIME_FROM_RE.match, "a Grafana relative time such as now-6h, now-7d or now/d"),
     "provider": (lambda v: v in ("langfuse", "langsmith"), "langfuse or langsmith"),
+    "engine": (lambda v: v in ("grafana", "prometheus", "both"), "grafana, prometheus or both"),
     "no_data_state": (lambda v: v in ("NoData", "Alerting", "OK", "KeepLast"), "NoData, Alerting, OK or KeepLast"),
     "exec_err_state": (lambda v: v in ("Error", "Alerting", "OK", "KeepLast"), "Error, Alerting, OK or KeepLast"),
     "k8s_name": (re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$").match, "a Kubernetes name (lower case, '-')"),

@@ -20,6 +20,7 @@ from .model import DashboardOut, GrafanaRuleGroup, RuleGroup
 
 DASHBOARD, PROVISIONING, KUBERNETES = "dashboard", "grafana-provisioning", "kubernetes"
 GRAFANA_ALERTING, PROMETHEUS_RULES, PROMTOOL_TESTS = "grafana-alerting", "prometheus-rules", "promtool-tests"
+PROMTOOL_TEST_RULES = "promtool-test-rules"
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ class Format:
         return bool(self.pattern.match(path))
 
 
-def _alerting_groups(i: Inputs) -> bool:
-    return bool(i.groups)
+def _deployed(i: Inputs) -> bool:
+    return bool(prometheus.deployed_groups(i.config, i.groups))
 
 
 FORMATS: tuple[Format, ...] = (
@@ -93,15 +94,21 @@ FORMATS: tuple[Format, ...] = (
         lambda i: promtool_tests.test_files(i.config, i.groups),
     ),
     Format(
+        "promtool-test-rules",
+        "prometheus/tests/rules/<group>.yaml",
+        re.compile(r"^prometheus/tests/rules/[^/]+\.yaml$"),
+        PROMTOOL_TEST_RULES,
+        "the alerting rules promtool tests run when Grafana evaluates the alerts (not deployed)",
+        lambda i: prometheus.test_rule_files(i.config, i.groups),
+    ),
+    Format(
         "prometheusrule",
         prometheus.PROMETHEUS_RULE_PATH,
         re.compile(rf"^{re.escape(prometheus.PROMETHEUS_RULE_PATH)}$"),
         KUBERNETES,
         "PrometheusRule for prometheus-operator (release label set)",
         lambda i: (
-            {prometheus.PROMETHEUS_RULE_PATH: prometheus.prometheus_rule(i.config, i.groups)}
-            if _alerting_groups(i)
-            else {}
+            {prometheus.PROMETHEUS_RULE_PATH: prometheus.prometheus_rule(i.config, i.groups)} if _deployed(i) else {}
         ),
     ),
     Format(

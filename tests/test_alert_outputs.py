@@ -47,7 +47,13 @@ def _yaml(b: Build, path: str) -> Any:
 
 
 def prometheus_groups(b: Build) -> list[dict[str, Any]]:
-    return [g for path in sorted(b.files) if path.startswith("prometheus/rules/") for g in _yaml(b, path)["groups"]]
+    """Prometheus rule groups: deployed, or (Grafana engine) kept beside the promtool tests."""
+    return [
+        g
+        for path in sorted(b.files)
+        if path.startswith(("prometheus/rules/", "prometheus/tests/rules/"))
+        for g in _yaml(b, path)["groups"]
+    ]
 
 
 def prometheus_alerts(b: Build) -> dict[str, dict[str, Any]]:
@@ -137,7 +143,8 @@ def test_prometheus_rule_is_selected_by_release_and_matches_the_rule_files(shipp
     assert manifest["metadata"]["labels"]["release"] == "kube-prometheus-stack"
     assert manifest["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "agentgrafana"
     assert manifest["metadata"]["namespace"] == "monitoring"
-    by_name = {g["name"]: g for g in prometheus_groups(shipped)}
+    deployed = [p for p in shipped.files if p.startswith("prometheus/rules/")]
+    by_name = {g["name"]: g for p in deployed for g in _yaml(shipped, p)["groups"]}
     assert [g["name"] for g in manifest["spec"]["groups"]][:2] == ["agent-recording", "agent-cost"]
     assert {g["name"]: g for g in manifest["spec"]["groups"]} == by_name
     for g in manifest["spec"]["groups"]:
@@ -223,7 +230,7 @@ def test_without_overrides_the_default_budget_divides(tmp_path) -> None:
 def test_a_threshold_change_moves_grafana_prometheus_prometheusrule_and_tests_together(
     shipped, key, path, alert, new
 ) -> None:
-    mapping: dict[str, Any] = {}
+    mapping: dict[str, Any] = {"alerting": {"engine": "both"}}  # so the PrometheusRule holds the alerts too
     node = mapping
     for part in path[:-1]:
         node = node.setdefault(part, {})
@@ -242,7 +249,7 @@ def test_a_threshold_change_moves_grafana_prometheus_prometheusrule_and_tests_to
     tests = [
         t
         for p, body in changed.files.items()
-        if p.startswith("prometheus/tests/")
+        if p.startswith("prometheus/tests/") and not p.startswith("prometheus/tests/rules/")
         for t in yaml.safe_load(body)["tests"]
         if t["alert_rule_test"][0]["alertname"] == alert
     ]
@@ -257,9 +264,11 @@ def test_a_threshold_change_moves_grafana_prometheus_prometheusrule_and_tests_to
 def test_every_alert_has_generated_fire_silent_and_idle_tests(shipped) -> None:
     tests: dict[str, list[dict[str, Any]]] = {}
     for path, body in shipped.files.items():
-        if path.startswith("prometheus/tests/"):
+        if path.startswith("prometheus/tests/") and not path.startswith("prometheus/tests/rules/"):
             doc = yaml.safe_load(body)
-            assert doc["rule_files"] and all(f.startswith("../rules/") for f in doc["rule_files"])
+            # deployed rule files, and the alerting rules kept for promtool under the default Grafana engine
+            assert doc["rule_files"] and all(f.startswith(("../rules/", "rules/")) for f in doc["rule_files"])
+            assert all((f"prometheus/tests/{f}".replace("tests/../", "")) in shipped.files for f in doc["rule_files"])
             for t in doc["tests"]:
                 tests.setdefault(t["alert_rule_test"][0]["alertname"], []).append(t)
     assert set(tests) == REQUIRED
@@ -286,7 +295,7 @@ def _budget_tests(b: Build) -> list[dict[str, Any]]:
     return [
         t
         for p, body in b.files.items()
-        if p.startswith("prometheus/tests/")
+        if p.startswith("prometheus/tests/") and not p.startswith("prometheus/tests/rules/")
         for t in yaml.safe_load(body)["tests"]
         if t["alert_rule_test"][0]["alertname"] == BUDGET_ALERT
     ]

@@ -9,7 +9,7 @@ import pytest
 
 from agentgrafana.alerting import scenario as sc
 from agentgrafana.alerting import template
-from agentgrafana.alerting.define import kebab, title
+from agentgrafana.alerting.define import kebab
 from agentgrafana.alerting.duration import seconds
 
 
@@ -105,7 +105,7 @@ def test_breach_and_safe_values_straddle_the_threshold() -> None:
 
 
 def test_names_and_durations() -> None:
-    assert kebab("LLMRateLimitErrors") == "llm-rate-limit-errors" and title("GPUXidErrors") == "GPU Xid Errors"
+    assert kebab("LLMRateLimitErrors") == "llm-rate-limit-errors"
     assert seconds("1h30m") == 5400 and seconds("0s") == 0
     with pytest.raises(ValueError):
         seconds("5 minutes")

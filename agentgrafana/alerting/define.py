@@ -27,11 +27,6 @@ def kebab(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name).lower()
 
 
-def title(name: str) -> str:
-    """AgentHighLatency -> Agent High Latency (the Grafana rule title)."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
-
-
 def alert(
     ctx: Context,
     name: str,
@@ -61,7 +56,7 @@ def alert(
     full_key = threshold_key if value is not None else f"thresholds.{threshold_key}"
     return Alert(
         name=name,
-        title=title(name),
+        title=name,  # the twins share one name in both engines, so silences and searches carry over
         uid=ctx.config.uid(key),
         expr=expr,
         op=op,

@@ -39,8 +39,9 @@ def alerting_rule(config: Config, alert: Alert) -> dict[str, Any]:
     }
 
 
-def group_dict(config: Config, group: RuleGroup) -> dict[str, Any]:
-    rules = [recording_rule(r) for r in group.recording] + [alerting_rule(config, a) for a in group.alerts]
+def group_dict(config: Config, group: RuleGroup, *, alerts: bool = True, recording: bool = True) -> dict[str, Any]:
+    rules = [recording_rule(r) for r in group.recording] if recording else []
+    rules += [alerting_rule(config, a) for a in group.alerts] if alerts else []
     return {"name": group.name, "interval": group.interval, "rules": rules}
 
 
@@ -51,8 +52,37 @@ def rule_file_path(group: RuleGroup) -> str:
     return f"prometheus/rules/{group.name}.yaml"
 
 
+def test_rule_file_path(group: RuleGroup) -> str:
+    """Where the alerting rules live when Grafana evaluates the alerts: beside the promtool tests, never deployed."""
+    return f"prometheus/tests/rules/{group.name}.yaml"
+
+
+def deployed_groups(config: Config, groups: list[RuleGroup]) -> list[dict[str, Any]]:
+    """The groups Prometheus loads: recording rules always, alerting rules only when Prometheus evaluates them
+    (with the default Grafana engine the same alerts in both engines would notify twice)."""
+    out = [group_dict(config, g, alerts=config.prometheus_alerts) for g in groups]
+    return [g for g in out if g["rules"]]
+
+
 def rule_files(config: Config, groups: list[RuleGroup]) -> dict[str, bytes]:
-    return {rule_file_path(g): yaml_bytes({"groups": [group_dict(config, g)]}) for g in groups}
+    files = {}
+    for g in groups:
+        body = group_dict(config, g, alerts=config.prometheus_alerts)
+        if body["rules"]:
+            files[rule_file_path(g)] = yaml_bytes({"groups": [body]})
+    return files
+
+
+def test_rule_files(config: Config, groups: list[RuleGroup]) -> dict[str, bytes]:
+    """The alerting rules as Prometheus rules for `promtool test rules` when Prometheus does not load them: they
+    prove the queries, thresholds, `for` and messages the Grafana rules are compiled from."""
+    if config.prometheus_alerts:
+        return {}
+    return {
+        test_rule_file_path(g): yaml_bytes({"groups": [group_dict(config, g, recording=False)]})
+        for g in groups
+        if g.alerts
+    }
 
 
 def prometheus_rule(config: Config, groups: list[RuleGroup]) -> bytes:
@@ -68,6 +98,6 @@ def prometheus_rule(config: Config, groups: list[RuleGroup]) -> bytes:
                 "namespace": k8s.namespace,
                 "labels": dict(sorted(labels.items())),
             },
-            "spec": {"groups": [group_dict(config, g) for g in groups]},
+            "spec": {"groups": deployed_groups(config, groups)},
         }
     )

@@ -15,7 +15,8 @@ from ..emit import yaml_bytes
 from ..model import Alert, RuleGroup, display_number, format_number
 from . import template
 from .duration import seconds
-from .prometheus import alert_annotations, alert_labels, rule_file_path
+from .prometheus import alert_annotations, alert_labels, test_rule_files
+from .prometheus import rule_files as deployed_rule_files
 from .scenario import Case, breach_value, safe_value
 
 TEST_DIR = "prometheus/tests"
@@ -78,7 +79,8 @@ def test_file_path(group: RuleGroup) -> str:
 
 def test_files(config: Config, groups: list[RuleGroup]) -> dict[str, bytes]:
     """`prometheus/tests/<group>.yaml` for every group with alerts (rule files are relative to it)."""
-    rule_files = [f"../rules/{rule_file_path(g).rsplit('/', 1)[1]}" for g in groups]
+    rule_files = [f"../rules/{p.rsplit('/', 1)[1]}" for p in deployed_rule_files(config, groups)]
+    rule_files += [f"rules/{p.rsplit('/', 1)[1]}" for p in test_rule_files(config, groups)]
     order = [g.name for g in groups if g.recording] + [g.name for g in groups if not g.recording]
     files = {}
     for g in groups:

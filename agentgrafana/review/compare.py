@@ -39,8 +39,9 @@ def _explained(path: str, old: dict[str, bytes], new: dict[str, bytes]) -> bool:
     """A dashboard ConfigMap that comes or goes with its dashboard, or promtool tests that follow their rule
     file, are not news."""
     if path.startswith("prometheus/tests/"):
-        rules = "prometheus/rules/" + path.removeprefix("prometheus/tests/")
-        return old.get(rules) != new.get(rules)
+        name = path.removeprefix("prometheus/tests/")
+        rules = ("prometheus/rules/" + name, "prometheus/tests/rules/" + name)
+        return any(old.get(r) != new.get(r) for r in rules)
     if path.startswith("kubernetes/dashboards/") and path.endswith(".yaml"):
         twin = "dashboards/" + path.removeprefix("kubernetes/dashboards/").removesuffix(".yaml") + ".json"
         return (path in old) == (twin in old) and (path in new) == (twin in new)

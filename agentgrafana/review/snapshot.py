@@ -16,7 +16,7 @@ import yaml
 
 from ..alerting.template import GRAFANA_VALUE
 from ..model import format_number
-from ..outputs import DASHBOARD, GRAFANA_ALERTING, PROMETHEUS_RULES, format_of
+from ..outputs import DASHBOARD, GRAFANA_ALERTING, PROMETHEUS_RULES, PROMTOOL_TEST_RULES, format_of
 from .sources import SourceError
 
 PROMETHEUS = "Prometheus"
@@ -114,7 +114,7 @@ def _parse_file(snap: Snapshot, prometheus_alerts: list[AlertRule], path: str, b
     elif role == GRAFANA_ALERTING:
         for rule in parse_grafana_rules(yaml.safe_load(body) or {}):
             snap.alerts[(GRAFANA, rule.key)] = rule
-    elif role == PROMETHEUS_RULES:
+    elif role in (PROMETHEUS_RULES, PROMTOOL_TEST_RULES):  # deployed, or kept for promtool (Grafana engine)
         alerts, records = parse_prometheus_rules(yaml.safe_load(body) or {})
         prometheus_alerts.extend(alerts)
         for rec in records:
