@@ -97,6 +97,9 @@ class Thresholds:
     agent_error_rate_daily_check: float = ratio(0.01, "error-rate target drawn on dashboards (daily check)")
     agent_p99_daily_check_seconds: float = positive(5, "P99 target of the daily check, drawn on the overview", 3600)
     tool_error_rate_alert: float = ratio(0.10, "tool errors / tool executions above this fires ToolHighErrorRate")
+    min_requests_5m: float = positive(
+        20, "ratio alerts fire only with at least this many requests (or tool calls) in their 5 min window", 1e9
+    )
     rate_limit_errors_per_5m_alert: float = positive(
         10, "rate-limit errors by model in 5 min above this fires LLMRateLimitErrors", 1e6
     )

@@ -1,7 +1,7 @@
 """Agent alerts (group agent-alerts): latency, error rate and timeouts, by agent."""
 
 from agentgrafana.alerting import scenario as sc
-from agentgrafana.alerting.define import alert, p99_latency_alert, threshold
+from agentgrafana.alerting.define import alert, guarded, p99_latency_alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert
 
@@ -39,11 +39,11 @@ def error_rate(ctx: Context) -> Alert:
         "AgentHighErrorRate",
         key="high-error-rate",
         group=GROUP,
-        expr="agent_name:agent_error_ratio:rate5m",
+        expr=guarded(ctx, "agent_name:agent_error_ratio:rate5m", REQUESTS, "agent_name"),
         threshold_key="agent_error_rate_alert",
         for_="5m",
         severity="critical",
-        summary=f"Agent error rate is above {limit * 100:.4g}%.",
+        summary=f"Agent {{{{ $labels.agent_name }}}}: more than {limit * 100:.4g}% of requests failed over 5 m.",
         description=(
             "{{ $value | humanizePercentage }} of the requests to agent {{ $labels.agent_name }} failed over "
             f"the last 5 minutes (limit {limit * 100:.4g}%)."
@@ -59,6 +59,11 @@ def error_rate(ctx: Context) -> Alert:
                     "AgentHighErrorRate is silent for an agent with traffic and no errors",
                     (sc.counter(REQUESTS, REQUEST, 600, 11),),
                     11,
+                ),
+                sc.Case(
+                    "AgentHighErrorRate is silent on a trickle: 1 failed request out of 5 in 5 minutes",
+                    tuple(sc.ratio("agent_errors_total", ERROR, REQUESTS, REQUEST, 0.2, 16, per_minute=1)),
+                    16,
                 ),
             ),
         ),
@@ -77,7 +82,7 @@ def timeouts(ctx: Context) -> Alert:
         threshold_key="timeouts_per_minute_alert",
         for_="5m",
         severity="warning",
-        summary=f"Agent requests time out more than {limit:g} times a minute.",
+        summary=f"Agent {{{{ $labels.agent_name }}}}: requests time out more than {limit:g} times a minute.",
         description=(
             "Agent {{ $labels.agent_name }} has {{ $value | humanize }} timeouts per minute over the last "
             f"5 minutes (limit {limit:g})."

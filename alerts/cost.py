@@ -43,7 +43,7 @@ def alerts(ctx: Context) -> list[Alert]:
             threshold_key=f"thresholds.{THRESHOLD_KEY}",
             for_="0s",
             severity="warning",
-            summary="A tenant's LLM spend over the last 24 hours is above its daily budget.",
+            summary="Tenant {{ $labels.tenant_id }}: LLM spend over the last 24 hours is above its daily budget.",
             description=(
                 'Tenant {{ $labels.tenant_id }} spent ${{ printf "%.2f" $value }} on LLM calls in the last '
                 f"24 hours, more than {share} of its daily budget of ${{{{ $labels.{BUDGET_LABEL} }}}}."

@@ -48,7 +48,7 @@ def framebuffer(ctx: Context) -> Alert:
         threshold_key="gpu.memory_used_alert_ratio",
         for_="5m",
         severity="warning",
-        summary=f"GPU framebuffer memory is more than {limit * 100:.4g}% used.",
+        summary=f"GPU {{{{ $labels.gpu }}}} on {{{{ $labels.host }}}}: framebuffer more than {limit * 100:.4g}% used.",
         description=(
             "GPU {{ $labels.gpu }} on {{ $labels.host }} has {{ $value | humanizePercentage }} of its "
             "framebuffer memory in use."
@@ -77,7 +77,7 @@ def xid(ctx: Context) -> Alert:
         threshold_key="fixed: dcgm-exporter reports 0 until the GPU raises an XID error",
         for_="0s",
         severity="warning",
-        summary="A GPU reported an XID error (driver or hardware fault).",
+        summary="GPU {{ $labels.gpu }} on {{ $labels.host }} reported an XID error (driver or hardware fault).",
         description=(
             'GPU {{ $labels.gpu }} on {{ $labels.host }} reported XID error {{ $value | printf "%.0f" }}; '
             "check the driver log (dmesg) for the cause."
@@ -113,7 +113,7 @@ def temperature(ctx: Context) -> Alert:
         threshold_key="gpu.temperature_alert_celsius",
         for_="5m",
         severity="warning",
-        summary=f"GPU temperature is above {limit:g} °C.",
+        summary=f"GPU {{{{ $labels.gpu }}}} on {{{{ $labels.host }}}}: temperature above {limit:g} °C.",
         description=(
             "GPU {{ $labels.gpu }} on {{ $labels.host }} is at {{ $value | humanize }} °C "
             f"(limit {limit:g} °C)."

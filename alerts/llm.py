@@ -42,7 +42,7 @@ def rate_limits(ctx: Context) -> Alert:
         threshold_key="rate_limit_errors_per_5m_alert",
         for_="2m",
         severity="warning",
-        summary=f"The LLM provider rejects more than {limit:g} calls in 5 minutes (rate limit).",
+        summary=f"Model {{{{ $labels.model }}}}: more than {limit:g} calls rejected in 5 minutes (rate limit).",
         description=(
             "Model {{ $labels.model }} had {{ $value | humanize }} rate-limit errors (HTTP 429) in the last "
             f"5 minutes (limit {limit:g})."

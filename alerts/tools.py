@@ -1,7 +1,7 @@
 """Tool and retrieval alerts (group tool-alerts): tool latency and errors, vector-search latency."""
 
 from agentgrafana.alerting import scenario as sc
-from agentgrafana.alerting.define import alert, p99_latency_alert, threshold
+from agentgrafana.alerting.define import alert, guarded, p99_latency_alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert
 
@@ -39,11 +39,11 @@ def tool_errors(ctx: Context) -> Alert:
         "ToolHighErrorRate",
         key="tool-high-error-rate",
         group=GROUP,
-        expr="tool_name:tool_execution_error_ratio:rate5m",
+        expr=guarded(ctx, "tool_name:tool_execution_error_ratio:rate5m", CALLS, "tool_name"),
         threshold_key="tool_error_rate_alert",
         for_="5m",
         severity="warning",
-        summary=f"Tool error rate is above {limit * 100:.4g}%.",
+        summary=f"Tool {{{{ $labels.tool_name }}}}: more than {limit * 100:.4g}% of calls failed over 5 m.",
         description=(
             "{{ $value | humanizePercentage }} of the calls to tool {{ $labels.tool_name }} failed over the "
             f"last 5 minutes (limit {limit * 100:.4g}%)."
@@ -54,6 +54,13 @@ def tool_errors(ctx: Context) -> Alert:
             sc.labels(**TOOL),
             lambda v, m: sc.ratio("tool_execution_errors_total", errors, CALLS, TOOL_SERIES, v, m),
             idle=lambda m: [sc.flat(CALLS, TOOL_SERIES, m), sc.flat("tool_execution_errors_total", errors, m)],
+            extra=(
+                sc.Case(
+                    "ToolHighErrorRate is silent on a trickle: 1 failed call out of 5 in 5 minutes",
+                    tuple(sc.ratio("tool_execution_errors_total", errors, CALLS, TOOL_SERIES, 0.2, 16, per_minute=1)),
+                    16,
+                ),
+            ),
         ),
     )
 

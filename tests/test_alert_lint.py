@@ -68,7 +68,8 @@ BROKEN_ALERTS = [
     ({"name": "agent_high_rate"}, "alert-name", "must be CamelCase"),
     ({"severity": "page"}, "alert-severity", "severity 'page' must be one of critical, warning, info"),
     ({"summary": ""}, "alert-annotations", "summary annotation is missing"),
-    ({"summary": "Agent {{ $labels.agent_name }} is slow"}, "alert-annotations", "summary must be plain text"),
+    ({"summary": "Agent is slow: {{ $value }}"}, "alert-annotations", "summary must name its subject"),
+    ({"summary": "Agent {{ $labels.tenant }} is slow"}, "alert-template", "template uses $labels.tenant"),
     ({"description": ""}, "alert-annotations", "description annotation is missing"),
     ({"description": "The agent is slow."}, "alert-annotations", "description must use templates"),
     (

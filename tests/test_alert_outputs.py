@@ -119,7 +119,8 @@ def test_grafana_rules_are_query_reduce_threshold_with_condition_c(shipped) -> N
             assert len(rule["uid"]) <= 40 and re.match(r"^[A-Za-z0-9_-]+$", rule["uid"])
             assert rule["noDataState"] == "OK" and rule["execErrState"] == "Error"
             assert rule["labels"]["managed_by"] == "agentgrafana"
-            assert "{{" not in rule["annotations"]["summary"]
+            summary = rule["annotations"]["summary"]
+            assert "$labels." in summary and "$value" not in summary  # names its subject, prints no value
             assert "$value " not in rule["annotations"]["description"]
 
 

@@ -242,7 +242,7 @@ def _budget_story(b: Build, root: Path) -> Path:
     alert = next(a for a in b.alerts if a.name == "TenantDailyCostBudgetExceeded")
     labels = {"tenant_id": "globex", "budget_usd": "100.00", "severity": alert.severity}
     notes = {
-        "summary": alert.summary,
+        "summary": "Tenant globex: LLM spend over the last 24 hours is above its daily budget.",
         "description": template.render(alert.description, labels, 150),
         "runbook_url": f"https://runbooks.example.com/ai-agents/{alert.runbook}",
     }

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..config import ConfigError
-from ..model import Alert
+from ..model import Alert, format_number
 from . import scenario
 from .scenario import Scenario
 
@@ -75,6 +75,17 @@ def alert(
     )
 
 
+def guarded(ctx: Context, ratio: str, requests: str, by: str) -> str:
+    """`ratio` where its subject had at least `thresholds.min_requests_5m` requests in 5 minutes, else 0.
+
+    A ratio alert without a volume guard pages on one failed request out of five. Multiplying by a 0/1 guard
+    (rather than `and`) keeps the comparison in the alert's op/threshold, where Grafana's threshold step owns it.
+    """
+    minimum = format_number(ctx.config.thresholds.min_requests_5m)
+    volume = ctx.q.increase(requests, [by], "5m", filtered=False)
+    return f"{ratio} * on ({by}) ({volume} >= bool {minimum})"
+
+
 def p99_latency_alert(
     ctx: Context,
     name: str,
@@ -113,7 +124,7 @@ def p99_latency_alert(
         threshold_key=threshold_key,
         for_="5m",
         severity="warning",
-        summary=f"{what} P99 latency is above {shown}.",
+        summary=f"{what} P99 latency of {subject} {{{{ $labels.{by} }}}} is above {shown}.",
         description=(
             f"P99 latency of {subject} {{{{ $labels.{by} }}}} is {{{{ $value | humanizeDuration }}}} over "
             f"the last 5 minutes (limit {shown.replace(' ', '')})."

@@ -90,16 +90,17 @@ class Severity(Rule):
 
 
 class Annotations(Rule):
-    """mixtool: summary and description present; description templated, summary plain."""
+    """mixtool: summary and description present; the description templated, the summary naming its subject
+    (on-call reads "Agent support: ..." in the notification list) without values, which belong in the description."""
 
     name = "alert-annotations"
-    description = "a plain summary, a templated description and a runbook slug"
+    description = "a summary naming its subject without values, a templated description and a runbook slug"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
         if not a.summary.strip():
             yield "summary annotation is missing", ""
-        elif "{{" in a.summary:
-            yield "summary must be plain text (no templates); put values into the description", ""
+        elif "$value" in a.summary or "humanize" in a.summary:
+            yield "summary must name its subject ($labels) but not print values; put values into the description", ""
         if not a.description.strip():
             yield "description annotation is missing", ""
         elif "{{" not in a.description:
@@ -125,7 +126,7 @@ class Template(Rule):
         if kept is None:
             return
         static = {k for k, _ in a.labels} | {"severity"}
-        for label in sorted(template.labels_used(a.description) - static):
+        for label in sorted((template.labels_used(a.description) | template.labels_used(a.summary)) - static):
             if label not in kept:
                 yield (
                     f"template uses $labels.{label}, which the query does not keep (it keeps: "
