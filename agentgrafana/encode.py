@@ -11,6 +11,7 @@ from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from .board import Board
+from .model import json_kind
 
 
 class EncodeError(TypeError):
@@ -72,7 +73,7 @@ def dashboard_json(result: Any) -> dict[str, Any]:
         raise EncodeError(f"expected the dashboard to encode to a JSON object, got {type(model).__name__}")
     for key in ("uid", "title"):
         if key in model and not isinstance(model[key], str):
-            raise EncodeError(f"dashboard {key} must be a string, got {_json_kind(model[key])}")
+            raise EncodeError(f"dashboard {key} must be a string, got {json_kind(model[key])}")
     check_shape(model)
     return model
 
@@ -120,7 +121,7 @@ def check_shape(model: dict[str, Any]) -> None:
         grid = panel.get("gridPos") or {}
         for key in ("x", "y", "w", "h"):
             if key in grid and (type(grid[key]) is not int):
-                raise EncodeError(f"{where}.gridPos.{key}: expected a whole number, got {_json_kind(grid[key])}")
+                raise EncodeError(f"{where}.gridPos.{key}: expected a whole number, got {json_kind(grid[key])}")
         _items(panel.get("targets"), f"{where}.targets")
         stack.extend((p, f"{where}.panels[{i}]") for i, p in enumerate(_items(panel.get("panels"), f"{where}.panels")))
 
@@ -129,30 +130,18 @@ def _fields(obj: dict[str, Any], wanted: dict[str, Any], where: str) -> None:
     for key, types in wanted.items():
         if key in obj and obj[key] is not None and not isinstance(obj[key], types):
             shown = " or ".join(_NAMES.get(t, t.__name__) for t in (types if isinstance(types, tuple) else (types,)))
-            raise EncodeError(f"{where + '.' if where else ''}{key}: expected {shown}, got {_json_kind(obj[key])}")
+            raise EncodeError(f"{where + '.' if where else ''}{key}: expected {shown}, got {json_kind(obj[key])}")
 
 
 def _items(value: Any, where: str) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise EncodeError(f"{where}: expected a list, got {_json_kind(value)}")
+        raise EncodeError(f"{where}: expected a list, got {json_kind(value)}")
     for i, item in enumerate(value):
         if not isinstance(item, dict):
-            raise EncodeError(f"{where}[{i}]: expected an object, got {_json_kind(item)}")
+            raise EncodeError(f"{where}[{i}]: expected an object, got {json_kind(item)}")
     return value
-
-
-def _json_kind(value: Any) -> str:
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        list: "a list",
-        dict: "an object",
-        str: "a string",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)
 
 
 def _encode(result: Any) -> Any:

@@ -161,3 +161,19 @@ def panels_of(model: dict[str, Any]) -> list[dict[str, Any]]:
 def panel_label(p: dict[str, Any]) -> str:
     """How findings and reports name a panel: its title and id."""
     return f'panel "{p.get("title", "")}" (id {p.get("id")})'
+
+
+_JSON_KINDS = {
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+def json_kind(value: Any) -> str:
+    """How messages name a JSON value's type ("a list", "an object", ...)."""
+    return _JSON_KINDS.get(type(value), type(value).__name__)

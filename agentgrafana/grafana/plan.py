@@ -60,7 +60,7 @@ from agentgrafana.grafana.normalize import (
     rule_fields,
     strip_hash_tags,
 )
-from agentgrafana.model import Build, DashboardOut, Folder, GrafanaRuleGroup
+from agentgrafana.model import Build, DashboardOut, Folder, GrafanaRuleGroup, json_kind
 
 CREATE, UPDATE, UNCHANGED, DELETE, CONFLICT, ORPHANED = (
     "create",
@@ -227,7 +227,7 @@ def as_list(body: Any, what: str) -> list[dict[str, Any]]:
     if body is None:
         return []
     if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
-        raise GrafanaError(f"{what}: Grafana answered with {_shape(body)} where a list of objects was expected")
+        raise GrafanaError(f"{what}: Grafana answered with {json_kind(body)} where a list of objects was expected")
     return body
 
 
@@ -235,20 +235,8 @@ def as_object(body: Any, what: str, *required: str) -> dict[str, Any]:
     """A JSON object whose `required` keys hold objects (e.g. a dashboard's "dashboard" and "meta")."""
     if not isinstance(body, dict) or any(not isinstance(body.get(key), dict) for key in required):
         wanted = "an object" + (f" with {', '.join(required)}" if required else "")
-        raise GrafanaError(f"{what}: Grafana answered with {_shape(body)} where {wanted} was expected")
+        raise GrafanaError(f"{what}: Grafana answered with {json_kind(body)} where {wanted} was expected")
     return body
-
-
-def _shape(body: Any) -> str:
-    return {
-        dict: "an object",
-        list: "a list",
-        str: "a string",
-        int: "a number",
-        float: "a number",
-        bool: "a boolean",
-        type(None): "nothing",
-    }.get(type(body), type(body).__name__)
 
 
 def paged(
