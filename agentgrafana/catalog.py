@@ -217,8 +217,8 @@ METRICS: tuple[Metric, ...] = (
     # dcgm-exporter default counters used by the GPU dashboard and alerts.
     Metric("DCGM_FI_DEV_GPU_UTIL", GAUGE, "percent", DCGM_LABELS, "GPU utilisation (%).", DCGM),
     Metric("DCGM_FI_DEV_MEM_COPY_UTIL", GAUGE, "percent", DCGM_LABELS, "Memory copy utilisation (%).", DCGM),
-    Metric("DCGM_FI_DEV_FB_USED", GAUGE, "decmbytes", DCGM_LABELS, "Framebuffer memory used (MiB).", DCGM),
-    Metric("DCGM_FI_DEV_FB_FREE", GAUGE, "decmbytes", DCGM_LABELS, "Framebuffer memory free (MiB).", DCGM),
+    Metric("DCGM_FI_DEV_FB_USED", GAUGE, "mbytes", DCGM_LABELS, "Framebuffer memory used (MiB).", DCGM),
+    Metric("DCGM_FI_DEV_FB_FREE", GAUGE, "mbytes", DCGM_LABELS, "Framebuffer memory free (MiB).", DCGM),
     Metric("DCGM_FI_DEV_GPU_TEMP", GAUGE, "celsius", DCGM_LABELS, "GPU temperature (°C).", DCGM),
     Metric("DCGM_FI_DEV_POWER_USAGE", GAUGE, "watt", DCGM_LABELS, "Power draw (W).", DCGM),
     Metric("DCGM_FI_DEV_SM_CLOCK", GAUGE, "rotmhz", DCGM_LABELS, "SM clock frequency (MHz).", DCGM),

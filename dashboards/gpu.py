@@ -147,7 +147,7 @@ def dashboard(ctx: Context):
             "Framebuffer used (MiB)",
             "GPU memory in use, in MiB as dcgm-exporter reports it.",
             [Target(per_gpu("DCGM_FI_DEV_FB_USED", "sum"), LEGEND)],
-            "decmbytes",
+            "mbytes",
             minimum=0,
         ),
         w=8,

@@ -425,7 +425,7 @@ class _Simulation:
             "percentunit": 0.5,
             "celsius": 55.0,
             "watt": 250.0,
-            "decmbytes": 40000.0,
+            "mbytes": 40000.0,
             "rotmhz": 1400.0,
         }.get(metric.unit, 1.0)
         return [round(level * (1 + 0.05 * e), 4) for e in noise]

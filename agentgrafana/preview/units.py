@@ -16,6 +16,8 @@ def format_value(value: float | None, unit: str = "") -> str:
         return f"{_num(value)}%"
     if unit in ("s", "ms", "µs", "ns"):
         return _duration(value * {"s": 1, "ms": 1e-3, "µs": 1e-6, "ns": 1e-9}[unit])
+    if unit == "mbytes":  # mebibytes, as dcgm-exporter reports framebuffer memory
+        return f"{_num(value / 1024)} GiB" if abs(value) >= 1024 else f"{_num(value)} MiB"
     if unit in ("bytes", "decbytes"):
         return next((f"{_num(value / f)} {name}" for f, name in _BYTES if abs(value) >= f), f"{_num(value)} B")
     if unit.startswith("currency"):
