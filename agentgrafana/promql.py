@@ -324,3 +324,30 @@ def prettify(expr: str) -> str:
         return parse(expr).prettify()
     except ValueError:
         return expr
+
+
+_SCOPE_MARK = "agscope_"
+
+
+def scope_mismatches(expr: str) -> list[tuple[str, frozenset[str], frozenset[str]]]:
+    """Series in one expression filtered by different dashboard variables: (series, its variables, the
+    variables of the first series) for each that differs.
+
+    A ratio, difference or fallback (`or`) over series with different filters mixes scopes: with one model
+    selected, all models' errors divided by that model's requests. Every series of a query must follow the
+    same variables (and a variable that one of them cannot follow is dropped from all: `queries.ratio`).
+    """
+    names = variables_used(expr) - set(BUILTIN_VARIABLES)
+    marked = expand_variables(expr, {n: f"{_SCOPE_MARK}{n}" for n in names})
+    scopes: list[tuple[str, frozenset[str]]] = []
+
+    def pre(node: pp.Expr) -> None:
+        if isinstance(node, pp.VectorSelector):
+            values = " ".join(str(m.value) for m in node.matchers.matchers)
+            scopes.append((node.name or str(node), frozenset(n for n in names if f"{_SCOPE_MARK}{n}" in values)))
+
+    pp.walk(parse(marked), pre, None)
+    if not scopes:
+        return []
+    first_name, first = scopes[0]
+    return [(name, scope, first) for name, scope in scopes[1:] if scope != first]

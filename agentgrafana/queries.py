@@ -7,6 +7,7 @@ labels the series carries, and use `$__rate_interval`; alert and recording-rule 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from .catalog import CATALOG
@@ -87,10 +88,59 @@ def average(histogram: str, group: Iterable[str] = (), window: str = RATE_INTERV
 
 
 def ratio(numerator: str, denominator: str, group: Iterable[str] = ()) -> str:
-    """`numerator / on(group) denominator`, where a zero denominator yields no sample (never NaN firing)."""
+    """`numerator / on(group) denominator`, where a zero denominator yields no sample (never NaN firing).
+
+    Both sides get the same filter scope: a dashboard variable that one side cannot honour (its series lack
+    the label) is dropped from the other side too. Otherwise, with one model selected, every model's errors
+    would be divided by that model's requests. `ignored_variables` says what the ratio no longer follows, so
+    the panel description can say it.
+    """
+    numerator, denominator = same_scope(numerator, denominator)
     group = list(group)
     on = f" on ({', '.join(group)})" if group else ""
     return f"{numerator}\n/{on}\n({denominator} > 0)"
+
+
+def _filters(expr: str) -> set[str]:
+    return {var for var in VARIABLE_FOR_LABEL.values() if f'=~"${var}"' in expr}
+
+
+def _drop_filter(expr: str, var: str) -> str:
+    label = next(label for label, v in VARIABLE_FOR_LABEL.items() if v == var)
+    expr = re.sub(rf',\s*{label}=~"\${var}"', "", expr)
+    expr = re.sub(rf'{label}=~"\${var}",\s*', "", expr)
+    return expr.replace(f'{{{label}=~"${var}"}}', "")
+
+
+def same_scope(left: str, right: str) -> tuple[str, str]:
+    """`left` and `right` filtered only by the dashboard variables every series in them honours."""
+    every = _common(left) & _common(right)
+    for var in sorted((_filters(left) | _filters(right)) - every):
+        left, right = _drop_filter(left, var), _drop_filter(right, var)
+    return left, right
+
+
+def _common(expr: str) -> set[str]:
+    """The variables every series selector in `expr` is filtered by."""
+    selectors = re.findall(r"\w+\{[^}]*\}|\bvector\(", expr)
+    scopes = [_filters(s) for s in selectors if not s.startswith("vector(")]
+    return set.intersection(*scopes) if scopes else set()
+
+
+def ignored_variables(numerator: str, denominator: str) -> list[str]:
+    """The dashboard variables one side follows but the ratio of the two does not (VARIABLE_FOR_LABEL order)."""
+    every = _common(numerator) & _common(denominator)
+    used = _filters(numerator) | _filters(denominator)
+    return [v for v in VARIABLE_FOR_LABEL.values() if v in used and v not in every]
+
+
+def scope_note(numerator: str, denominator: str) -> str:
+    """A sentence for the panel description when the ratio ignores a selected variable ('' when it follows all)."""
+    ignored = ignored_variables(numerator, denominator)
+    if not ignored:
+        return ""
+    names = " and ".join(f"${v}" for v in ignored)
+    return f" Not filtered by {names}: only one side of the ratio carries that label, and both must match."
 
 
 # dcgm-exporter reports an unsupported field as 9223372036854775794; drop such samples.

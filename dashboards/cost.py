@@ -74,7 +74,8 @@ def dashboard(ctx: Context):
     board.add(
         stat_panel(
             "Cost per request",
-            "Average LLM cost of one agent request.",
+            "Average LLM cost of one agent request."
+            + q.scope_note(q.rate(COST), q.rate("agent_request_duration_seconds_count")),
             [q.ratio(q.rate(COST), q.rate("agent_request_duration_seconds_count"))],
             "currencyUSD",
             decimals=4,
@@ -85,7 +86,8 @@ def dashboard(ctx: Context):
     board.add(
         stat_panel(
             "Tokens per request",
-            "Average input + output tokens of one agent request.",
+            "Average input + output tokens of one agent request."
+            + q.scope_note(q.rate(TOKENS), q.rate("agent_request_duration_seconds_count")),
             [q.ratio(q.rate(TOKENS), q.rate("agent_request_duration_seconds_count"))],
             "short",
             decimals=0,

@@ -16,7 +16,8 @@ def dashboard(ctx: Context):
         "Health of the agent platform at a glance: traffic, success, latency, sessions and spend.",
     )
 
-    error_ratio = q.ratio(f"({q.rate(ERRORS)} or vector(0))", q.rate(REQUESTS))
+    errors, requests = f"({q.rate(ERRORS)} or vector(0))", q.rate(REQUESTS)
+    error_ratio, error_note = q.ratio(errors, requests), q.scope_note(errors, requests)
     board.row("Right now")
     board.add(
         stat_panel(
@@ -33,7 +34,7 @@ def dashboard(ctx: Context):
         stat_panel(
             "Success rate",
             "Share of agent requests that did not end in an error "
-            f"(daily check: above {1 - t.agent_error_rate_daily_check:.0%}).",
+            f"(daily check: above {1 - t.agent_error_rate_daily_check:.0%}).{error_note}",
             [f"1 - (\n{error_ratio}\n)"],
             "percentunit",
             steps=((RED, None), (YELLOW, 1 - t.agent_error_rate_alert), (GREEN, 1 - t.agent_error_rate_daily_check)),
@@ -93,7 +94,7 @@ def dashboard(ctx: Context):
     board.add(
         timeseries_panel(
             "Error rate by agent",
-            "Errors / requests by agent. Dashed lines: daily-check target and alert limit.",
+            f"Errors / requests by agent. Dashed lines: daily-check target and alert limit.{error_note}",
             [
                 Target(
                     q.ratio(q.rate(ERRORS, ["agent_name"]), q.rate(REQUESTS, ["agent_name"]), ["agent_name"]),

@@ -63,15 +63,13 @@ def dashboard(ctx: Context):
     )
 
     board.row("Trace analysis")
-    error_ratio = q.ratio(
-        f"({q.rate('agent_errors_total', ['agent_name'])} or 0 * {q.rate(REQUESTS, ['agent_name'])})",
-        q.rate(REQUESTS, ["agent_name"]),
-        ["agent_name"],
-    )
+    errors_by_agent = f"({q.rate('agent_errors_total', ['agent_name'])} or 0 * {q.rate(REQUESTS, ['agent_name'])})"
+    error_ratio = q.ratio(errors_by_agent, q.rate(REQUESTS, ["agent_name"]), ["agent_name"])
+    scope = q.scope_note(errors_by_agent, q.rate(REQUESTS, ["agent_name"]))
     board.add(
         stat_panel(
             "Success rate",
-            "Share of agent requests that completed without an error.",
+            "Share of agent requests that completed without an error." + scope,
             [q.ratio(f"({q.rate(REQUESTS)} - ({q.rate('agent_errors_total')} or vector(0)))", q.rate(REQUESTS))],
             "percentunit",
             steps=((RED, None), (YELLOW, 1 - t.agent_error_rate_alert), (GREEN, 1 - t.agent_error_rate_daily_check)),
@@ -83,7 +81,7 @@ def dashboard(ctx: Context):
     board.add(
         timeseries_panel(
             "Success rate by agent",
-            "1 - errors / requests, by agent.",
+            "1 - errors / requests, by agent." + scope,
             [Target(f"1 - (\n{error_ratio}\n)", "{{agent_name}}")],
             "percentunit",
             steps=((RED, None), (YELLOW, 1 - t.agent_error_rate_alert), (GREEN, 1 - t.agent_error_rate_daily_check)),

@@ -294,3 +294,56 @@ def test_unused_variables_are_reported_except_the_shared_ones() -> None:
     assert texts == [
         "dashboards/test.py: dashboard t-dash: variable 'region' is defined but no panel uses it (template-unused)"
     ]
+
+
+@pytest.mark.parametrize(
+    "expr,ok",
+    [
+        # the bug: every model's errors over one model's requests
+        (
+            'sum(rate(agent_errors_total{agent_name=~"$agent"}[$__rate_interval])) / '
+            'sum(rate(agent_request_duration_seconds_count{agent_name=~"$agent", model=~"$model"}[$__rate_interval]))',
+            False,
+        ),
+        # a fallback that hides the mismatch inside `or`
+        (
+            '(sum(rate(agent_errors_total{tenant_id=~"$tenant"}[5m])) or 0 * '
+            'sum(rate(agent_request_duration_seconds_count{tenant_id=~"$tenant", model=~"$model"}[5m]))) / '
+            'sum(rate(agent_request_duration_seconds_count{tenant_id=~"$tenant"}[5m]))',
+            False,
+        ),
+        # the whole platform's spend over one agent's requests
+        (
+            'sum(rate(llm_cost_dollars_total{tenant_id=~"$tenant"}[$__rate_interval])) / '
+            'sum(rate(agent_request_duration_seconds_count{tenant_id=~"$tenant", agent_name=~"$agent"}'
+            "[$__rate_interval]))",
+            False,
+        ),
+        # a difference with one filtered side
+        (
+            'sum(rate(agent_request_duration_seconds_count{model=~"$model"}[5m])) - sum(rate(agent_errors_total[5m]))',
+            False,
+        ),
+        # alike on both sides: fine
+        (
+            'sum(rate(agent_errors_total{agent_name=~"$agent"}[5m])) / '
+            'sum(rate(agent_request_duration_seconds_count{agent_name=~"$agent"}[5m]))',
+            True,
+        ),
+        ('sum(rate(agent_errors_total{agent_name=~"$agent"}[5m])) * 100', True),
+    ],
+)
+def test_ratio_scope_lint_corpus(expr, ok) -> None:
+    findings = [f for f in lint_dashboards([_dashboard(expr)], CATALOG, {}) if f.rule == "target-filter-scope"]
+    assert (not findings) == ok, findings
+
+
+def test_q_ratio_filters_both_sides_alike_and_says_what_it_ignores() -> None:
+    from agentgrafana import queries as q
+
+    errors, requests = q.rate("agent_errors_total"), q.rate("agent_request_duration_seconds_count")
+    expr = q.ratio(errors, requests)
+    assert 'model=~"$model"' not in expr and expr.count('agent_name=~"$agent"') == 2
+    assert q.ignored_variables(errors, requests) == ["model"]
+    assert "Not filtered by $model" in q.scope_note(errors, requests)
+    assert [f for f in lint_dashboards([_dashboard(expr)], CATALOG, {}) if f.rule == "target-filter-scope"] == []

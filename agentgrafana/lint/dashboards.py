@@ -181,6 +181,35 @@ class TargetPromQL(Rule):
                 )
 
 
+class FilterScope(Rule):
+    """Every series of a query follows the same dashboard variables (a ratio's two sides above all)."""
+
+    name = "target-filter-scope"
+    description = "every series of a query is filtered by the same dashboard variables (both sides of a ratio)"
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, ...]] = {}
+
+    def target(self, t: TargetView) -> Located:
+        if t.datasource_type not in PROMETHEUS_DS:
+            return
+        expr = str(t.target.get("expr", ""))
+        messages = self._seen.get(expr)
+        if messages is None:
+            try:
+                mismatches = promql.scope_mismatches(expr)
+            except ValueError:
+                mismatches = []  # target-promql reports the parse error
+            messages = self._seen[expr] = tuple(
+                f"{series} follows {', '.join(f'${v}' for v in sorted(scope)) or 'no variable'} but the query's "
+                f"first series follows {', '.join(f'${v}' for v in sorted(first)) or 'no variable'}: the figure "
+                "mixes scopes when one is selected; filter every series alike (q.ratio does)"
+                for series, scope, first in mismatches
+            )
+        for message in messages:
+            yield f"{panel_label(t.panel)} refId {t.ref_id}", message, expr
+
+
 class MultiValueMatchers(Rule):
     """A multi-value variable must be matched with =~ (Grafana expands it to a regex alternation)."""
 
@@ -280,6 +309,7 @@ def dashboard_rules(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> li
         UniquePanelIds(),
         TargetPromQL(catalog, recorded),
         MultiValueMatchers(),
+        FilterScope(),
         FolderUid(),
         UniqueUids(),
         UniqueTitles(),
