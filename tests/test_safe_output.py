@@ -277,6 +277,8 @@ def test_diff_of_garbage_folders_names_the_file(project, tmp_path) -> None:
     assert_clean_failure(ran, 2, "dashboards/ai-agents/x.json", "cannot be read")
     ran = run("diff", "--root", str(root), "--old", str(tmp_path / "nope"))
     assert_clean_failure(ran, 2, "is not a folder")
+    ran = run("diff", "--root", str(root), "--old", str(garbage), "--new", str(out), "--format", "json")
+    assert ran.code == 2 and json.loads(ran.out)["error"]["kind"] == "source"
 
 
 def _cli(*argv: str, **kw) -> subprocess.Popen:

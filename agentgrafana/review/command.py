@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,9 @@ def diff_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO, e
         report = diff_files(old, new)
     except SourceError as exc:
         print(f"error: {exc}", file=err)
+        if getattr(args, "format", None) == "json":
+            error = {"kind": "source", "message": str(exc), "exit_code": EXIT_USAGE}
+            out.write(json.dumps({"ok": False, "error": error}, indent=2, sort_keys=True) + "\n")
         return EXIT_USAGE
     out.write(render(report, getattr(args, "format", None) or "text"))
     return EXIT_OK
