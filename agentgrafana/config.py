@@ -159,7 +159,11 @@ class Traces:
 
 @dataclass(frozen=True)
 class Alerting:
-    runbook_base_url: str = checked("https://runbooks.example.com/ai-agents", "url", "base of runbook_url")
+    runbook_base_url: str = checked(
+        "https://runbooks.example.com/ai-agents",
+        "url",
+        "web URL of generated/runbooks/ (runbook_url is <this>/<alert>.md), e.g. your repository's",
+    )
     group_interval: str = checked("1m", "group_interval", "evaluation interval of every rule group")
     prometheusrule_release: str = checked(
         "kube-prometheus-stack", "k8s_label_value", "value of the PrometheusRule `release` label"

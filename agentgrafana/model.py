@@ -70,6 +70,8 @@ class Alert:
     source: str = ""
     # how to drive `expr` to a chosen value: the generated promtool tests come from it
     scenario: Scenario | None = field(default=None, compare=False, repr=False)
+    # what on-call does, in order (Markdown): the "What to do" section of the generated runbook
+    actions: tuple[str, ...] = ()
 
     @property
     def prometheus_expr(self) -> str:

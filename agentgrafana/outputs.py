@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .alerting import grafana as grafana_rules
-from .alerting import prometheus, promtool_tests
+from .alerting import prometheus, promtool_tests, runbooks
 from .config import Config
 from .emit import dashboards as dashboard_emit
 from .model import DashboardOut, GrafanaRuleGroup, RuleGroup
@@ -21,6 +21,7 @@ from .model import DashboardOut, GrafanaRuleGroup, RuleGroup
 DASHBOARD, PROVISIONING, KUBERNETES = "dashboard", "grafana-provisioning", "kubernetes"
 GRAFANA_ALERTING, PROMETHEUS_RULES, PROMTOOL_TESTS = "grafana-alerting", "prometheus-rules", "promtool-tests"
 PROMTOOL_TEST_RULES = "promtool-test-rules"
+RUNBOOK = "runbook"
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,16 @@ FORMATS: tuple[Format, ...] = (
         PROMTOOL_TEST_RULES,
         "the alerting rules promtool tests run when Grafana evaluates the alerts (not deployed)",
         lambda i: prometheus.test_rule_files(i.config, i.groups),
+    ),
+    Format(
+        "runbooks",
+        "runbooks/<alert>.md",
+        re.compile(r"^runbooks/[a-z0-9-]+\.md$"),
+        RUNBOOK,
+        "one runbook per alert: what fired, where to look, what to do (runbook_url points here)",
+        lambda i: {
+            runbooks.runbook_path(a): runbooks.runbook(i.config, a, i.dashboards) for g in i.groups for a in g.alerts
+        },
     ),
     Format(
         "prometheusrule",

@@ -28,6 +28,25 @@ def latency(ctx: Context) -> Alert:
         subject="agent",
         threshold_key="latency_seconds.agent.p99_alert",
         panel="Agent latency P50 / P95 / P99",
+        actions=(
+            (
+                "Open **Agent Performance** and compare the agent's P99 with the LLM, tool and vector-search P99 "
+                "panels: the slowest dependency is usually the cause."
+            ),
+            (
+                "Open **Agent Traces** → *Slow requests* for the agent and read one trace: count the LLM calls, tool "
+                "calls and iterations (a loop that no longer stops shows as a long chain)."
+            ),
+            (
+                "If every agent is slow at once, look at the network between the agents and the model servers (seed "
+                "guide, *Network latency*): `kubectl get pods -n inference -o wide` and pod anti-affinity across "
+                "zones."
+            ),
+            (
+                "If the latency follows a deploy, roll the agent back; raise `REQUEST_TIMEOUT` only if the work really"
+                " became longer."
+            ),
+        ),
         series=REQUEST,
     )
 
@@ -50,6 +69,22 @@ def error_rate(ctx: Context) -> Alert:
         ),
         dashboard="overview",
         panel="Error rate by agent",
+        actions=(
+            (
+                "Open **Agent Performance** → *Errors by type* for the agent: `llm_error` points at the provider, "
+                "`tool_error` at a tool, `timeout` at latency, `validation` at a change in input or prompt."
+            ),
+            (
+                "Check **Rate-limit errors by model**: provider rate limiting (HTTP 429) shows up as agent errors "
+                "downstream."
+            ),
+            "Read a failed trace (**Agent Traces** → *Error traces*) for the stack or the provider's message.",
+            "Read the agent's logs: `kubectl logs -n ai-agents -l app=<agent> --tail=200`.",
+            (
+                "If it started with a deploy, roll back; if the provider is failing, switch the agent to its fallback "
+                "model."
+            ),
+        ),
         scenario=sc.Scenario(
             sc.labels(**AGENT),
             lambda v, m: sc.ratio("agent_errors_total", ERROR, REQUESTS, REQUEST, v, m),
@@ -89,6 +124,20 @@ def timeouts(ctx: Context) -> Alert:
         ),
         dashboard="performance",
         panel="Timeouts per minute by agent",
+        actions=(
+            (
+                "Open **Agent Performance**: timeouts follow latency. Find the dependency (LLM, tool, vector search) "
+                "whose P99 rose at the same time."
+            ),
+            (
+                "For distributed inference, look for NCCL timeouts in the model server logs (seed guide, *Network "
+                "latency*): `kubectl logs -n inference <pod> | grep -i nccl`."
+            ),
+            (
+                "Raise `REQUEST_TIMEOUT` only when the requests are legitimately longer; otherwise fix the slow "
+                "dependency."
+            ),
+        ),
         scenario=sc.Scenario(
             sc.labels(**AGENT),
             lambda v, m: [sc.counter("agent_timeout_total", series, v, m)],

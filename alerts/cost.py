@@ -50,6 +50,18 @@ def alerts(ctx: Context) -> list[Alert]:
             ),
             dashboard="cost",
             panel="Daily budget utilisation by tenant",
+            actions=(
+                (
+                    "Open **Agent Cost & Usage** for the tenant: find the model and the agent whose spend rose (*Cost "
+                    "by model*, *Tokens by model*)."
+                ),
+                "Check *Tokens per request*: a prompt or retrieval change that doubled the context doubles the cost.",
+                (
+                    "Tell the tenant's owner (FinOps) before acting; raise the budget in `budgets.tenants.<tenant>` "
+                    "only with their agreement."
+                ),
+                "If a runaway agent loops, stop it (scale it to zero) and read one of its traces.",
+            ),
             scenario=sc.Scenario(
                 tenant_labels(plain, budgets.daily_usd_default),
                 lambda v, m: [spend(plain, v, m)],

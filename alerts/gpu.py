@@ -55,6 +55,20 @@ def framebuffer(ctx: Context) -> Alert:
         ),
         dashboard="gpu",
         panel="Framebuffer used",
+        actions=(
+            (
+                "On vLLM-style servers most of the memory is reserved by design: look for preemptions and CUDA "
+                "out-of-memory errors before acting."
+            ),
+            (
+                "Check the GPU (seed guide, *GPU OOM*): `kubectl exec -it <pod> -n inference -- nvidia-smi` and `dcgmi"
+                " dmon -e 155,156` in the dcgm-exporter pod."
+            ),
+            (
+                "Reduce memory pressure: a smaller `MAX_BATCH_SIZE`, a lower `MAX_NUM_SEQS` (KV cache), or "
+                "quantisation (`QUANTIZATION=int8` or `fp8`)."
+            ),
+        ),
         scenario=sc.Scenario(
             sc.labels(**TARGET),
             drive,
@@ -84,6 +98,18 @@ def xid(ctx: Context) -> Alert:
         ),
         dashboard="gpu",
         panel="XID errors",
+        actions=(
+            (
+                "Read the XID code: hardware codes (48, 63, 64, 74, 79, 92, 94, 95, 119, 120) mean the GPU or its link"
+                " failed; application codes (13, 31, 43, 45) mean a process crashed on it."
+            ),
+            "Read the driver log on the node: `dmesg | grep -i xid`.",
+            (
+                "For a hardware XID, cordon and drain the node (`kubectl cordon <node>`, `kubectl drain <node> "
+                "--ignore-daemonsets`) and open a hardware ticket; for an application XID, restart the pod and check "
+                "its logs."
+            ),
+        ),
         scenario=sc.Scenario(
             sc.labels(**TARGET),
             lambda v, m: [sc.gauge(metric, {**OLD, "err_code": sc.number(v)}, v, m)],
@@ -120,6 +146,14 @@ def temperature(ctx: Context) -> Alert:
         ),
         dashboard="gpu",
         panel="Temperature",
+        actions=(
+            "Check power and clocks on **Agent GPUs** (*Power draw*, *SM clock*): a throttling GPU lowers its clock.",
+            (
+                "Check the node's cooling and the neighbouring GPUs: one hot GPU is a fan or airflow problem, a hot "
+                "node a room problem."
+            ),
+            "Move load away (cordon the node) until the temperature is back under the limit.",
+        ),
         scenario=sc.Scenario(
             sc.labels(**TARGET),
             lambda v, m: [sc.gauge(metric, NEW, v, m)],

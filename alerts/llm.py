@@ -25,6 +25,17 @@ def inference_latency(ctx: Context) -> Alert:
         subject="model",
         threshold_key="latency_seconds.llm.p99_alert",
         panel="LLM inference latency P95 / P99",
+        actions=(
+            (
+                "Check the provider's status page and **Rate-limit errors by model**: slow answers often come with "
+                "throttling."
+            ),
+            "Compare *Tokens per request* with last week: longer prompts or outputs are slower.",
+            (
+                "For self-hosted models, check queueing and GPU saturation on **Agent GPUs**; scale the model server "
+                "or switch the agents to a fallback model."
+            ),
+        ),
         series={**MODEL, "provider": "openai"},
     )
 
@@ -49,6 +60,20 @@ def rate_limits(ctx: Context) -> Alert:
         ),
         dashboard="performance",
         panel="Rate-limit errors by model",
+        actions=(
+            (
+                "Find the tenants and agents sending the most calls to the model (**Agent Cost & Usage** → *Tokens by "
+                "tenant*)."
+            ),
+            (
+                "Spread load: enable the agent's fallback model, add retries with backoff, or ask the provider for a "
+                "higher limit."
+            ),
+            (
+                "The limit in `thresholds.rate_limit_errors_per_5m_alert` counts rejections in 5 minutes (the seed's "
+                "alert), not per minute."
+            ),
+        ),
         scenario=sc.Scenario(
             sc.labels(**MODEL),
             lambda v, m: [sc.counter(metric, series, v / 5, m)],

@@ -27,6 +27,14 @@ def tool_latency(ctx: Context) -> Alert:
         subject="tool",
         threshold_key="latency_seconds.tool.p99_alert",
         panel="Tool execution latency P95 / P99",
+        actions=(
+            (
+                "Open **Agent Performance** → *Tool execution latency* and find the tool; check the service behind it "
+                "(database, search API, sandbox)."
+            ),
+            "Read a slow trace for the tool's arguments: very large inputs are a prompt problem, not a tool problem.",
+            "Add a timeout to the tool call if it has none, so a slow tool fails fast instead of holding the agent.",
+        ),
         series=TOOL_SERIES,
     )
 
@@ -50,6 +58,14 @@ def tool_errors(ctx: Context) -> Alert:
         ),
         dashboard="performance",
         panel="Tool error rate by tool",
+        actions=(
+            (
+                "Open **Agent Performance** → *Tool errors* by error type: `timeout` is latency, `http_error` is the "
+                "service behind the tool."
+            ),
+            "Check the tool's service health and credentials (expired API keys are a common cause).",
+            "Disable the tool for the agents (feature flag) if it keeps failing, so agents stop retrying it.",
+        ),
         scenario=sc.Scenario(
             sc.labels(**TOOL),
             lambda v, m: sc.ratio("tool_execution_errors_total", errors, CALLS, TOOL_SERIES, v, m),
@@ -77,6 +93,14 @@ def vector_search_latency(ctx: Context) -> Alert:
         subject="collection",
         threshold_key="latency_seconds.vector_search.p99_alert",
         panel="Vector search latency P95 / P99",
+        actions=(
+            "Check the vector database for the collection: index size, memory, and replica health.",
+            (
+                "Compare query volume with last week: more searches per request (*Tool calls*, *Iterations*) multiply "
+                "the load."
+            ),
+            "Rebuild or compact the index if it grew; add a replica if the load is real.",
+        ),
         series={"collection": "support-docs", "agent_name": "support-bot"},
         milliseconds=True,
     )

@@ -47,6 +47,7 @@ GOOD = Alert(
     group="alerts",
     source="alerts/x.py",
     scenario=sc.Scenario(sc.labels(agent_name="a"), lambda v, m: []),
+    actions=("Check the agent's dependencies.",),
 )
 
 
@@ -201,3 +202,8 @@ def test_a_missing_panel_leaves_the_grafana_rule_unlinked() -> None:
     linked = grafana.grafana_rule(Config(), GOOD, Folder("f", "F"), [DASHBOARD])
     assert linked["annotations"]["__dashboardUid__"] == "agent-overview"
     assert linked["annotations"]["__panelId__"] == "7"
+
+
+def test_an_alert_without_actions_is_a_warning_not_an_error() -> None:
+    findings = [f for f in run(replace(GOOD, actions=())) if f.rule == "alert-runbook-actions"]
+    assert len(findings) == 1 and findings[0].severity == "warning"

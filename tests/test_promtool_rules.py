@@ -244,7 +244,7 @@ def _budget_story(b: Build, root: Path) -> Path:
     notes = {
         "summary": "Tenant globex: LLM spend over the last 24 hours is above its daily budget.",
         "description": template.render(alert.description, labels, 150),
-        "runbook_url": f"https://runbooks.example.com/ai-agents/{alert.runbook}",
+        "runbook_url": f"https://runbooks.example.com/ai-agents/{alert.runbook}.md",
     }
     assert notes["description"] == (
         "Tenant globex spent $150.00 on LLM calls in the last 24 hours, more than 100% of its daily budget of $100.00."

@@ -45,6 +45,7 @@ def alert(
     severity: str = "warning",
     value: float | None = None,
     labels: tuple[tuple[str, str], ...] = (),
+    actions: tuple[str, ...] = (),
 ) -> Alert:
     """An alert with uid `<prefix>-<key>`, runbook `<kebab-name>` and its threshold from configuration.
 
@@ -67,6 +68,7 @@ def alert(
         summary=summary,
         description=description,
         runbook=kebab(name),
+        actions=actions,
         dashboard_uid=ctx.uid(dashboard),
         panel_title=panel,
         group=group,
@@ -100,6 +102,7 @@ def p99_latency_alert(
     panel: str,
     series: dict[str, str],
     milliseconds: bool = False,
+    actions: tuple[str, ...] = (),
 ) -> Alert:
     """`<by>:<histogram>:p99_rate5m > limit` with the promtool scenario every latency alert shares.
 
@@ -129,6 +132,7 @@ def p99_latency_alert(
             f"P99 latency of {subject} {{{{ $labels.{by} }}}} is {{{{ $value | humanizeDuration }}}} over "
             f"the last 5 minutes (limit {shown.replace(' ', '')})."
         ),
+        actions=actions,
         dashboard="performance",
         panel=panel,
         scenario=Scenario(

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from .. import promql
 from ..catalog import Catalog
-from ..lint import BuildView, Finding, Plain, Rule
+from ..lint import WARNING, BuildView, Finding, Plain, Rule
 from ..model import Alert, RecordingRule, RuleGroup, panels_of
 from . import template
 from .duration import is_duration, seconds
@@ -217,6 +217,18 @@ class Scenario(Rule):
             yield "no test scenario: set `scenario=` so promtool tests prove the alert fires and stays silent", ""
 
 
+class RunbookActions(Rule):
+    """The generated runbook tells on-call what to do only if the alert says so."""
+
+    name = "alert-runbook-actions"
+    description = "every alert lists what on-call does (`actions=`), the heart of its generated runbook"
+    severity = WARNING
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        if not a.actions:
+            yield "no actions: its runbook cannot say what to do (set `actions=` in the alert's definition)", ""
+
+
 class RecordName(Rule):
     name = "recording-name"
     description = "recording rules are named level:metric:operations"
@@ -281,6 +293,7 @@ def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[Rule]:
         For(),
         Uid(),
         Scenario(),
+        RunbookActions(),
         RecordName(),
         GroupInterval(),
         GroupName(),

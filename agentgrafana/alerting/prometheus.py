@@ -10,7 +10,8 @@ from ..model import Alert, RecordingRule, RuleGroup
 
 
 def runbook_url(config: Config, alert: Alert) -> str:
-    return f"{config.alerting.runbook_base_url.rstrip('/')}/{alert.runbook}"
+    """The alert's generated runbook (`runbooks/<slug>.md`) under the configured base URL."""
+    return f"{config.alerting.runbook_base_url.rstrip('/')}/{alert.runbook}.md"
 
 
 def alert_annotations(config: Config, alert: Alert) -> dict[str, str]:
