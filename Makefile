@@ -31,14 +31,16 @@ promtool-check:
 		if [ -n "$$files" ]; then promtool check rules $$files; fi; \
 		tests="$$(ls $(OUT)/prometheus/tests/*.yaml 2>/dev/null)"; \
 		if [ -n "$$tests" ]; then promtool test rules $$tests; fi; \
+		if command -v amtool >/dev/null 2>&1 && [ -f $(OUT)/alertmanager/alertmanager.yaml ]; then \
+			amtool check-config $(OUT)/alertmanager/alertmanager.yaml; fi; \
 	else echo "promtool not found: apt-get install -y prometheus (Debian) to check rule files"; fi
 
 ## prometheus: install Debian's prometheus package (promtool + server) when missing and running as root
 prometheus:
-	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then :; \
+	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
-	else echo "promtool/prometheus missing: run 'sudo apt-get update && sudo apt-get install -y prometheus'"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null; \
+	else echo "promtool/prometheus/amtool missing: run 'sudo apt-get update && sudo apt-get install -y prometheus prometheus-alertmanager'"; fi
 
 ## test: unit tests, promtool rule tests, Grafana API double, live Prometheus check
 test: $(STAMP) prometheus

@@ -168,6 +168,10 @@ class Alerting:
     prometheusrule_release: str = checked(
         "kube-prometheus-stack", "k8s_label_value", "value of the PrometheusRule `release` label"
     )
+    team: str = checked("", "k8s_label_value_or_empty", "team label on every alert, for routing (empty: none)")
+    receiver_default: str = checked("default", "nonempty", "Alertmanager receiver for everything else")
+    receiver_pager: str = checked("pager", "nonempty", "Alertmanager receiver for critical alerts (the page)")
+    receiver_finops: str = checked("finops", "nonempty", "Alertmanager receiver for cost alerts (component cost)")
     engine: str = checked(
         "grafana", "engine", "which engine evaluates the alerts: grafana, prometheus, or both (both notifies twice)"
     )
@@ -496,6 +500,10 @@ _STRING_CHECKS: dict[str, tuple[Any, str]] = {
     "k8s_label_value": (
         lambda v: v and K8S_LABEL_VALUE_RE.match(v),
         "a Kubernetes label value: 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+    ),
+    "k8s_label_value_or_empty": (
+        lambda v: K8S_LABEL_VALUE_RE.match(v),
+        "empty, or a label value: letters, digits, '-', '_' or '.', at most 63",
     ),
     "traceql_string": (lambda v: not re.search(r'["\\`]', v), "a name without quotes, backslashes or backticks"),
 }

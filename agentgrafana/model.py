@@ -72,6 +72,7 @@ class Alert:
     scenario: Scenario | None = field(default=None, compare=False, repr=False)
     # what on-call does, in order (Markdown): the "What to do" section of the generated runbook
     actions: tuple[str, ...] = ()
+    component: str = ""  # routing: agent | llm | tool | vector | gpu | inference | cost | meta
 
     @property
     def prometheus_expr(self) -> str:

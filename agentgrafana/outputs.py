@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .alerting import alertmanager, prometheus, promtool_tests, runbooks
 from .alerting import grafana as grafana_rules
-from .alerting import prometheus, promtool_tests, runbooks
 from .config import Config
 from .emit import dashboards as dashboard_emit
 from .model import DashboardOut, GrafanaRuleGroup, RuleGroup
@@ -22,6 +22,7 @@ DASHBOARD, PROVISIONING, KUBERNETES = "dashboard", "grafana-provisioning", "kube
 GRAFANA_ALERTING, PROMETHEUS_RULES, PROMTOOL_TESTS = "grafana-alerting", "prometheus-rules", "promtool-tests"
 PROMTOOL_TEST_RULES = "promtool-test-rules"
 RUNBOOK = "runbook"
+ALERTMANAGER = "alertmanager"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,14 @@ FORMATS: tuple[Format, ...] = (
         lambda i: {
             runbooks.runbook_path(a): runbooks.runbook(i.config, a, i.dashboards) for g in i.groups for a in g.alerts
         },
+    ),
+    Format(
+        "alertmanager",
+        alertmanager.PATH,
+        re.compile(rf"^{re.escape(alertmanager.PATH)}$"),
+        ALERTMANAGER,
+        "Alertmanager routes (cost to FinOps, critical to the pager) and inhibit rules; amtool check-config",
+        lambda i: alertmanager.files(i.config, i.groups),
     ),
     Format(
         "prometheusrule",

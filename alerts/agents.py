@@ -20,6 +20,7 @@ def latency(ctx: Context) -> Alert:
     return p99_latency_alert(
         ctx,
         "AgentHighLatency",
+        component="agent",
         key="high-latency",
         group=GROUP,
         histogram="agent_request_duration_seconds",
@@ -56,6 +57,7 @@ def error_rate(ctx: Context) -> Alert:
     return alert(
         ctx,
         "AgentHighErrorRate",
+        component="agent",
         key="high-error-rate",
         group=GROUP,
         expr=guarded(ctx, "agent_name:agent_error_ratio:rate5m", REQUESTS, "agent_name"),
@@ -111,6 +113,7 @@ def timeouts(ctx: Context) -> Alert:
     return alert(
         ctx,
         "AgentHighTimeoutRate",
+        component="agent",
         key="high-timeout-rate",
         group=GROUP,
         expr=f"{ctx.q.rate('agent_timeout_total', ['agent_name'], '5m', filtered=False)} * 60",

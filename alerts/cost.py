@@ -34,6 +34,7 @@ def alerts(ctx: Context) -> list[Alert]:
         alert(
             ctx,
             "TenantDailyCostBudgetExceeded",
+            component="cost",
             key="tenant-cost-budget",
             group=GROUP,
             expr=(

@@ -42,6 +42,7 @@ def framebuffer(ctx: Context) -> Alert:
     return alert(
         ctx,
         "GPUFramebufferMemoryHigh",
+        component="gpu",
         key="gpu-memory-high",
         group=GROUP,
         expr=q.ratio(used, f"{used} + {free}", BY),
@@ -84,6 +85,7 @@ def xid(ctx: Context) -> Alert:
     return alert(
         ctx,
         "GPUXidErrors",
+        component="gpu",
         key="gpu-xid-errors",
         group=GROUP,
         expr=_max(ctx, metric),
@@ -133,6 +135,7 @@ def temperature(ctx: Context) -> Alert:
     return alert(
         ctx,
         "GPUHighTemperature",
+        component="gpu",
         key="gpu-high-temperature",
         group=GROUP,
         expr=_max(ctx, metric),

@@ -17,6 +17,7 @@ def inference_latency(ctx: Context) -> Alert:
     return p99_latency_alert(
         ctx,
         "LLMHighInferenceLatency",
+        component="llm",
         key="llm-high-latency",
         group=GROUP,
         histogram="llm_inference_duration_seconds",
@@ -47,6 +48,7 @@ def rate_limits(ctx: Context) -> Alert:
     return alert(
         ctx,
         "LLMRateLimitErrors",
+        component="llm",
         key="llm-rate-limit",
         group=GROUP,
         expr=ctx.q.increase(metric, ["model"], "5m", filtered=False),

@@ -19,6 +19,7 @@ def tool_latency(ctx: Context) -> Alert:
     return p99_latency_alert(
         ctx,
         "ToolHighExecutionLatency",
+        component="tool",
         key="tool-high-latency",
         group=GROUP,
         histogram="tool_execution_duration_seconds",
@@ -45,6 +46,7 @@ def tool_errors(ctx: Context) -> Alert:
     return alert(
         ctx,
         "ToolHighErrorRate",
+        component="tool",
         key="tool-high-error-rate",
         group=GROUP,
         expr=guarded(ctx, "tool_name:tool_execution_error_ratio:rate5m", CALLS, "tool_name"),
@@ -85,6 +87,7 @@ def vector_search_latency(ctx: Context) -> Alert:
     return p99_latency_alert(
         ctx,
         "VectorSearchHighLatency",
+        component="vector",
         key="vector-search-latency",
         group=GROUP,
         histogram="vector_search_duration_seconds",

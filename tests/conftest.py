@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-INSTALL_HINT = "install Debian's prometheus package: sudo apt-get update && sudo apt-get install -y prometheus"
+INSTALL_HINT = (
+    "install Debian's packages: sudo apt-get update && sudo apt-get install -y prometheus prometheus-alertmanager"
+)
 
 
 def _require_binary(name: str) -> str:
@@ -30,6 +32,12 @@ def _require_binary(name: str) -> str:
 def promtool() -> str:
     """Path to promtool; skips locally with install instructions, fails when CI=true."""
     return _require_binary("promtool")
+
+
+@pytest.fixture(scope="session")
+def amtool() -> str:
+    """Path to amtool (Debian's prometheus-alertmanager); skips locally with install instructions, fails in CI."""
+    return _require_binary("amtool")
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,7 @@ GOOD = Alert(
     source="alerts/x.py",
     scenario=sc.Scenario(sc.labels(agent_name="a"), lambda v, m: []),
     actions=("Check the agent's dependencies.",),
+    component="agent",
 )
 
 

@@ -240,7 +240,7 @@ def _budget_story(b: Build, root: Path) -> Path:
     """acme (override $250) spending $200 stays silent; globex (default $100) spending $150 fires and says so in
     dollars, with its budget."""
     alert = next(a for a in b.alerts if a.name == "TenantDailyCostBudgetExceeded")
-    labels = {"tenant_id": "globex", "budget_usd": "100.00", "severity": alert.severity}
+    labels = {"tenant_id": "globex", "budget_usd": "100.00", "severity": "warning", "component": "cost"}
     notes = {
         "summary": "Tenant globex: LLM spend over the last 24 hours is above its daily budget.",
         "description": template.render(alert.description, labels, 150),

@@ -46,6 +46,7 @@ def alert(
     value: float | None = None,
     labels: tuple[tuple[str, str], ...] = (),
     actions: tuple[str, ...] = (),
+    component: str = "",
 ) -> Alert:
     """An alert with uid `<prefix>-<key>`, runbook `<kebab-name>` and its threshold from configuration.
 
@@ -69,10 +70,11 @@ def alert(
         description=description,
         runbook=kebab(name),
         actions=actions,
+        component=component,
         dashboard_uid=ctx.uid(dashboard),
         panel_title=panel,
         group=group,
-        labels=labels,
+        labels=(*labels, ("team", ctx.config.alerting.team)) if ctx.config.alerting.team else labels,
         scenario=scenario,
     )
 
@@ -103,6 +105,7 @@ def p99_latency_alert(
     series: dict[str, str],
     milliseconds: bool = False,
     actions: tuple[str, ...] = (),
+    component: str = "",
 ) -> Alert:
     """`<by>:<histogram>:p99_rate5m > limit` with the promtool scenario every latency alert shares.
 
@@ -133,6 +136,7 @@ def p99_latency_alert(
             f"the last 5 minutes (limit {shown.replace(' ', '')})."
         ),
         actions=actions,
+        component=component,
         dashboard="performance",
         panel=panel,
         scenario=Scenario(

@@ -217,6 +217,20 @@ class Scenario(Rule):
             yield "no test scenario: set `scenario=` so promtool tests prove the alert fires and stays silent", ""
 
 
+COMPONENTS = ("agent", "llm", "tool", "vector", "gpu", "inference", "cost", "meta")
+
+
+class Component(Rule):
+    """Routing reads `component`: cost alerts go to FinOps, and inhibitions match on it."""
+
+    name = "alert-component"
+    description = f"every alert names its component ({', '.join(COMPONENTS)}) for routing"
+
+    def alert(self, a: Alert, group: RuleGroup) -> Result:
+        if a.component not in COMPONENTS:
+            yield f"component {a.component!r} must be one of {', '.join(COMPONENTS)} (routing reads it)", ""
+
+
 class RunbookActions(Rule):
     """The generated runbook tells on-call what to do only if the alert says so."""
 
@@ -294,6 +308,7 @@ def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[Rule]:
         Uid(),
         Scenario(),
         RunbookActions(),
+        Component(),
         RecordName(),
         GroupInterval(),
         GroupName(),

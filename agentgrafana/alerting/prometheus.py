@@ -20,7 +20,11 @@ def alert_annotations(config: Config, alert: Alert) -> dict[str, str]:
 
 
 def alert_labels(alert: Alert) -> dict[str, str]:
-    return {"severity": alert.severity, **dict(alert.labels)}
+    """severity and component (what routing reads), then the alert's own labels (team, when configured)."""
+    routing = (
+        {"severity": alert.severity, "component": alert.component} if alert.component else {"severity": alert.severity}
+    )
+    return {**routing, **dict(alert.labels)}
 
 
 def recording_rule(rule: RecordingRule) -> dict[str, Any]:

@@ -1,0 +1,95 @@
+"""Routing: every alert carries severity and component; the generated Alertmanager configuration passes the real
+`amtool check-config`, and `amtool config routes test` sends cost to FinOps and critical alerts to the pager."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agentgrafana import config as config_mod
+from agentgrafana.alerting.lint import COMPONENTS
+from agentgrafana.pipeline import build
+
+ROOT = Path(__file__).resolve().parents[1]
+PATH = "alertmanager/alertmanager.yaml"
+
+
+@pytest.fixture(scope="module")
+def config_file(default_build, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("am") / "alertmanager.yaml"
+    path.write_bytes(default_build.files[PATH])
+    return path
+
+
+def test_every_alert_carries_severity_and_component(default_build) -> None:
+    grafana = yaml.safe_load(default_build.files["grafana/provisioning/alerting/agentgrafana.yaml"])
+    for rule in (r for g in grafana["groups"] for r in g["rules"]):
+        assert rule["labels"]["component"] in COMPONENTS and rule["labels"]["severity"], rule["title"]
+
+
+def test_amtool_accepts_the_configuration(amtool, config_file) -> None:
+    done = subprocess.run([amtool, "check-config", str(config_file)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "SUCCESS" in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "labels,receiver",
+    [
+        (
+            ["alertname=TenantDailyCostBudgetExceeded", "component=cost", "severity=warning", "tenant_id=globex"],
+            "finops",
+        ),
+        (["alertname=AgentHighErrorRate", "component=agent", "severity=critical", "agent_name=support"], "pager"),
+        (["alertname=GPUHighTemperature", "component=gpu", "severity=warning"], "default"),
+        (["alertname=LLMRateLimitErrors", "component=llm", "severity=warning", "model=gpt-4o"], "default"),
+    ],
+)
+def test_routes_send_each_alert_to_its_receiver(amtool, config_file, labels, receiver) -> None:
+    done = subprocess.run(
+        [amtool, "config", "routes", "test", f"--config.file={config_file}", *labels],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == receiver, done.stdout + done.stderr
+
+
+def test_a_team_routes_and_labels_every_alert(amtool, tmp_path) -> None:
+    b = build(config_mod.from_mapping({"alerting": {"team": "ml-platform", "receiver_pager": "ml-pager"}}), ROOT)
+    path = tmp_path / "am.yaml"
+    path.write_bytes(b.files[PATH])
+    assert all(dict(a.labels).get("team") == "ml-platform" for a in b.alerts)
+    done = subprocess.run(
+        [
+            amtool,
+            "config",
+            "routes",
+            "test",
+            f"--config.file={path}",
+            "severity=critical",
+            "component=agent",
+            "team=ml-platform",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "ml-pager", done.stdout + done.stderr
+    other = subprocess.run(
+        [amtool, "config", "routes", "test", f"--config.file={path}", "severity=critical", "team=someone-else"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert other.stdout.strip() == "default"
+
+
+def test_inhibitions_never_let_rate_limits_silence_a_page(default_build) -> None:
+    rules = yaml.safe_load(default_build.files[PATH])["inhibit_rules"]
+    rate = next(r for r in rules if r["source_matchers"] == ['alertname="LLMRateLimitErrors"'])
+    assert 'severity="warning"' in rate["target_matchers"]
+    critical = next(r for r in rules if 'severity="critical"' in r["source_matchers"])
+    assert critical["equal"] == ["agent_name"] and 'component="agent"' in critical["source_matchers"]
