@@ -78,12 +78,12 @@ def quantile(
 
 
 def average(histogram: str, group: Iterable[str] = (), window: str = RATE_INTERVAL, filtered: bool = True) -> str:
-    """Mean observed value: rate of _sum over rate of _count."""
+    """Mean observed value: rate of _sum over rate of _count (no sample, rather than NaN, when idle)."""
     group = list(group)
     on = f" on ({', '.join(group)})" if group else ""
     return (
         f"{rate(histogram + '_sum', group, window, filtered=filtered)}\n/{on}\n"
-        f"{rate(histogram + '_count', group, window, filtered=filtered)}"
+        f"({rate(histogram + '_count', group, window, filtered=filtered)} > 0)"
     )
 
 
