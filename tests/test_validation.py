@@ -347,3 +347,30 @@ def test_q_ratio_filters_both_sides_alike_and_says_what_it_ignores() -> None:
     assert q.ignored_variables(errors, requests) == ["model"]
     assert "Not filtered by $model" in q.scope_note(errors, requests)
     assert [f for f in lint_dashboards([_dashboard(expr)], CATALOG, {}) if f.rule == "target-filter-scope"] == []
+
+
+@pytest.mark.parametrize(
+    "unit,expr,ok",
+    [
+        ("seconds", "sum(rate(agent_request_duration_seconds_count[5m]))", False),  # not a Grafana unit id
+        ("requests/s", "sum(rate(agent_request_duration_seconds_count[5m]))", False),
+        ("MiB", "max(DCGM_FI_DEV_FB_USED)", False),
+        ("s", "sum(rate(agent_request_duration_seconds_count[5m]))", False),  # a rate of counts shown as seconds
+        ("ms", "sum(rate(agent_errors_total[5m]))", False),
+        ("reqps", "sum(rate(agent_request_duration_seconds_count[5m]))", True),
+        ("s", "histogram_quantile(0.99, sum by (le) (rate(agent_request_duration_seconds_bucket[5m])))", True),
+        (
+            "s",
+            "sum(rate(agent_request_duration_seconds_sum[5m])) / sum(rate(agent_request_duration_seconds_count[5m]))",
+            True,
+        ),
+        ("mbytes", "max(DCGM_FI_DEV_FB_USED)", True),
+        ("suffix: tokens", "sum(rate(llm_tokens_total[5m]))", True),
+    ],
+)
+def test_unit_lint_corpus(unit, expr, ok) -> None:
+    d = _dashboard(expr)
+    for p in d.model["panels"]:
+        p.setdefault("fieldConfig", {}).setdefault("defaults", {})["unit"] = unit
+    findings = [f for f in lint_dashboards([d], CATALOG, {}) if f.rule == "panel-unit"]
+    assert (not findings) == ok, findings

@@ -14,6 +14,7 @@ from ..emit.dashboards import CONFIGMAP_LIMIT_BYTES, configmap_sizes
 from ..model import DashboardOut, panel_label, panels_of
 from ..outputs import KUBERNETES, files_with_role
 from . import BuildView, Finding, Located, Rule, TargetView
+from . import units as units_mod
 
 UID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 PROMETHEUS_DS = ("prometheus",)
@@ -181,6 +182,42 @@ class TargetPromQL(Rule):
                 )
 
 
+class PanelUnit(Rule):
+    """A unit Grafana knows, and that fits what the query computes (after dashboard-linter's unit check)."""
+
+    name = "panel-unit"
+    description = "the unit is a Grafana unit id, and a rate of counts is not shown as a duration"
+    RATE_OF_COUNTS = re.compile(r"\b(?:rate|irate)\(\s*\w+_(?:count|total)\b")
+
+    def panel(self, d: DashboardOut, p: dict[str, Any]) -> Located:
+        if p.get("type") == "row":
+            return
+        field_config = p.get("fieldConfig") or {}
+        unit = str((field_config.get("defaults") or {}).get("unit") or "")
+        units = [unit] if unit else []
+        for override in field_config.get("overrides") or []:
+            units += [
+                str(prop.get("value"))
+                for prop in override.get("properties") or []
+                if isinstance(prop, dict) and prop.get("id") == "unit"
+            ]
+        for u in units:
+            if not units_mod.known(u):
+                yield (
+                    panel_label(p),
+                    f"unit {u!r} is not a Grafana unit id (e.g. s, reqps, percentunit, "
+                    "currencyUSD, or a custom 'suffix:...'); Grafana would print the bare number",
+                    "",
+                )
+        exprs = [str(t.get("expr", "")) for t in p.get("targets") or [] if isinstance(t, dict)]
+        if (
+            unit in units_mod.TIME_UNITS
+            and exprs
+            and all(self.RATE_OF_COUNTS.search(e) and "histogram_quantile" not in e and "_sum" not in e for e in exprs)
+        ):
+            yield panel_label(p), f"unit {unit!r} is a duration, but the query is a rate of counts (per second)", ""
+
+
 class FilterScope(Rule):
     """Every series of a query follows the same dashboard variables (a ratio's two sides above all)."""
 
@@ -310,6 +347,7 @@ def dashboard_rules(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> li
         TargetPromQL(catalog, recorded),
         MultiValueMatchers(),
         FilterScope(),
+        PanelUnit(),
         FolderUid(),
         UniqueUids(),
         UniqueTitles(),
