@@ -71,19 +71,23 @@ def quantile(
     window: str = RATE_INTERVAL,
     matchers: str = "",
     filtered: bool = True,
+    fn: str = "rate",
 ) -> str:
-    """`histogram_quantile(q, sum by (le, group) (rate(histogram_bucket{...}[window])))`."""
-    inner = rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered)
+    """`histogram_quantile(q, sum by (le, group) (rate(histogram_bucket{...}[window])))`; `fn="increase"` for a
+    fixed window such as `$__range` (the quantile is the same, and a fixed window is allowed for increase)."""
+    inner = rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered, fn=fn)
     return f"histogram_quantile({q}, {inner})"
 
 
-def average(histogram: str, group: Iterable[str] = (), window: str = RATE_INTERVAL, filtered: bool = True) -> str:
+def average(
+    histogram: str, group: Iterable[str] = (), window: str = RATE_INTERVAL, filtered: bool = True, fn: str = "rate"
+) -> str:
     """Mean observed value: rate of _sum over rate of _count (no sample, rather than NaN, when idle)."""
     group = list(group)
     on = f" on ({', '.join(group)})" if group else ""
     return (
-        f"{rate(histogram + '_sum', group, window, filtered=filtered)}\n/{on}\n"
-        f"({rate(histogram + '_count', group, window, filtered=filtered)} > 0)"
+        f"{rate(histogram + '_sum', group, window, filtered=filtered, fn=fn)}\n/{on}\n"
+        f"({rate(histogram + '_count', group, window, filtered=filtered, fn=fn)} > 0)"
     )
 
 

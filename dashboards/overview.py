@@ -4,6 +4,7 @@ from agentgrafana.context import Context
 from agentgrafana.panels import BLUE, GREEN, RED, YELLOW, Target, stat_panel, timeseries_panel
 
 REQUESTS = "agent_request_duration_seconds_count"
+RANGE = "$__range"
 ERRORS = "agent_errors_total"
 
 
@@ -16,14 +17,18 @@ def dashboard(ctx: Context):
         "Health of the agent platform at a glance: traffic, success, latency, sessions and spend.",
     )
 
-    errors, requests = f"({q.rate(ERRORS)} or vector(0))", q.rate(REQUESTS)
-    error_ratio, error_note = q.ratio(errors, requests), q.scope_note(errors, requests)
-    board.row("Right now")
+    error_note = q.scope_note(f"({q.rate(ERRORS)} or vector(0))", q.rate(REQUESTS))
+    # The first row: one window for every figure, the selected time range ([$__range], instant queries).
+    # Success, mean and P99 over the same requests as "Total requests", not the last rate interval.
+    in_range = {"window": RANGE, "fn": "increase"}
+    range_errors = f"({q.increase(ERRORS, window=RANGE)} or vector(0))"
+    range_ratio = q.ratio(range_errors, q.increase(REQUESTS, window=RANGE))
+    board.row("Selected time range")
     board.add(
         stat_panel(
             "Total requests",
             "Agent requests in the selected time range.",
-            [q.increase(REQUESTS, window="$__range")],
+            [Target(q.increase(REQUESTS, window=RANGE), instant=True)],
             "short",
             sparkline=False,
         ),
@@ -33,12 +38,13 @@ def dashboard(ctx: Context):
     board.add(
         stat_panel(
             "Success rate",
-            "Share of agent requests that did not end in an error "
+            "Share of the agent requests in the selected time range that did not end in an error "
             f"(daily check: above {1 - t.agent_error_rate_daily_check:.0%}).{error_note}",
-            [f"1 - (\n{error_ratio}\n)"],
+            [Target(f"1 - (\n{range_ratio}\n)", instant=True)],
             "percentunit",
             steps=((RED, None), (YELLOW, 1 - t.agent_error_rate_alert), (GREEN, 1 - t.agent_error_rate_daily_check)),
             decimals=2,
+            sparkline=False,
         ),
         w=4,
         h=5,
@@ -46,11 +52,12 @@ def dashboard(ctx: Context):
     board.add(
         stat_panel(
             "Average latency",
-            "Mean end-to-end agent request duration. Not coloured: the latency targets are for P95 and P99, "
-            "and a mean under them says little about the slow requests.",
-            [q.average("agent_request_duration_seconds")],
+            "Mean end-to-end duration of the agent requests in the selected time range. Not coloured: the latency "
+            "targets are for P95 and P99, and a mean under them says little about the slow requests.",
+            [Target(q.average("agent_request_duration_seconds", **in_range), instant=True)],
             "s",
             steps=((BLUE, None),),
+            sparkline=False,
         ),
         w=4,
         h=5,
@@ -58,11 +65,12 @@ def dashboard(ctx: Context):
     board.add(
         stat_panel(
             "P99 latency",
-            f"99th percentile of agent request duration (daily check: under "
-            f"{t.agent_p99_daily_check_seconds:g} s; alert above {lat.p99_alert:g} s).",
-            [q.quantile(0.99, "agent_request_duration_seconds")],
+            f"99th percentile duration of the agent requests in the selected time range (daily check: under "
+            f"{t.agent_p99_daily_check_seconds:g} s; the alert watches 5 minutes above {lat.p99_alert:g} s).",
+            [Target(q.quantile(0.99, "agent_request_duration_seconds", **in_range), instant=True)],
             "s",
             steps=((GREEN, None), (YELLOW, t.agent_p99_daily_check_seconds), (RED, lat.p99_alert)),
+            sparkline=False,
         ),
         w=4,
         h=5,

@@ -271,3 +271,25 @@ def test_a_tenant_name_that_cannot_make_a_folder_uid_is_a_configuration_error() 
     ):
         config_mod.from_mapping({"budgets": {"tenants": {"x" * 30: 10}, "per_tenant_dashboards": True}})
     config_mod.from_mapping({"budgets": {"tenants": {"x" * 30: 10}}})  # no tenant dashboards: no uid to form
+
+
+def test_the_overview_first_row_measures_one_window(default_build) -> None:
+    """Total requests, success rate, mean and P99 latency all cover the selected range, as instant queries:
+    no stat next to them is the last point of a rate interval."""
+    overview = next(d for d in default_build.dashboards if d.uid == "agent-overview")
+    panels = overview.model["panels"]
+    first_row = []
+    for p in panels[1:]:
+        if p["type"] == "row":
+            break
+        first_row.append(p)
+    stats = {
+        p["title"]: p["targets"]
+        for p in first_row
+        if p["title"] in ("Total requests", "Success rate", "Average latency", "P99 latency")
+    }
+    assert len(stats) == 4
+    for title, targets in stats.items():
+        for t in targets:
+            assert t.get("instant") is True, title
+            assert "[$__range]" in t["expr"] and "$__rate_interval" not in t["expr"], title
