@@ -66,12 +66,15 @@ def cold_generate(p: Params, work: Path) -> tuple[list[Metric], dict[str, Any]]:
     runs = [run_child([PYTHON, "generate.py", "--out", str(work / f"cold-{i}")]) for i in range(p.cold_runs + 1)][1:]
     seconds = statistics.median(r.seconds for r in runs)
     rss = max(r.peak_rss_mb for r in runs)
+    bare = statistics.median(run_child([PYTHON, "-c", "pass"]).seconds for _ in range(p.cold_runs + 1))
     return (
         [
             Metric(
                 "cold_generate_s", f"cold `python generate.py`, built-in set (median of {len(runs)})", seconds, "s", 1.0
             ),
             Metric("cold_generate_peak_rss_mb", "cold `python generate.py`: peak RSS", rss, "MB"),
+            Metric("bare_python_s", "bare `python -c pass` on the same machine (median)", bare, "s"),
+            Metric("cold_start_ratio", "cold generate / bare interpreter", seconds / bare, "x", 5.0),
         ],
         {
             "runs_s": [r.seconds for r in runs],

@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = {
     "cold_generate_s",
     "cold_generate_peak_rss_mb",
+    "bare_python_s",
+    "cold_start_ratio",
     *(
         f"{variant}_{size}_{what}"
         for variant in ("scale", "scale30")
