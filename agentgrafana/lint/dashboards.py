@@ -202,18 +202,18 @@ class PanelUnit(Rule):
                 if isinstance(prop, dict) and prop.get("id") == "unit"
             ]
         for u in units:
-            if not units_mod.known(u):
+            if u not in units_mod.KNOWN_UNITS and not units_mod.known(u):
                 yield (
                     panel_label(p),
                     f"unit {u!r} is not a Grafana unit id (e.g. s, reqps, percentunit, "
                     "currencyUSD, or a custom 'suffix:...'); Grafana would print the bare number",
                     "",
                 )
+        if unit not in units_mod.TIME_UNITS:
+            return
         exprs = [str(t.get("expr", "")) for t in p.get("targets") or [] if isinstance(t, dict)]
-        if (
-            unit in units_mod.TIME_UNITS
-            and exprs
-            and all(self.RATE_OF_COUNTS.search(e) and "histogram_quantile" not in e and "_sum" not in e for e in exprs)
+        if exprs and all(
+            self.RATE_OF_COUNTS.search(e) and "histogram_quantile" not in e and "_sum" not in e for e in exprs
         ):
             yield panel_label(p), f"unit {unit!r} is a duration, but the query is a rate of counts (per second)", ""
 
