@@ -54,6 +54,12 @@ class Metric:
     help: str
     source: str
     buckets: tuple[float, ...] = ()
+    # The traffic model (the live simulator's, and a reader's sense of scale). `per_request`: observations or
+    # increments per agent request; for a gauge of things in flight, the seconds each request holds one
+    # (Little's law). `typical`: the median observation of a histogram, a GPU gauge's usual level, a GPU
+    # counter's increments per second.
+    per_request: float = 1.0
+    typical: float | None = None
 
     def series_names(self) -> tuple[str, ...]:
         """Names of the series this family exposes (a histogram exposes three)."""
@@ -104,6 +110,7 @@ METRICS: tuple[Metric, ...] = (
         "LLM inference duration in seconds.",
         SEED_EXPORTER,
         (0.1, 0.5, 1, 2, 5, 10, 30),
+        per_request=2.0,
     ),
     Metric(
         "llm_tokens_total",
@@ -112,6 +119,7 @@ METRICS: tuple[Metric, ...] = (
         ("model", "token_type", "tenant_id"),
         "Total LLM tokens used; token_type is input or output.",
         SEED_EXPORTER,
+        per_request=1800,
     ),
     Metric(
         "llm_cost_dollars_total",
@@ -120,6 +128,7 @@ METRICS: tuple[Metric, ...] = (
         ("model", "tenant_id"),
         "Total LLM cost in USD.",
         SEED_EXPORTER,
+        per_request=0.01,
     ),
     Metric(
         "agent_errors_total",
@@ -128,6 +137,7 @@ METRICS: tuple[Metric, ...] = (
         ("agent_name", "error_type", "tenant_id"),
         "Total agent errors.",
         SEED_EXPORTER,
+        per_request=0.005,
     ),
     Metric(
         "tool_execution_duration_seconds",
@@ -137,6 +147,7 @@ METRICS: tuple[Metric, ...] = (
         "Tool execution duration in seconds; its _count is the tool call count.",
         SEED_EXPORTER,
         (0.01, 0.05, 0.1, 0.5, 1, 5, 10),
+        per_request=1.2,
     ),
     Metric(
         "agent_active_sessions",
@@ -145,6 +156,7 @@ METRICS: tuple[Metric, ...] = (
         ("agent_name", "tenant_id"),
         "Number of active agent sessions.",
         SEED_EXPORTER,
+        per_request=45,
     ),
     Metric(
         "agent_active_users",
@@ -153,6 +165,7 @@ METRICS: tuple[Metric, ...] = (
         ("agent_name", "tenant_id"),
         "Number of distinct users with an active session.",
         SEED_TABLES,
+        per_request=27,
     ),
     Metric(
         "vector_search_duration_seconds",
@@ -162,6 +175,7 @@ METRICS: tuple[Metric, ...] = (
         "Vector search duration in seconds.",
         SEED_TABLES,
         (0.01, 0.05, 0.1, 0.2, 0.5, 1, 2),
+        per_request=0.8,
     ),
     Metric(
         "llm_rate_limit_errors_total",
@@ -170,6 +184,7 @@ METRICS: tuple[Metric, ...] = (
         ("model", "provider", "tenant_id"),
         "LLM calls rejected by the provider's rate limit (HTTP 429).",
         SEED_TABLES,
+        per_request=0.002,
     ),
     Metric(
         "tool_execution_errors_total",
@@ -178,6 +193,7 @@ METRICS: tuple[Metric, ...] = (
         ("tool_name", "agent_name", "error_type"),
         "Tool executions that failed.",
         SEED_TABLES,
+        per_request=0.006,
     ),
     Metric(
         "agent_timeout_total",
@@ -186,6 +202,7 @@ METRICS: tuple[Metric, ...] = (
         ("agent_name", "tenant_id"),
         "Agent requests that hit their timeout.",
         SEED_TABLES,
+        per_request=0.001,
     ),
     Metric(
         "agent_chain_length",
@@ -195,6 +212,7 @@ METRICS: tuple[Metric, ...] = (
         "Steps (LLM and tool calls) in one agent request's chain.",
         PROJECT,
         (1, 2, 4, 8, 16, 32, 64),
+        typical=5,
     ),
     Metric(
         "agent_tool_calls",
@@ -204,6 +222,7 @@ METRICS: tuple[Metric, ...] = (
         "Tool calls made while serving one agent request.",
         PROJECT,
         (0, 1, 2, 4, 8, 16, 32),
+        typical=2,
     ),
     Metric(
         "agent_iterations",
@@ -213,15 +232,18 @@ METRICS: tuple[Metric, ...] = (
         "Reasoning iterations (plan/act loops) of one agent request.",
         PROJECT,
         (1, 2, 3, 5, 8, 13, 21),
+        typical=2.5,
     ),
     # dcgm-exporter default counters used by the GPU dashboard and alerts.
-    Metric("DCGM_FI_DEV_GPU_UTIL", GAUGE, "percent", DCGM_LABELS, "GPU utilisation (%).", DCGM),
-    Metric("DCGM_FI_DEV_MEM_COPY_UTIL", GAUGE, "percent", DCGM_LABELS, "Memory copy utilisation (%).", DCGM),
-    Metric("DCGM_FI_DEV_FB_USED", GAUGE, "mbytes", DCGM_LABELS, "Framebuffer memory used (MiB).", DCGM),
-    Metric("DCGM_FI_DEV_FB_FREE", GAUGE, "mbytes", DCGM_LABELS, "Framebuffer memory free (MiB).", DCGM),
-    Metric("DCGM_FI_DEV_GPU_TEMP", GAUGE, "celsius", DCGM_LABELS, "GPU temperature (°C).", DCGM),
-    Metric("DCGM_FI_DEV_POWER_USAGE", GAUGE, "watt", DCGM_LABELS, "Power draw (W).", DCGM),
-    Metric("DCGM_FI_DEV_SM_CLOCK", GAUGE, "rotmhz", DCGM_LABELS, "SM clock frequency (MHz).", DCGM),
+    Metric("DCGM_FI_DEV_GPU_UTIL", GAUGE, "percent", DCGM_LABELS, "GPU utilisation (%).", DCGM, typical=55),
+    Metric(
+        "DCGM_FI_DEV_MEM_COPY_UTIL", GAUGE, "percent", DCGM_LABELS, "Memory copy utilisation (%).", DCGM, typical=25
+    ),
+    Metric("DCGM_FI_DEV_FB_USED", GAUGE, "mbytes", DCGM_LABELS, "Framebuffer memory used (MiB).", DCGM, typical=45000),
+    Metric("DCGM_FI_DEV_FB_FREE", GAUGE, "mbytes", DCGM_LABELS, "Framebuffer memory free (MiB).", DCGM, typical=36920),
+    Metric("DCGM_FI_DEV_GPU_TEMP", GAUGE, "celsius", DCGM_LABELS, "GPU temperature (°C).", DCGM, typical=58),
+    Metric("DCGM_FI_DEV_POWER_USAGE", GAUGE, "watt", DCGM_LABELS, "Power draw (W).", DCGM, typical=280),
+    Metric("DCGM_FI_DEV_SM_CLOCK", GAUGE, "rotmhz", DCGM_LABELS, "SM clock frequency (MHz).", DCGM, typical=1410),
     Metric(
         "DCGM_FI_DEV_XID_ERRORS",
         GAUGE,
@@ -229,8 +251,9 @@ METRICS: tuple[Metric, ...] = (
         DCGM_LABELS + ("err_code", "err_msg"),
         "Value of the last XID error (0 when none).",
         DCGM,
+        typical=0,
     ),
-    Metric("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", COUNTER, "short", DCGM_LABELS, "PCIe replays.", DCGM),
+    Metric("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", COUNTER, "short", DCGM_LABELS, "PCIe replays.", DCGM, typical=0.0001),
     Metric(
         "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE",
         GAUGE,
@@ -238,6 +261,7 @@ METRICS: tuple[Metric, ...] = (
         DCGM_LABELS,
         "Ratio of cycles the tensor cores are active (0-1).",
         DCGM,
+        typical=0.33,
     ),
 )
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .alerting.scenario import Scenario
+from .scenario import Incident
 
 
 @dataclass(frozen=True, order=True)
@@ -47,8 +46,9 @@ class DashboardOut:
 class Alert:
     """One alert, defined once, compiled to Prometheus, PrometheusRule and Grafana-managed rules.
 
-    `expr` is the query whose value is compared; the comparison is `op threshold`. Prometheus gets
-    `(<expr>) <op> <threshold>`; Grafana gets query A = expr, B = reduce(last), C = threshold.
+    The comparison is explicit: `expr` (a value in `unit`) `op` `threshold` (from the configuration key
+    `threshold_key`). Prometheus gets `(<expr>) <op> <threshold>`; Grafana gets query A = expr,
+    B = reduce(last), C = threshold, so the limit reads the same in both.
     """
 
     name: str  # CamelCase Prometheus alert name
@@ -58,6 +58,7 @@ class Alert:
     op: str  # one of > >= < <=
     threshold: float
     threshold_key: str  # configuration key path the threshold comes from
+    unit: str  # Grafana unit id of expr's value and of the threshold (s, percentunit, celsius, short, ...)
     for_: str  # Prometheus duration, "0s" for immediately
     severity: str  # critical | warning | info
     summary: str
@@ -68,8 +69,8 @@ class Alert:
     group: str  # rule group name
     labels: tuple[tuple[str, str], ...] = ()
     source: str = ""
-    # how to drive `expr` to a chosen value: the generated promtool tests come from it
-    scenario: Scenario | None = field(default=None, compare=False, repr=False)
+    # what the alert must fire on: the generated promtool tests and the live check's incident come from it
+    incident: Incident | None = field(default=None, compare=False, repr=False)
     # what on-call does, in order (Markdown): the "What to do" section of the generated runbook
     actions: tuple[str, ...] = ()
     component: str = ""  # routing: agent | llm | tool | vector | gpu | inference | cost | meta
@@ -147,6 +148,18 @@ def format_number(value: float) -> str:
 def display_number(value: float) -> str:
     """A number for people (test names): rounded to 10 decimals, so 0.055 does not read 0.05500000000000001."""
     return format_number(round(value, 10) if abs(value) >= 1e-9 else value)
+
+
+UNIT_SUFFIXES = {"s": " s", "ms": " ms", "celsius": " °C", "watt": " W", "mbytes": " MiB", "percent": "%"}
+
+
+def display_value(value: float, unit: str) -> str:
+    """A value in its Grafana unit, for people (runbooks): 0.05 percentunit reads 5%, 85 celsius reads 85 °C."""
+    if unit == "percentunit":
+        return f"{display_number(value * 100)}%"
+    if unit == "currencyUSD":
+        return f"${display_number(value)}"
+    return display_number(value) + UNIT_SUFFIXES.get(unit, "")
 
 
 # --- the dashboard view: one way to walk a dashboard's JSON ------------------------------------------------

@@ -1,6 +1,6 @@
 """Agent alerts (group agent-alerts): latency, error rate and timeouts, by agent."""
 
-from agentgrafana.alerting import scenario as sc
+from agentgrafana import scenario as sc
 from agentgrafana.alerting.define import alert, guarded, p99_latency_alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert
@@ -71,6 +71,7 @@ def error_rate(ctx: Context) -> Alert:
         ),
         dashboard="overview",
         panel="Error rate by agent",
+        unit="percentunit",
         actions=(
             (
                 "Open **Agent Performance** → *Errors by type* for the agent: `llm_error` points at the provider, "
@@ -87,10 +88,9 @@ def error_rate(ctx: Context) -> Alert:
                 "model."
             ),
         ),
-        scenario=sc.Scenario(
+        incident=sc.Incident(
+            sc.Ratio("agent_errors_total", ERROR, REQUESTS, REQUEST),
             sc.labels(**AGENT),
-            lambda v, m: sc.ratio("agent_errors_total", ERROR, REQUESTS, REQUEST, v, m),
-            idle=lambda m: [sc.flat(REQUESTS, REQUEST, m), sc.flat("agent_errors_total", ERROR, m)],
             extra=(
                 sc.Case(
                     "AgentHighErrorRate is silent for an agent with traffic and no errors",
@@ -127,6 +127,7 @@ def timeouts(ctx: Context) -> Alert:
         ),
         dashboard="performance",
         panel="Timeouts per minute by agent",
+        unit="short",
         actions=(
             (
                 "Open **Agent Performance**: timeouts follow latency. Find the dependency (LLM, tool, vector search) "
@@ -141,9 +142,5 @@ def timeouts(ctx: Context) -> Alert:
                 "dependency."
             ),
         ),
-        scenario=sc.Scenario(
-            sc.labels(**AGENT),
-            lambda v, m: [sc.counter("agent_timeout_total", series, v, m)],
-            idle=lambda m: [sc.flat("agent_timeout_total", series, m)],
-        ),
+        incident=sc.Incident(sc.Rate("agent_timeout_total", series, per_seconds=60), sc.labels(**AGENT)),
     )

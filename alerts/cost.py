@@ -1,17 +1,14 @@
 """Cost alert (group cost-alerts): a tenant's spend over 24 h against its own daily budget.
 
 The budget is per tenant (`budgets.tenants`, else `budgets.daily_usd_default`); the recording rule
-`tenant_id:llm_cost_budget:utilisation24h` already divides by it, so one limit serves every tenant.
-
-The description tells dollars: the spend is the alert's value and the budget is the `budget_usd` label the
-budget recording rules set. Prometheus gives a template one number, so the value cannot be the utilisation
-as well: the query compares the utilisation with `thresholds.budget_utilisation_alert` itself
-(`> bool`, so every tenant keeps a value and no result means no data, as before) and yields the spend of a
-tenant past it, 0 for the others; op/threshold (`> 0`) only gate that, in Prometheus and in Grafana's
-threshold step alike.
+`tenant_id:llm_cost_budget:utilisation24h` already divides by it, so one plain comparison serves every
+tenant: utilisation > `thresholds.budget_utilisation_alert`, the limit visible in Grafana's threshold step
+and in the Prometheus rule alike. Only tenants past it return a series (no Normal instance per tenant).
+The utilisation carries the budget as the label `budget_usd`, so the description tells dollars too.
+"Daily" is a rolling 24 hours.
 """
 
-from agentgrafana.alerting import scenario as sc
+from agentgrafana import scenario as sc
 from agentgrafana.alerting.define import alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert, display_number, format_number
@@ -37,20 +34,18 @@ def alerts(ctx: Context) -> list[Alert]:
             component="cost",
             key="tenant-cost-budget",
             group=GROUP,
-            expr=(
-                f"{SPEND}\n* on (tenant_id) group_left ({BUDGET_LABEL})\n({UTILISATION} > bool {format_number(limit)})"
-            ),
-            value=0,
-            threshold_key=f"thresholds.{THRESHOLD_KEY}",
+            expr=UTILISATION,
+            threshold_key=THRESHOLD_KEY,
             for_="0s",
             severity="warning",
             summary="Tenant {{ $labels.tenant_id }}: LLM spend over the last 24 hours is above its daily budget.",
             description=(
-                'Tenant {{ $labels.tenant_id }} spent ${{ printf "%.2f" $value }} on LLM calls in the last '
-                f"24 hours, more than {share} of its daily budget of ${{{{ $labels.{BUDGET_LABEL} }}}}."
+                "Tenant {{ $labels.tenant_id }} spent {{ $value | humanizePercentage }} of its daily budget of "
+                f"${{{{ $labels.{BUDGET_LABEL} }}}} on LLM calls in the last 24 hours (limit {share})."
             ),
             dashboard="cost",
             panel="Daily budget utilisation by tenant",
+            unit="percentunit",
             actions=(
                 (
                     "Open **Agent Cost & Usage** for the tenant: find the model and the agent whose spend rose (*Cost "
@@ -63,14 +58,11 @@ def alerts(ctx: Context) -> list[Alert]:
                 ),
                 "If a runaway agent loops, stop it (scale it to zero) and read one of its traces.",
             ),
-            scenario=sc.Scenario(
+            incident=sc.Incident(
+                sc.Spend(METRIC, {"model": "gpt-4o", "tenant_id": plain}, budgets.daily_usd_default),
                 tenant_labels(plain, budgets.daily_usd_default),
-                lambda v, m: [spend(plain, v, m)],
                 settle_minutes=SPEND_MINUTES - 1,
-                idle=lambda m: [sc.flat(METRIC, {"model": "gpt-4o", "tenant_id": plain}, m)],
-                breach=sc.breach_value(">", limit) * budgets.daily_usd_default,
-                safe=sc.safe_value(">", limit) * budgets.daily_usd_default,
-                limit=f"spend over {share} of the ${format_number(budgets.daily_usd_default)} default budget",
+                limit=f"utilisation of the ${format_number(budgets.daily_usd_default)} default budget > {share}",
                 extra=tuple(override_cases(budgets.tenants, budgets.daily_usd_default, plain, limit)),
             ),
         )
@@ -98,7 +90,7 @@ def spend(tenant: str, dollars: float, minutes: int) -> sc.InputSeries:
 def override_cases(overrides: dict[str, float], default: float, plain: str, limit: float) -> list[sc.Case]:
     """Each override tenant is judged by its own budget: just short of it is silent, past it fires, and the
     same dollars spent by a tenant on the default budget lead to the opposite outcome where they differ.
-    A firing alert's value is the tenant's spend in dollars."""
+    A firing alert's value is the tenant's utilisation of its own budget."""
     out, m = [], SPEND_MINUTES
     above, below = sc.breach_value(">", limit), sc.safe_value(">", limit)
     for tenant, usd in sorted(overrides.items()):
@@ -114,12 +106,12 @@ def override_cases(overrides: dict[str, float], default: float, plain: str, limi
                 f"{tenant} spending ${display_number(usd * above)} of its own ${display_number(usd)} budget fires",
                 (spend(tenant, usd * above, m),),
                 m,
-                ((tenant_labels(tenant, usd), usd * above),),
+                ((tenant_labels(tenant, usd), above),),
             )
         )
         dollars = (default if usd > default else usd) * above
         fires = tuple(
-            (tenant_labels(t, budget), dollars)
+            (tenant_labels(t, budget), dollars / budget)
             for t, budget in ((tenant, usd), (plain, default))
             if dollars / budget > limit
         )

@@ -4,7 +4,7 @@
 releases). Fields a GPU does not support read 9223372036854775794; `< 9e18` drops them.
 """
 
-from agentgrafana.alerting import scenario as sc
+from agentgrafana import scenario as sc
 from agentgrafana.alerting.define import alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert
@@ -33,12 +33,6 @@ def framebuffer(ctx: Context) -> Alert:
     free = q.aggregate("sum", q.gpu("DCGM_FI_DEV_FB_FREE", filtered=False), BY)
     limit = threshold(ctx, "gpu.memory_used_alert_ratio")
 
-    def drive(v: float, m: int) -> list[sc.InputSeries]:
-        return [
-            sc.gauge("DCGM_FI_DEV_FB_USED", OLD, v * FRAMEBUFFER_MIB, m),
-            sc.gauge("DCGM_FI_DEV_FB_FREE", OLD, (1 - v) * FRAMEBUFFER_MIB, m),
-        ]
-
     return alert(
         ctx,
         "GPUFramebufferMemoryHigh",
@@ -56,6 +50,7 @@ def framebuffer(ctx: Context) -> Alert:
         ),
         dashboard="gpu",
         panel="Framebuffer used",
+        unit="percentunit",
         actions=(
             (
                 "On vLLM-style servers most of the memory is reserved by design: look for preemptions and CUDA "
@@ -70,12 +65,11 @@ def framebuffer(ctx: Context) -> Alert:
                 "quantisation (`QUANTIZATION=int8` or `fp8`)."
             ),
         ),
-        scenario=sc.Scenario(
+        incident=sc.Incident(
+            sc.Fill("DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE", OLD, FRAMEBUFFER_MIB),
             sc.labels(**TARGET),
-            drive,
             settle_minutes=0,
             breach=(1 + limit) / 2 if limit * 1.1 >= 1 else None,
-            idle=lambda m: drive(0, m)[:1] + [sc.gauge("DCGM_FI_DEV_FB_FREE", OLD, 0, m)],
         ),
     )
 
@@ -100,6 +94,7 @@ def xid(ctx: Context) -> Alert:
         ),
         dashboard="gpu",
         panel="XID errors",
+        unit="short",
         actions=(
             (
                 "Read the XID code: hardware codes (48, 63, 64, 74, 79, 92, 94, 95, 119, 120) mean the GPU or its link"
@@ -112,9 +107,9 @@ def xid(ctx: Context) -> Alert:
                 "its logs."
             ),
         ),
-        scenario=sc.Scenario(
+        incident=sc.Incident(
+            sc.Event(metric, OLD, "err_code"),
             sc.labels(**TARGET),
-            lambda v, m: [sc.gauge(metric, {**OLD, "err_code": sc.number(v)}, v, m)],
             settle_minutes=0,
             breach=79,
             safe=0,
@@ -149,6 +144,7 @@ def temperature(ctx: Context) -> Alert:
         ),
         dashboard="gpu",
         panel="Temperature",
+        unit="celsius",
         actions=(
             "Check power and clocks on **Agent GPUs** (*Power draw*, *SM clock*): a throttling GPU lowers its clock.",
             (
@@ -157,9 +153,9 @@ def temperature(ctx: Context) -> Alert:
             ),
             "Move load away (cordon the node) until the temperature is back under the limit.",
         ),
-        scenario=sc.Scenario(
+        incident=sc.Incident(
+            sc.Level(metric, NEW),
             sc.labels(**TARGET),
-            lambda v, m: [sc.gauge(metric, NEW, v, m)],
             settle_minutes=0,
             extra=(
                 sc.Case(

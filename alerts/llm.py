@@ -1,6 +1,6 @@
 """LLM provider alerts (group llm-alerts): inference latency and rate limiting, by model."""
 
-from agentgrafana.alerting import scenario as sc
+from agentgrafana import scenario as sc
 from agentgrafana.alerting.define import alert, p99_latency_alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert
@@ -62,6 +62,7 @@ def rate_limits(ctx: Context) -> Alert:
         ),
         dashboard="performance",
         panel="Rate-limit errors by model",
+        unit="short",
         actions=(
             (
                 "Find the tenants and agents sending the most calls to the model (**Agent Cost & Usage** → *Tokens by "
@@ -76,9 +77,5 @@ def rate_limits(ctx: Context) -> Alert:
                 "alert), not per minute."
             ),
         ),
-        scenario=sc.Scenario(
-            sc.labels(**MODEL),
-            lambda v, m: [sc.counter(metric, series, v / 5, m)],
-            idle=lambda m: [sc.flat(metric, series, m)],
-        ),
+        incident=sc.Incident(sc.Rate(metric, series, per_seconds=300), sc.labels(**MODEL)),
     )

@@ -1,6 +1,6 @@
 """Tool and retrieval alerts (group tool-alerts): tool latency and errors, vector-search latency."""
 
-from agentgrafana.alerting import scenario as sc
+from agentgrafana import scenario as sc
 from agentgrafana.alerting.define import alert, guarded, p99_latency_alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert
@@ -60,6 +60,7 @@ def tool_errors(ctx: Context) -> Alert:
         ),
         dashboard="performance",
         panel="Tool error rate by tool",
+        unit="percentunit",
         actions=(
             (
                 "Open **Agent Performance** → *Tool errors* by error type: `timeout` is latency, `http_error` is the "
@@ -68,10 +69,9 @@ def tool_errors(ctx: Context) -> Alert:
             "Check the tool's service health and credentials (expired API keys are a common cause).",
             "Disable the tool for the agents (feature flag) if it keeps failing, so agents stop retrying it.",
         ),
-        scenario=sc.Scenario(
+        incident=sc.Incident(
+            sc.Ratio("tool_execution_errors_total", errors, CALLS, TOOL_SERIES),
             sc.labels(**TOOL),
-            lambda v, m: sc.ratio("tool_execution_errors_total", errors, CALLS, TOOL_SERIES, v, m),
-            idle=lambda m: [sc.flat(CALLS, TOOL_SERIES, m), sc.flat("tool_execution_errors_total", errors, m)],
             extra=(
                 sc.Case(
                     "ToolHighErrorRate is silent on a trickle: 1 failed call out of 5 in 5 minutes",

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from agentgrafana import scenario as sc
 from agentgrafana.alerting import collect, grafana
-from agentgrafana.alerting import scenario as sc
 from agentgrafana.catalog import CATALOG
 from agentgrafana.config import Config
 from agentgrafana.lint.runner import lint
@@ -26,7 +26,14 @@ DASHBOARD = DashboardOut(
     "agent-overview",
     "Overview",
     Folder("f", "F"),
-    {"panels": [{"id": 7, "title": "Error rate by agent"}, {"id": 8, "title": "Twin"}, {"id": 9, "title": "Twin"}]},
+    {
+        "panels": [
+            {"id": 7, "title": "Error rate by agent", "fieldConfig": {"defaults": {"unit": "short"}}},
+            {"id": 8, "title": "Twin"},
+            {"id": 9, "title": "Twin"},
+            {"id": 10, "title": "Requests by agent", "fieldConfig": {"defaults": {"unit": "reqps"}}},
+        ]
+    },
     "dashboards/o.py",
 )
 GOOD = Alert(
@@ -46,7 +53,8 @@ GOOD = Alert(
     panel_title="Error rate by agent",
     group="alerts",
     source="alerts/x.py",
-    scenario=sc.Scenario(sc.labels(agent_name="a"), lambda v, m: []),
+    unit="short",
+    incident=sc.Incident(sc.Rate("agent_errors_total", {"agent_name": "a"}, per_seconds=60), sc.labels(agent_name="a")),
     actions=("Check the agent's dependencies.",),
     component="agent",
 )
@@ -94,7 +102,7 @@ BROKEN_ALERTS = [
     ({"for_": "five minutes"}, "alert-for", "is not a Prometheus duration"),
     ({"uid": "agent-" + "x" * 40}, "alert-uid", "must be 1-40 characters"),
     ({"runbook": "Agent High Rate"}, "alert-annotations", "runbook slug 'Agent High Rate'"),
-    ({"scenario": None}, "alert-test", "no test scenario"),
+    ({"incident": None}, "alert-test", "no incident"),
     (
         {"expr": "agent_name:agent_requets:rate5m"},
         "rule-promql",
@@ -123,6 +131,8 @@ BROKEN_ALERTS = [
     ),
     ({"panel_title": "Latency"}, "alert-dashboard-link", "dashboard agent-overview has no panel titled 'Latency'"),
     ({"panel_title": "Twin"}, "alert-dashboard-link", "has 2 panels titled 'Twin'"),
+    ({"unit": "requests"}, "alert-unit", "unit 'requests' is not a Grafana unit id"),
+    ({"panel_title": "Requests by agent"}, "alert-unit", "the alert's value is in 'short' but its panel"),
 ]
 
 

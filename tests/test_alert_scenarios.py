@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from agentgrafana.alerting import scenario as sc
+from agentgrafana import scenario as sc
 from agentgrafana.alerting import template
 from agentgrafana.alerting.define import kebab
 from agentgrafana.alerting.duration import seconds

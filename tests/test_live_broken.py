@@ -41,7 +41,7 @@ def series_read(expr: str, recorded: dict[str, str], seen: frozenset[str] = froz
 def run_check(
     the_build: Build, config: Config, options: SimOptions, prometheus_binary: str, promtool: str
 ) -> live.LiveReport:
-    dataset = simulate(config, live.default_end(), options)
+    dataset = simulate(config, live.default_end(), options, alerts=the_build.alerts)
     with live_prometheus(dataset, live.rule_files(the_build), prometheus_binary, promtool) as server:
         report = live.check(the_build, server)
     print("\n" + report.text())

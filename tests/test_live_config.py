@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_live import assert_budget_alert_tells_dollars, assert_budget_override_respected
+from test_live import assert_budget_alert_tells_utilisation_and_dollars, assert_budget_override_respected
 
 from agentgrafana.config import from_mapping
 from agentgrafana.live import check as live
@@ -40,7 +40,7 @@ CONFIG = {
 def configured(root, prometheus_binary, promtool):
     config = from_mapping(CONFIG)
     the_build = build(config, root)
-    dataset = simulate(config, live.default_end())
+    dataset = simulate(config, live.default_end(), alerts=the_build.alerts)
     with live_prometheus(dataset, live.rule_files(the_build), prometheus_binary, promtool) as server:
         report = live.check(the_build, server)
         print("\n" + report.text())
@@ -64,4 +64,4 @@ def test_override_above_default_is_respected(configured):
     config, server, report, the_build = configured
     assert server.dataset.topology.rich_tenant == "acme"
     assert_budget_override_respected(config, server, report)
-    assert_budget_alert_tells_dollars(the_build, config, server)
+    assert_budget_alert_tells_utilisation_and_dollars(the_build, config, server)

@@ -17,8 +17,8 @@ SAMPLE_RE = re.compile(r"^([A-Za-z_:][\w:]*)(\{.*\})? (\S+) (\d+)$")
 
 
 @pytest.fixture(scope="module")
-def dataset():
-    return simulate(Config(), END)
+def dataset(default_build):
+    return simulate(Config(), END, alerts=default_build.alerts)
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,8 @@ def series(dataset) -> dict[tuple[str, str], list[tuple[int, float]]]:
 
 
 @pytest.mark.slow
-def test_two_runs_are_byte_identical(dataset):
-    again = simulate(Config(), END)
+def test_two_runs_are_byte_identical(dataset, default_build):
+    again = simulate(Config(), END, alerts=default_build.alerts)
     assert again.text == dataset.text
     short = SimOptions(duration=900)
     assert simulate(Config(), END, SimOptions(seed=7, duration=900)).text != simulate(Config(), END, short).text
@@ -145,3 +145,38 @@ def test_cli_reports_a_missing_prometheus(capsys):
 
     assert main(["verify-live", "--prometheus", "/nonexistent/prometheus"]) == 2
     assert "apt-get install -y prometheus" in capsys.readouterr().err
+
+
+def test_the_live_package_names_no_catalog_metric():
+    """The simulator and the schedule act out the alerts' declared incidents by signal kind: no branch (or
+    constant) per metric, so adding an alert or a metric never needs a change under agentgrafana/live/."""
+    from pathlib import Path
+
+    import agentgrafana.live
+
+    sources = {p.name: p.read_text() for p in Path(agentgrafana.live.__file__).parent.glob("*.py")}
+    for metric in CATALOG:
+        for name, text in sources.items():
+            assert f'"{metric.name}' not in text, (name, metric.name)
+
+
+def test_schedule_gives_every_alert_a_window_and_separates_incidents_on_one_metric(default_build):
+    from agentgrafana.live.scenarios import INCIDENT_LENGTH, NORMAL, schedule
+    from agentgrafana.live.topology import topology
+
+    alerts = list(default_build.alerts)
+    # eight more alerts on one histogram: they must queue one after the other
+    twin = next(a for a in alerts if a.incident and a.incident.signal.metrics == ("agent_request_duration_seconds",))
+    alerts += [replace(twin, name=f"{twin.name}Twin{i}") for i in range(8)]
+    windows = schedule(alerts, topology(Config()))
+    normal = next(w for w in windows if w.name == NORMAL)
+    by_alert = {w.alert: w for w in windows if w.alert}
+    assert set(by_alert) == {a.name for a in alerts}
+    for a in alerts:
+        w = by_alert[a.name]
+        assert w.start >= normal.end and w.end - w.start >= INCIDENT_LENGTH
+        assert w.subject, a.name  # something the simulated platform has
+    shaping = [w for w in by_alert.values() if "agent_request_duration_seconds" in w.incident.signal.metrics]
+    assert len(shaping) == 9
+    ordered = sorted(shaping, key=lambda w: w.start)
+    assert all(b.start >= a.end for a, b in zip(ordered, ordered[1:]))

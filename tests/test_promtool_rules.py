@@ -236,18 +236,21 @@ def _recording_tests(root: Path) -> Path:
     return path
 
 
+UTILISATION = "tenant_id:llm_cost_budget:utilisation24h"
+
+
 def _budget_story(b: Build, root: Path) -> Path:
-    """acme (override $250) spending $200 stays silent; globex (default $100) spending $150 fires and says so in
-    dollars, with its budget."""
+    """acme (override $250) spending $200 stays silent; globex (default $100) spending $150 fires and says 150 %
+    of its $100 budget."""
     alert = next(a for a in b.alerts if a.name == "TenantDailyCostBudgetExceeded")
     labels = {"tenant_id": "globex", "budget_usd": "100.00", "severity": "warning", "component": "cost"}
     notes = {
         "summary": "Tenant globex: LLM spend over the last 24 hours is above its daily budget.",
-        "description": template.render(alert.description, labels, 150),
+        "description": template.render(alert.description, labels, 1.5),
         "runbook_url": f"https://runbooks.example.com/ai-agents/{alert.runbook}.md",
     }
     assert notes["description"] == (
-        "Tenant globex spent $150.00 on LLM calls in the last 24 hours, more than 100% of its daily budget of $100.00."
+        "Tenant globex spent 150% of its daily budget of $100.00 on LLM calls in the last 24 hours (limit 100%)."
     )
     path = root / "handwritten" / "budget-story.yaml"
     path.parent.mkdir(exist_ok=True)
@@ -275,16 +278,33 @@ def _budget_story(b: Build, root: Path) -> Path:
                                 "exp_alerts": [{"exp_labels": labels, "exp_annotations": notes}],
                             }
                         ],
-                        # the shared query (Grafana's A): every tenant's spend in dollars past its limit, 0 within it
+                        # the shared query (Grafana's A): every tenant's utilisation of its own budget; the
+                        # comparison keeps only globex
                         "promql_expr_test": [
                             {
                                 "expr": alert.expr,
                                 "eval_time": "50m",
                                 "exp_samples": [
-                                    {"labels": '{budget_usd="250.00", tenant_id="acme"}', "value": 0},
-                                    {"labels": '{budget_usd="100.00", tenant_id="globex"}', "value": 150},
+                                    {
+                                        "labels": UTILISATION + '{budget_usd="250.00", tenant_id="acme"}',
+                                        "value": 0.8,
+                                    },
+                                    {
+                                        "labels": UTILISATION + '{budget_usd="100.00", tenant_id="globex"}',
+                                        "value": 1.5,
+                                    },
                                 ],
-                            }
+                            },
+                            {
+                                "expr": alert.prometheus_expr,
+                                "eval_time": "50m",
+                                "exp_samples": [
+                                    {
+                                        "labels": UTILISATION + '{budget_usd="100.00", tenant_id="globex"}',
+                                        "value": 1.5,
+                                    }
+                                ],
+                            },
                         ],
                     }
                 ],

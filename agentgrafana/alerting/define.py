@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import ConfigError
 from ..model import Alert, format_number
-from . import scenario
-from .scenario import Scenario
+from ..scenario import Incident, Quantile, breach_value
+from ..scenario import labels as label_set
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -39,7 +39,8 @@ def alert(
     dashboard: str,
     panel: str,
     group: str,
-    scenario: Scenario | None,
+    unit: str,
+    incident: Incident | None,
     op: str = ">",
     for_: str = "5m",
     severity: str = "warning",
@@ -64,6 +65,7 @@ def alert(
         op=op,
         threshold=limit,
         threshold_key=full_key,
+        unit=unit,
         for_=for_,
         severity=severity,
         summary=summary,
@@ -75,7 +77,7 @@ def alert(
         panel_title=panel,
         group=group,
         labels=(*labels, ("team", ctx.config.alerting.team)) if ctx.config.alerting.team else labels,
-        scenario=scenario,
+        incident=incident,
     )
 
 
@@ -107,7 +109,7 @@ def p99_latency_alert(
     actions: tuple[str, ...] = (),
     component: str = "",
 ) -> Alert:
-    """`<by>:<histogram>:p99_rate5m > limit` with the promtool scenario every latency alert shares.
+    """`<by>:<histogram>:p99_rate5m > limit`, with the incident every latency alert shares.
 
     `what` starts the summary ("LLM inference"), `subject` names the `by` label in the description ("model");
     `series` are the histogram's input labels in the generated tests (they include `by`).
@@ -139,11 +141,11 @@ def p99_latency_alert(
         component=component,
         dashboard="performance",
         panel=panel,
-        scenario=Scenario(
-            scenario.labels(**{by: series[by]}),
-            lambda v, m: scenario.histogram(histogram, series, buckets, 0.99, v, m),
-            idle=lambda m: scenario.flat_histogram(histogram, series, buckets, m),
+        unit="s",
+        incident=Incident(
+            Quantile(histogram, buckets, series),
+            label_set(**{by: series[by]}),
             # past the threshold but inside the buckets, where histogram_quantile can still report it
-            breach=min(scenario.breach_value(">", limit), (limit + max(buckets)) / 2),
+            breach=min(breach_value(">", limit), (limit + max(buckets)) / 2),
         ),
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from .. import promql
 from ..catalog import Catalog
-from ..lint import WARNING, BuildView, Finding, Plain, Rule
+from ..lint import WARNING, BuildView, Finding, Plain, Rule, units
 from ..model import Alert, RecordingRule, RuleGroup, panels_of
 from . import template
 from .duration import is_duration, seconds
@@ -206,15 +206,19 @@ class Uid(Rule):
             yield f"Grafana rule uid {a.uid!r} must be 1-40 characters of letters, digits, '-' or '_'", ""
 
 
-class Scenario(Rule):
-    """Every alert carries a scenario, so the generated promtool tests prove it fires and stays silent."""
+class DeclaredIncident(Rule):
+    """Every alert declares its incident: the promtool tests and the live check prove it fires and stays silent."""
 
     name = "alert-test"
-    description = "every alert carries the scenario its promtool tests are generated from"
+    description = "every alert declares the incident its promtool tests and live check act out"
 
     def alert(self, a: Alert, group: RuleGroup) -> Result:
-        if a.scenario is None:
-            yield "no test scenario: set `scenario=` so promtool tests prove the alert fires and stays silent", ""
+        if a.incident is None:
+            yield (
+                "no incident: set `incident=` so promtool tests and the live check prove the alert fires and stays "
+                "silent",
+                "",
+            )
 
 
 COMPONENTS = ("agent", "llm", "tool", "vector", "gpu", "inference", "cost", "meta")
@@ -306,7 +310,7 @@ def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[Rule]:
         Threshold(),
         For(),
         Uid(),
-        Scenario(),
+        DeclaredIncident(),
         RunbookActions(),
         Component(),
         RecordName(),
@@ -314,6 +318,7 @@ def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[Rule]:
         GroupName(),
         Duplicates(),
         PanelLinks(),
+        AlertUnit(),
     ]
 
 
@@ -360,6 +365,40 @@ class Duplicates(Rule):
         for name, count in group_names.items():
             if count > 1:
                 yield Finding("", f"rule group {name}", "", "rule-duplicate", f"group {name} is defined {count} times")
+
+
+class AlertUnit(Rule):
+    """An alert states the unit of its value and threshold, and it is the unit of the panel on-call opens.
+
+    A threshold of 0.05 reads as 5 % only next to `percentunit`; when the linked panel shows the same quantity
+    in another unit (per-second rates beside a count per 5 minutes), on-call compares numbers that differ."""
+
+    name = "alert-unit"
+    description = "an alert's unit is a Grafana unit id and the unit of the panel it links to"
+
+    def build(self, view: BuildView) -> Iterator[Finding]:
+        for g in view.groups:
+            for a in g.alerts:
+                where = f"alert {a.name}"
+                if not units.known(a.unit):
+                    yield Finding(a.source, where, "unit", self.name, f"unit {a.unit!r} is not a Grafana unit id")
+                    continue
+                link = panel_link(a, view.dashboards)
+                if link is None:
+                    continue  # alert-dashboard-link reports it
+                dashboard = next(d for d in view.dashboards if d.uid == link[0])
+                panel = next(p for p in panels_of(dashboard.model) if p.get("id") == link[1])
+                shown = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("unit")
+                if shown and shown != a.unit:
+                    yield Finding(
+                        a.source,
+                        where,
+                        "unit",
+                        self.name,
+                        f"the alert's value is in {a.unit!r} but its panel {a.panel_title!r} shows {shown!r}: on-call "
+                        "compares the alert's number with the panel's",
+                        severity=WARNING,
+                    )
 
 
 class PanelLinks(Rule):

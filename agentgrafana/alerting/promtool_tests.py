@@ -1,8 +1,8 @@
-"""promtool unit tests generated from each alert's threshold and scenario.
+"""promtool unit tests generated from each alert's threshold and incident.
 
 For every alert: it fires just past its threshold once `for` has passed (labels and rendered annotations
 expected), it is still pending before that, it stays silent just short of the threshold and without
-traffic; plus the scenario's own cases. One test file per alert group; each reads every rule file, with
+traffic; plus the incident's own cases. One test file per alert group; each reads every rule file, with
 the recording groups evaluated first.
 """
 
@@ -13,18 +13,18 @@ from typing import Any
 from ..config import Config
 from ..emit import yaml_bytes
 from ..model import Alert, RuleGroup, display_number, format_number
+from ..scenario import Case, breach_value, safe_value
 from . import template
 from .duration import seconds
 from .prometheus import alert_annotations, alert_labels, test_rule_files
 from .prometheus import rule_files as deployed_rule_files
-from .scenario import Case, breach_value, safe_value
 
 TEST_DIR = "prometheus/tests"
 
 
 def cases(alert: Alert) -> list[Case]:
-    """The generated cases for one alert (empty without a scenario; lint reports that)."""
-    s = alert.scenario
+    """The generated cases for one alert (empty without an incident; lint reports that)."""
+    s = alert.incident
     if s is None:
         return []
     wait = int(seconds(alert.for_) // 60)
@@ -55,7 +55,7 @@ def cases(alert: Alert) -> list[Case]:
             at,
         )
     )
-    out.append(Case(f"{alert.name} is silent without traffic", tuple(s.idle(at)) if s.idle else (), at))
+    out.append(Case(f"{alert.name} is silent without traffic", tuple(s.idle(at)), at))
     return out + list(s.extra)
 
 

@@ -6,12 +6,18 @@ troubleshooting guide)."""
 from __future__ import annotations
 
 from ..config import Config
-from ..model import Alert, DashboardOut, format_number
+from ..model import Alert, DashboardOut, display_value, format_number
 from .grafana import panel_link
 
 
 def runbook_path(alert: Alert) -> str:
     return f"runbooks/{alert.runbook}.md"
+
+
+def limit(alert: Alert) -> str:
+    """The threshold as the rule writes it, and in its unit where that reads differently (0.05 is 5%)."""
+    raw, shown = format_number(alert.threshold), display_value(alert.threshold, alert.unit)
+    return raw if shown == raw else f"{raw} ({shown})"
 
 
 def runbook(config: Config, alert: Alert, dashboards: list[DashboardOut]) -> bytes:
@@ -35,8 +41,7 @@ def runbook(config: Config, alert: Alert, dashboards: list[DashboardOut]) -> byt
         "",
         "## When it fires",
         "",
-        f"The query below is {alert.op} {format_number(alert.threshold)} for {alert.for_} "
-        f"(limit from `{alert.threshold_key}`).",
+        f"The query below is {alert.op} {limit(alert)} for {alert.for_} (limit from `{alert.threshold_key}`).",
         "",
         "```promql",
         alert.expr,

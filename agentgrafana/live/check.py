@@ -134,7 +134,7 @@ class AlertCheck:
         if self.error:
             out.append(f"query error: {self.error}")
         if self.scenario is None:
-            out.append("no incident scenario simulates this alert's condition")
+            out.append("no incident declared (`incident=`), so nothing simulates this alert's condition")
         elif self.fired_series == 0 and not self.error:
             out.append(f"silent in its incident window '{self.scenario}'")
         elif self.longest_seconds < self.for_seconds and not self.error:
@@ -275,7 +275,7 @@ def run(
     """Simulate, backfill, start Prometheus, check everything, stop Prometheus."""
     options = options or SimOptions()
     t0 = time.monotonic()
-    dataset = simulate(config, default_end() if end is None else end, options)
+    dataset = simulate(config, default_end() if end is None else end, options, alerts=build.alerts)
     simulated = time.monotonic() - t0
     with live_prometheus(dataset, rule_files(build), prometheus_binary, promtool, keep_going=keep_going) as server:
         report = check(build, server)
@@ -568,10 +568,9 @@ ANNOTATION_LABEL_RE = re.compile(r"\$labels\.([A-Za-z_]\w*)")
 
 
 def check_alerts(build: Build, prom: Prometheus, d: Dataset, report: LiveReport) -> None:
-    recorded = recorded_exprs(build)
     normal = d.window(sc.NORMAL)
     for alert in build.alerts:
-        scenario = sc.scenario_for(alert, d.scenarios, recorded)
+        scenario = sc.window_for(alert, d.windows)
         ac = AlertCheck(alert.name, scenario.name if scenario else None, parse_duration(alert.for_))
         try:
             if scenario is not None:

@@ -1,38 +1,37 @@
 """Seeded traffic simulator: OpenMetrics text with timestamps for every catalog metric.
 
 Series come generically from the catalog: each metric's labels are filled from the simulated topology
-(workloads, tools, collections, GPUs), and its values from its type (histogram buckets cumulative with `_sum`
-and `_count`, counters that only grow, gauges). Metric-specific drivers shape realistic values and the
-incident scenarios; a catalog metric without a driver still gets plausible generic traffic.
+(workloads, tools, collections, GPUs), its volume from the catalog's traffic model (`per_request`,
+`typical`), and its values from its type (histogram buckets cumulative with `_sum` and `_count`, counters
+that only grow, gauges). There is no branch per metric: the alerts' declared incidents (`Alert.incident`)
+say which metrics to shape and how, by signal kind. Normal traffic stays short of every alert's threshold;
+in an alert's incident window its subject goes past it.
 
-Thresholds come from the configuration, so incidents exceed (and normal traffic stays under) whatever is
-configured. The same seed, configuration, options and end time give byte-identical output.
+The same seed, configuration, alerts, options and end time give byte-identical output.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..catalog import CATALOG, COUNTER, DCGM, GAUGE, HISTOGRAM, Catalog, Metric
+from ..catalog import CATALOG, COUNTER, GAUGE, HISTOGRAM, Catalog, Metric
 from ..config import Config
+from ..model import Alert
+from ..scenario import EVENT, FILL, LEVEL, QUANTILE, RATE, RATIO, SPEND, Event, Fill, Rate, Ratio, number
 from . import scenarios as sc
-from .scenarios import Scenario, default_scenarios
-from .topology import AGENT_JOB, FB_TOTAL_MIB, Gpu, Topology, Workload, topology
+from .scenarios import Window, schedule
+from .topology import AGENT_JOB, XID_MESSAGES, Gpu, Topology, Workload, topology
 
 SEED = 4242
-LLM_CALLS_PER_REQUEST = 2.0
-TOOL_CALLS_PER_REQUEST = 1.2
-SEARCHES_PER_REQUEST = 0.8
-SESSION_SECONDS = 45.0
-# USD per token, blended 3:1 input:output
-PRICE = {"gpt-4o": 7.5e-6, "claude-3-5-sonnet": 6e-6, "llama-3-70b": 0.6e-6}
 INPUT_SHARE = 0.75
-AGENT_ERROR_TYPES = (("llm_error", 0.4), ("tool_error", 0.3), ("timeout", 0.2), ("validation", 0.1))
-TOOL_ERROR_TYPES = (("timeout", 0.6), ("http_error", 0.4))
+ERROR_TYPES = (("timeout", 0.35), ("http_error", 0.25), ("llm_error", 0.25), ("validation", 0.15))
+EVENT_DETAIL_LABEL = "err_msg"  # dcgm-exporter's text beside an XID code
+# a GPU gauge's usual level by unit, when the catalog gives none
+LEVEL_BY_UNIT = {"percent": 50.0, "percentunit": 0.5, "celsius": 55.0, "watt": 250.0, "mbytes": 40000.0}
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class SimOptions:
 
     seed: int = SEED
     step: int = 15  # seconds between samples (the scrape interval)
-    duration: int = sc.DURATION
+    duration: int | None = None  # seconds; None: as long as the schedule of incidents (at least 3 h)
     label_renames: Mapping[str, str] = field(default_factory=dict)  # label name -> new name
     value_renames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # label -> {old: new}
     series_renames: Mapping[str, str] = field(default_factory=dict)  # series name -> new name
@@ -49,39 +48,46 @@ class SimOptions:
 
 @dataclass(frozen=True)
 class Dataset:
-    """The OpenMetrics text and where its scenarios lie in time (unix seconds)."""
+    """The OpenMetrics text and where its windows lie in time (unix seconds)."""
 
     text: bytes
     start: int
     end: int
     step: int
-    scenarios: tuple[Scenario, ...]
+    windows: tuple[Window, ...]
     topology: Topology
     series: int
     samples: int
 
     def window(self, name: str) -> tuple[int, int]:
-        s = next(s for s in self.scenarios if s.name == name)
+        s = next(s for s in self.windows if s.name == name)
         return self.start + s.start, min(self.start + s.end, self.end)
 
 
-def simulate(config: Config, end: int, options: SimOptions = SimOptions(), catalog: Catalog = CATALOG) -> Dataset:
-    """Simulate `options.duration` seconds of traffic up to `end` (unix seconds, aligned down to the step).
+def simulate(
+    config: Config,
+    end: int,
+    options: SimOptions = SimOptions(),
+    catalog: Catalog = CATALOG,
+    alerts: Sequence[Alert] = (),
+) -> Dataset:
+    """Simulate traffic up to `end` (unix seconds, aligned down to the step), with the incidents of `alerts`.
 
     Samples lie at `start, start + step, ..., end - step`, with `start = end - duration`.
     """
-    end -= end % options.step
-    start = end - options.duration
     topo = topology(config)
-    scenarios = default_scenarios(topo)
-    sim = _Simulation(config, topo, scenarios, options)
-    writer = _Writer(options, start)
+    windows = schedule(list(alerts), topo)
+    duration = options.duration or max(w.end for w in windows)
+    end -= end % options.step
+    start = end - duration
+    sim = _Simulation(config, topo, windows, options, duration, catalog)
+    writer = _Writer(options, start, duration)
     for metric in catalog:
         writer.family(metric)
         for labels, values in sim.series(metric):
             writer.series(labels, values)
     text = writer.finish()
-    return Dataset(text, start, end, options.step, scenarios, topo, writer.series_count, writer.samples)
+    return Dataset(text, start, end, options.step, windows, topo, writer.series_count, writer.samples)
 
 
 # --- shaping -------------------------------------------------------------------------------------------------
@@ -143,17 +149,49 @@ Labels = dict[str, str]
 Part = tuple[Workload, float, Labels]  # a workload's share of one series, with the extra labels it has there
 
 
+def past(op: str, limit: float, ceiling: float | None = None) -> float:
+    """A level clearly past `limit` (8 % beyond it, or 1 past a zero limit), inside `ceiling` when there is one."""
+    step = abs(limit) * 0.08 or 1.0
+    value = limit + step if op.startswith(">") else limit - step
+    return min(value, (limit + ceiling) / 2) if ceiling is not None and op.startswith(">") else value
+
+
+def short_of(op: str, limit: float, value: float) -> float:
+    """`value`, kept clearly short of `limit` (by 8 % of it, or 1 for a zero limit)."""
+    step = abs(limit) * 0.08 or 1.0
+    return min(value, limit - step) if op.startswith(">") else max(value, limit + step)
+
+
 class _Simulation:
-    def __init__(self, config: Config, topo: Topology, scenarios: tuple[Scenario, ...], options: SimOptions):
-        self.config, self.topo, self.options = config, topo, options
-        self.t = config.thresholds
+    def __init__(
+        self,
+        config: Config,
+        topo: Topology,
+        windows: tuple[Window, ...],
+        options: SimOptions,
+        duration: int,
+        catalog: Catalog,
+    ):
+        self.config, self.topo, self.options, self.catalog = config, topo, options, catalog
         self.step = options.step
-        self.n = options.duration // options.step  # samples at start, start + step, ..., end - step
+        self.n = duration // options.step  # samples at start, start + step, ..., end - step
+        self.duration = duration
         self.offsets = [i * options.step for i in range(self.n)]
-        self.active = {s.name: [s.contains(o) for o in self.offsets] for s in scenarios}
-        self.budget_window = next(s for s in scenarios if s.name == "budget_overspend")
+        self.windows = [w for w in windows if w.incident is not None]
+        self.active = {w.name: [w.contains(o) for o in self.offsets] for w in windows}
+        self.shaping: dict[str, list[Window]] = {}
+        for w in self.windows:
+            assert w.incident is not None
+            for name in w.incident.signal.metrics:
+                self.shaping.setdefault(name, []).append(w)
         self._req = {w: self._requests(w) for w in topo.workloads}
-        self._cost = self._costs()
+        self._cost: dict[str, dict[Workload, list[float]]] = {}
+
+    def effects(self, metric: Metric, kind: str) -> list[Window]:
+        return [w for w in self.shaping.get(metric.name, []) if w.incident and w.incident.signal.kind == kind]
+
+    def on(self, window: Window, i: int) -> bool:
+        return self.active[window.name][i]
 
     # --- randomness: one stream per series key, so adding a metric never changes the others -----------------
     def noise(self, key: str, scale: float = 0.1, smooth: float = 0.9) -> list[float]:
@@ -168,65 +206,39 @@ class _Simulation:
         noise = self.noise(f"requests|{w}")
         phase = (hash_str(w.agent) % 628) / 100
         return [
-            max(
-                0.0,
-                w.rate * self.step * (1 + 0.2 * math.sin(2 * math.pi * o / self.options.duration + phase)) * (1 + e),
-            )
+            max(0.0, w.rate * self.step * (1 + 0.2 * math.sin(2 * math.pi * o / self.duration + phase)) * (1 + e))
             for o, e in zip(self.offsets, noise)
         ]
-
-    def _costs(self) -> dict[Workload, list[float]]:
-        """USD per step: 30 % of each tenant's daily budget per day, plus the budget scenario's bursts."""
-        topo, ratio = self.topo, self.t.budget_utilisation_alert
-        burst = [self.budget_window.start <= o < self.budget_window.start + 10 * sc.MINUTE for o in self.offsets]
-        burst_steps = max(1, sum(burst))
-        out: dict[Workload, list[float]] = {}
-        for tenant in topo.tenants:
-            mine = [w for w in topo.workloads if w.tenant == tenant]
-            total_rate = sum(w.rate for w in mine)
-            budget = topo.budgets[tenant] * ratio
-            base = 0.3 * budget / 86400 * self.step
-            normal_total = base * self.n
-            extra = 0.0
-            if tenant == topo.overspender:
-                extra = 1.5 * budget
-            elif tenant == topo.rich_tenant:
-                default = self.config.budgets.daily_usd_default * ratio
-                extra = max(0.0, math.sqrt(default * budget) - normal_total)
-            for w in mine:
-                share = w.rate / total_rate
-                out[w] = [share * (base + (extra / burst_steps if b else 0.0)) for b in burst]
-        return out
 
     # --- series ------------------------------------------------------------------------------------------
     def series(self, metric: Metric) -> Iterator[tuple[Labels, list[float] | dict[str, list[float]]]]:
         """(labels, values) per series; histograms yield {series suffix/`le`: values} per label set."""
-        if metric.source == DCGM:
+        if "gpu" in metric.labels:
             yield from self.gpu_series(metric)
             return
-        for labels, parts in self.rows(metric):
+        rows = self.rows(metric)
+        shares = self.rate_shares(metric, rows) if metric.type == COUNTER else {}
+        for row, (labels, parts) in enumerate(rows):
             if metric.type == HISTOGRAM:
                 yield labels, self.histogram(metric, parts)
             elif metric.type == COUNTER:
-                yield labels, self.counter(metric, parts)
+                yield labels, self.counter(metric, parts, [shares.get((row, p), 0.0) for p in range(len(parts))])
             else:
                 yield labels, self.gauge(metric, labels, parts)
+
+    def base_labels(self, w: Workload) -> Labels:
+        return {"agent_name": w.agent, "tenant_id": w.tenant, "model": w.model, "provider": self.topo.provider(w.model)}
 
     def rows(self, metric: Metric) -> list[tuple[Labels, list[Part]]]:
         """Label sets of a metric, each with the workload shares that feed it."""
         rows: dict[tuple[tuple[str, str], ...], tuple[Labels, list[Part]]] = {}
         for w in self.topo.workloads:
-            base = {
-                "agent_name": w.agent,
-                "tenant_id": w.tenant,
-                "model": w.model,
-                "provider": self.topo.provider(w.model),
-            }
+            base = self.base_labels(w)
             expansions: list[tuple[Labels, float]] = [({}, 1.0)]
             for label in metric.labels:
                 if label in base:
                     continue
-                values = self.label_values(metric, label, w)
+                values = self.label_values(label, w)
                 expansions = [({**e, label: v}, ew * vw) for e, ew in expansions for v, vw in values]
             for extra, weight in expansions:
                 full = {**base, **extra}
@@ -236,7 +248,7 @@ class _Simulation:
                 rows.setdefault(key, (labels, []))[1].append((w, weight, extra))
         return list(rows.values())
 
-    def label_values(self, metric: Metric, label: str, w: Workload) -> list[tuple[str, float]]:
+    def label_values(self, label: str, w: Workload) -> list[tuple[str, float]]:
         def even(values: tuple[str, ...]) -> list[tuple[str, float]]:
             return [(v, 1 / len(values)) for v in values] if values else [("none", 1.0)]
 
@@ -247,51 +259,33 @@ class _Simulation:
         if label == "token_type":
             return [("input", INPUT_SHARE), ("output", 1 - INPUT_SHARE)]
         if label == "error_type":
-            return list(TOOL_ERROR_TYPES if metric.name.startswith("tool_") else AGENT_ERROR_TYPES)
+            return list(ERROR_TYPES)
         return [("default", 1.0)]
 
-    # --- agent metrics -----------------------------------------------------------------------------------
-    def on(self, scenario: str, i: int) -> bool:
-        return self.active.get(scenario, [False] * self.n)[i]
-
-    def latency_shape(self, kind: str, buckets: tuple[float, ...], incident: bool) -> Shape:
-        threshold = getattr(self.t.latency_seconds, kind).p99_alert
-        return incident_shape(threshold) if incident else normal_shape(buckets, threshold)
-
-    def observations(self, metric: Metric, w: Workload, extra: Labels, i: int) -> tuple[float, Shape]:
-        """(observations in step i, their distribution) for one workload's share of a histogram."""
-        req = self._req[w][i]
-        b = metric.buckets
-        latency = self.on("latency", i)
-        if metric.name == "agent_request_duration_seconds":
-            return req, self.latency_shape("agent", b, latency and w.agent == sc.LATENCY_AGENT)
-        if metric.name == "llm_inference_duration_seconds":
-            return req * LLM_CALLS_PER_REQUEST, self.latency_shape("llm", b, latency and w.model == sc.LATENCY_MODEL)
-        if metric.name == "tool_execution_duration_seconds":
-            hit = latency and extra.get("tool_name") == sc.LATENCY_TOOL
-            return req * TOOL_CALLS_PER_REQUEST, self.latency_shape("tool", b, hit)
-        if metric.name == "vector_search_duration_seconds":
-            hit = latency and extra.get("collection") == sc.LATENCY_COLLECTION
-            return req * SEARCHES_PER_REQUEST, self.latency_shape("vector_search", b, hit)
-        slow = latency and w.agent == sc.LATENCY_AGENT
-        if metric.name == "agent_chain_length":
-            return req, Shape(10.0 if slow else 5.0, 0.5)
-        if metric.name == "agent_tool_calls":
-            return req, Shape(5.0 if slow else 2.0, 0.6, p0=0.15)
-        if metric.name == "agent_iterations":
-            return req, Shape(6.0 if slow else 2.5, 0.5)
-        finite = [x for x in b if x > 0] or [1.0]  # an unknown histogram: centred on its bucket range
-        return req, Shape(math.sqrt(finite[0] * finite[-1]), 0.8, p0=0.05 if 0 in b else 0.0)
+    # --- histograms --------------------------------------------------------------------------------------
+    def shape(self, metric: Metric, full: Labels, i: int) -> Shape:
+        """The distribution of one workload's observations in step i: past a quantile alert's limit for its
+        subject during its incident, short of every such limit otherwise."""
+        quantiles = self.effects(metric, QUANTILE)
+        for w in quantiles:
+            if self.on(w, i) and w.hits(full):
+                return incident_shape(w.limit)
+        if quantiles:
+            return normal_shape(metric.buckets, min(w.limit for w in quantiles))
+        finite = [x for x in metric.buckets if x > 0] or [1.0]  # centred on the bucket range unless typical
+        median = metric.typical or math.sqrt(finite[0] * finite[-1])
+        return Shape(median, 0.6, p0=0.15 if 0 in metric.buckets else 0.0)
 
     def histogram(self, metric: Metric, parts: list[Part]) -> dict[str, list[float]]:
         buckets = tuple(sorted(metric.buckets))
         acc = [0.0] * len(buckets)
         total = sums = 0.0
         out: dict[str, list[float]] = {**{_le(b): [] for b in buckets}, "+Inf": [], "_sum": [], "_count": []}
+        fulls = [{**self.base_labels(w), **extra} for w, _, extra in parts]
         for i in range(self.n):
-            for w, weight, extra in parts:
-                count, shape = self.observations(metric, w, extra, i)
-                count *= weight
+            for (w, weight, _), full in zip(parts, fulls):
+                count = self._req[w][i] * metric.per_request * weight
+                shape = self.shape(metric, full, i)
                 for k, f in enumerate(_fractions(shape, buckets)):
                     acc[k] += count * f
                 total += count
@@ -303,132 +297,159 @@ class _Simulation:
             out["_sum"].append(round(sums, 3))
         return out
 
-    def increment(self, metric: Metric, w: Workload, weight: float, extra: Labels, i: int) -> float:
-        """What one workload adds to a counter in step i."""
-        req, t = self._req[w][i], self.t
-        if metric.name == "llm_cost_dollars_total":
-            return self._cost[w][i] * weight
-        if metric.name == "llm_tokens_total":
-            return self._cost[w][i] / PRICE.get(w.model, 5e-6) * weight
-        if metric.name == "agent_errors_total":
-            ratio = (
-                above(t.agent_error_rate_alert)
-                if self.on("error_spike", i) and w.agent == sc.ERROR_AGENT
-                else t.agent_error_rate_alert * 0.1
-            )
-            return req * ratio * weight
-        if metric.name == "tool_execution_errors_total":
-            hit = self.on("tool_errors", i) and extra.get("tool_name") == sc.TOOL_ERROR_TOOL
-            ratio = above(t.tool_error_rate_alert) if hit else t.tool_error_rate_alert * 0.1
-            return req * TOOL_CALLS_PER_REQUEST * ratio * weight
-        if metric.name == "llm_rate_limit_errors_total":
-            hit = self.on("rate_limit_storm", i) and w.model == sc.RATE_LIMIT_MODEL
-            per_5m = t.rate_limit_errors_per_5m_alert * (5 if hit else 0.05)
-            return per_5m / 300 * self.step * self.share(w, lambda x: x.model == w.model) * weight
-        if metric.name == "agent_timeout_total":
-            hit = self.on("timeouts", i) and w.agent == sc.TIMEOUT_AGENT
-            per_min = t.timeouts_per_minute_alert * (4 if hit else 0.04)
-            return per_min / 60 * self.step * self.share(w, lambda x: x.agent == w.agent) * weight
-        return req * 0.1 * weight
+    # --- counters ----------------------------------------------------------------------------------------
+    def rate_shares(self, metric: Metric, rows: list[tuple[Labels, list[Part]]]) -> dict[tuple[int, int], float]:
+        """For counters a rate alert watches: each part's share of its group (the subject's label value), so a
+        group's total follows the alert's limit whatever the number of workloads in it."""
+        windows = self.effects(metric, RATE)
+        if not windows:
+            return {}
+        label = next((k for k, _ in windows[0].subject if k in metric.labels), "")
+        totals: dict[str, float] = {}
+        for labels, parts in rows:
+            for w, weight, _ in parts:
+                totals[labels.get(label, "")] = totals.get(labels.get(label, ""), 0.0) + w.rate * weight
+        return {
+            (r, p): w.rate * weight / totals[labels.get(label, "")]
+            for r, (labels, parts) in enumerate(rows)
+            for p, (w, weight, _) in enumerate(parts)
+        }
 
-    def share(self, w: Workload, same: Callable[[Workload], bool]) -> float:
-        group = [x.rate for x in self.topo.workloads if same(x)]
-        return w.rate / sum(group)
-
-    def counter(self, metric: Metric, parts: list[Part]) -> list[float]:
+    def counter(self, metric: Metric, parts: list[Part], shares: list[float]) -> list[float]:
+        """A counter's cumulative values; `shares` are the parts' shares of their rate-alert group."""
         acc, out = 0.0, []
         dollars = metric.unit.startswith("currency")
+        fulls = [{**self.base_labels(w), **extra} for w, _, extra in parts]
         for i in range(self.n):
-            acc += sum(self.increment(metric, w, weight, extra, i) for w, weight, extra in parts)
+            acc += sum(
+                self.increment(metric, w, weight, full, i, share)
+                for (w, weight, _), full, share in zip(parts, fulls, shares)
+            )
             out.append(round(acc, 4) if dollars else math.floor(acc))
         return out
 
+    def increment(self, metric: Metric, w: Workload, weight: float, full: Labels, i: int, share: float) -> float:
+        """What one workload adds to a counter in step i."""
+        req = self._req[w][i]
+        if spend := self.effects(metric, SPEND):
+            return self.costs(metric, spend[0])[w][i] * weight
+        if ratios := self.effects(metric, RATIO):
+            hit = next((x for x in ratios if self.on(x, i) and x.hits(full)), None)
+            value = above(hit.limit) if hit else min(x.limit for x in ratios) * 0.1
+            signal = ratios[0].incident.signal if ratios[0].incident else None
+            assert isinstance(signal, Ratio)
+            return req * self.catalog.metric(signal.volume).per_request * value * weight
+        if rates := self.effects(metric, RATE):
+            hit = next((x for x in rates if self.on(x, i) and x.hits(full)), None)
+            per = rates[0].incident.signal if rates[0].incident else None
+            assert isinstance(per, Rate)
+            target = hit.limit * 5 if hit else min(x.limit for x in rates) * 0.05
+            return target / per.per_seconds * self.step * share
+        return req * metric.per_request * weight
+
+    def costs(self, metric: Metric, window: Window) -> dict[Workload, list[float]]:
+        """USD per step: 30 % of each tenant's limit per day, plus the overspender's burst at the window's start
+        (1.5 times its limit) and, for a tenant whose budget lies above the default, a spend between the
+        default's limit and its own (it must stay silent)."""
+        if metric.name in self._cost:
+            return self._cost[metric.name]
+        topo, ratio = self.topo, window.limit
+        burst = [window.start <= o < window.start + sc.SPEND_BURST for o in self.offsets]
+        burst_steps = max(1, sum(burst))
+        out: dict[Workload, list[float]] = {}
+        for tenant in topo.tenants:
+            mine = [w for w in topo.workloads if w.tenant == tenant]
+            total_rate = sum(w.rate for w in mine)
+            budget = topo.budgets[tenant] * ratio
+            base = 0.3 * budget / 86400 * self.step
+            extra = 0.0
+            if tenant == topo.overspender:
+                extra = 1.5 * budget
+            elif tenant == topo.rich_tenant:
+                default = self.config.budgets.daily_usd_default * ratio
+                extra = max(0.0, math.sqrt(default * budget) - base * self.n)
+            for w in mine:
+                share = w.rate / total_rate
+                out[w] = [share * (base + (extra / burst_steps if b else 0.0)) for b in burst]
+        self._cost[metric.name] = out
+        return out
+
+    # --- gauges ------------------------------------------------------------------------------------------
     def gauge(self, metric: Metric, labels: Labels, parts: list[Part]) -> list[float]:
+        """Things in flight: arrivals per second times the seconds each request holds one (Little's law)."""
         noise = self.noise(f"{metric.name}|{sorted(labels.items())}", 0.05)
         arrivals = [sum(self._req[w][i] * weight for w, weight, _ in parts) / self.step for i in range(self.n)]
-        factor = {"agent_active_sessions": SESSION_SECONDS, "agent_active_users": SESSION_SECONDS * 0.6}.get(
-            metric.name, 10.0
-        )
-        return [max(0, round(a * factor * (1 + e))) for a, e in zip(arrivals, noise)]
+        values = [max(0.0, a * metric.per_request * (1 + e)) for a, e in zip(arrivals, noise)]
+        full = {**self.base_labels(parts[0][0]), **labels}
+        return [round(v) for v in self.levels(metric, full, values)]
+
+    def levels(self, metric: Metric, full: Labels, values: list[float]) -> list[float]:
+        """Gauge values kept short of every level alert's limit, and past it for the subject in its incident."""
+        windows = self.effects(metric, LEVEL)
+        ceiling = 100.0 if metric.unit == "percent" else 1.0 if metric.unit == "percentunit" else None
+        out = []
+        for i, v in enumerate(values):
+            for w in windows:
+                v = short_of(w.op, w.limit, v)
+            hit = next((w for w in windows if self.on(w, i) and w.hits(full)), None)
+            out.append(past(hit.op, hit.limit, ceiling) if hit else v)
+        return out
 
     # --- GPUs --------------------------------------------------------------------------------------------
     def gpu_series(self, metric: Metric) -> Iterator[tuple[Labels, list[float]]]:
+        events = self.effects(metric, EVENT)
         for gpu in self.topo.gpus:
             labels = {k: v for k, v in gpu.labels().items() if k in metric.labels or k in ("job", "instance")}
-            if metric.name == "DCGM_FI_DEV_XID_ERRORS":
-                yield {**labels, "err_code": "0", "err_msg": "No Error"}, [0.0] * self.n
-                if gpu.key == sc.GPU_XID:
-                    values = [float(sc.XID_CODE) if self.on("xid_error", i) else math.nan for i in range(self.n)]
-                    yield {**labels, "err_code": sc.XID_CODE, "err_msg": sc.XID_MESSAGE}, values
+            full = {**labels, "host": gpu.host}
+            if events:
+                yield from self.event_series(metric, events, labels, full)
                 continue
-            yield labels, self.gpu_values(metric, gpu)
+            yield labels, self.gpu_values(metric, gpu, full)
 
-    def gpu_util(self, gpu: Gpu) -> list[float]:
-        noise = self.noise(f"gpu-util|{gpu.key}", 8.0)
-        low, high = self.t.gpu.utilisation_low_percent, self.t.gpu.utilisation_high_percent
-        mid = (low + high) / 2
-        values = [min(high - 3, max(low + 3, mid + e)) for e in noise]
-        if gpu.key == sc.GPU_BUSY:
-            values = [
-                min(100.0, (high + 100) / 2 + 2) if self.on("gpu_saturation", i) else v for i, v in enumerate(values)
-            ]
-        return values
+    def event_series(
+        self, metric: Metric, events: list[Window], labels: Labels, full: Labels
+    ) -> Iterator[tuple[Labels, list[float]]]:
+        """The quiet series (code 0) of every GPU, and for an incident's subject the series of its code."""
+        signal = events[0].incident.signal if events[0].incident else None
+        assert isinstance(signal, Event)
+        detail = {EVENT_DETAIL_LABEL: "No Error"} if EVENT_DETAIL_LABEL in metric.labels else {}
+        yield {**labels, signal.label: "0", **detail}, [0.0] * self.n
+        for w in events:
+            if not w.hits(full) or w.incident is None:
+                continue
+            code = w.incident.breach if w.incident.breach is not None else 1.0
+            text = number(code)
+            detail = {EVENT_DETAIL_LABEL: XID_MESSAGES.get(text, "")} if EVENT_DETAIL_LABEL in metric.labels else {}
+            values = [code if self.on(w, i) else math.nan for i in range(self.n)]
+            yield {**labels, signal.label: text, **detail}, values
 
-    def gpu_values(self, metric: Metric, gpu: Gpu) -> list[float]:
-        g, name = self.t.gpu, metric.name
-        util = self.gpu_util(gpu)
-        noise = self.noise(f"{name}|{gpu.key}", 1.0)
-        if name == "DCGM_FI_DEV_GPU_UTIL":
-            return [round(u) for u in util]
-        if name == "DCGM_FI_DEV_MEM_COPY_UTIL":
-            return [round(u * 0.45) for u in util]
-        if name in ("DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE"):
-            mem_noise = self.noise(f"fb|{gpu.key}", 0.02)
-            used = [
-                FB_TOTAL_MIB
-                * (
-                    (1 + g.memory_used_alert_ratio) / 2
-                    if gpu.key == sc.GPU_MEMORY and self.on("gpu_memory_pressure", i)
-                    else g.memory_used_alert_ratio * 0.7 + e
-                )
-                for i, e in enumerate(mem_noise)
-            ]
-            return [round(u) if name.endswith("USED") else round(FB_TOTAL_MIB - round(u)) for u in used]
-        if name == "DCGM_FI_DEV_GPU_TEMP":
-            limit = g.temperature_alert_celsius
-            return [
-                round(
-                    limit + 7
-                    if gpu.key == sc.GPU_HOT and self.on("gpu_temperature", i)
-                    else min(limit - 8, 50 + 0.15 * u + e)
-                )
-                for i, (u, e) in enumerate(zip(util, noise))
-            ]
-        if name == "DCGM_FI_DEV_POWER_USAGE":
-            return [round(90 + 3 * u + 5 * e, 2) for u, e in zip(util, noise)]
-        if name == "DCGM_FI_DEV_SM_CLOCK":
-            top = 1980 if "H100" in gpu.model_name else 1410
-            return [
-                top - 300 if gpu.key == sc.GPU_HOT and self.on("gpu_temperature", i) else top for i in range(self.n)
-            ]
-        if name == "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE":
-            return [round(u / 100 * 0.6, 4) for u in util]
-        if metric.type == COUNTER:  # e.g. PCIe replays: rare
-            acc = 0.0
-            out: list[float] = []
+    def gpu_values(self, metric: Metric, gpu: Gpu, full: Labels) -> list[float]:
+        noise = self.noise(f"{metric.name}|{gpu.key}", 1.0)
+        typical = metric.typical if metric.typical is not None else LEVEL_BY_UNIT.get(metric.unit, 1.0)
+        if metric.type == COUNTER:
+            acc, out = 0.0, []
             for _ in range(self.n):
-                acc += 0.002
-                out.append(math.floor(acc))
+                acc += typical * self.step
+                out.append(float(math.floor(acc)))
             return out
-        level = {
-            "percent": 50.0,
-            "percentunit": 0.5,
-            "celsius": 55.0,
-            "watt": 250.0,
-            "mbytes": 40000.0,
-            "rotmhz": 1400.0,
-        }.get(metric.unit, 1.0)
-        return [round(level * (1 + 0.05 * e), 4) for e in noise]
+        if fills := self.effects(metric, FILL):
+            return self.fill(metric, fills[0], gpu, full)
+        values = [typical * (1 + 0.05 * e) for e in noise]
+        decimals = 4 if abs(typical) < 10 else 0
+        return [round(v, decimals) for v in self.levels(metric, full, values)]
+
+    def fill(self, metric: Metric, window: Window, gpu: Gpu, full: Labels) -> list[float]:
+        """A used/free pair of one resource: used at 70 % of the limit (with noise), past it in the incident."""
+        signal = window.incident.signal if window.incident else None
+        assert isinstance(signal, Fill)
+        fills = self.shaping[metric.name]
+        noise = self.noise(f"fill|{signal.used}|{gpu.key}", 0.02)
+        used = []
+        for i, e in enumerate(noise):
+            hit = next((w for w in fills if self.on(w, i) and w.hits(full)), None)
+            fraction = (1 + hit.limit) / 2 if hit else min(w.limit for w in fills) * 0.7 + e
+            used.append(round(signal.capacity * fraction))
+        return [float(u) if metric.name == signal.used else signal.capacity - u for u in used]
 
 
 def hash_str(text: str) -> int:
@@ -445,9 +466,9 @@ def _le(bound: float) -> str:
 
 
 class _Writer:
-    def __init__(self, options: SimOptions, start: int):
+    def __init__(self, options: SimOptions, start: int, duration: int):
         self.options = options
-        self.timestamps = [str(start + i * options.step) for i in range(options.duration // options.step)]
+        self.timestamps = [str(start + i * options.step) for i in range(duration // options.step)]
         self.lines: list[str] = []
         self.series_count = 0
         self.samples = 0

@@ -26,6 +26,23 @@ AGENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple
 }
 TENANTS = ("acme", "globex", "initech", "umbrella")
 OVERSPENDER = "globex"  # keeps the default budget and blows through it in the budget scenario
+# dcgm-exporter's err_msg for the XID codes an incident may raise
+XID_MESSAGES = {
+    "13": "Graphics Engine Exception",
+    "31": "GPU memory page fault",
+    "43": "GPU stopped processing",
+    "45": "Preemptive cleanup, due to previous errors",
+    "48": "Double Bit ECC Error",
+    "63": "Row remapping event",
+    "64": "Row remapper failure",
+    "74": "NVLink Error",
+    "79": "GPU has fallen off the bus",
+    "92": "High single-bit ECC error rate",
+    "94": "Contained ECC error",
+    "95": "Uncontained ECC error",
+    "119": "GSP RPC timeout",
+    "120": "GSP error",
+}
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,22 @@ class Topology:
 
     def provider(self, model: str) -> str:
         return MODELS.get(model, "custom")
+
+    def values(self, label: str) -> tuple[str, ...]:
+        """The simulated values of a workload label (empty for a label the platform does not fill)."""
+        if label == "agent_name":
+            return self.agents
+        if label == "model":
+            return self.models
+        if label == "tenant_id":
+            return self.tenants
+        if label == "provider":
+            return tuple(dict.fromkeys(self.provider(m) for m in self.models))
+        if label == "tool_name":
+            return tuple(sorted({t for tools in self.tools.values() for t in tools}))
+        if label == "collection":
+            return tuple(sorted({c for cs in self.collections.values() for c in cs}))
+        return ()
 
 
 GPUS = (
