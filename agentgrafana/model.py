@@ -174,6 +174,15 @@ def panels_of(model: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def datasource_type(*holders: dict[str, Any]) -> str:
+    """The datasource type named by the first holder that names one (a target, then its panel); "" if none."""
+    for holder in holders:
+        ds = holder.get("datasource")
+        if isinstance(ds, dict) and ds.get("type"):
+            return str(ds["type"])
+    return ""
+
+
 def panel_label(p: dict[str, Any]) -> str:
     """How findings and reports name a panel: its title and id."""
     return f'panel "{p.get("title", "")}" (id {p.get("id")})'

@@ -13,7 +13,7 @@ from agentgrafana.config import Config, load
 from agentgrafana.live import check as live
 from agentgrafana.live.prometheus import live_prometheus
 from agentgrafana.live.simulator import SimOptions, simulate
-from agentgrafana.model import Build
+from agentgrafana.model import Build, panels_of
 from agentgrafana.pipeline import build
 
 pytestmark = pytest.mark.live
@@ -67,10 +67,7 @@ def test_every_alert_fires_in_its_incident_and_is_silent_in_normal_traffic(live_
 def test_only_tempo_panels_are_left_unchecked(live_run):
     the_build, _, _, report = live_run
     total = sum(
-        len(p.get("targets") or [])
-        for d in the_build.dashboards
-        for p in live.iter_panels(d.model.get("panels") or [])
-        if p.get("type") != "row"
+        len(p.get("targets") or []) for d in the_build.dashboards for p in panels_of(d.model) if p.get("type") != "row"
     )
     assert len(report.targets) + len(report.not_checked) == total
     assert {n.datasource for n in report.not_checked} <= {"tempo"}

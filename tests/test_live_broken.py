@@ -13,7 +13,7 @@ from agentgrafana.config import Config, load
 from agentgrafana.live import check as live
 from agentgrafana.live.prometheus import live_prometheus
 from agentgrafana.live.simulator import SimOptions, simulate
-from agentgrafana.model import Build
+from agentgrafana.model import Build, panels_of
 from agentgrafana.pipeline import build
 from agentgrafana.promql import analyze
 
@@ -70,7 +70,7 @@ def test_renamed_data_fails_the_check_and_names_the_panels(renamed):
     }
     shows_tenant = set()
     for d in the_build.dashboards:
-        for p in live.iter_panels(d.model.get("panels") or []):
+        for p in panels_of(d.model):
             for t in p.get("targets") or []:
                 if "tenant_id" in str(t.get("legendFormat", "")) + str(p.get("transformations", "")):
                     shows_tenant.add((d.title, p.get("title"), t.get("refId")))
@@ -105,7 +105,7 @@ def broken_rule(the_build: Build) -> tuple[Build, str, tuple[str, str, str]]:
     """The build with one recording rule renamed in its rule file: one that a panel reads without fallback."""
     recorded = live.recorded_exprs(the_build)
     for d in the_build.dashboards:
-        for p in live.iter_panels(d.model.get("panels") or []):
+        for p in panels_of(d.model):
             for t in p.get("targets") or []:
                 expr = str(t.get("expr", ""))
                 names = [n for n in recorded if re.search(rf"(?<![\w:]){re.escape(n)}(?![\w:])", expr)]

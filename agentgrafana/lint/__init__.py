@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..model import datasource_type
+
 if TYPE_CHECKING:
     from ..model import Alert, DashboardOut, RecordingRule, RuleGroup
 
@@ -69,8 +71,7 @@ class TargetView:
 
     @property
     def datasource_type(self) -> str:
-        ds = self.target.get("datasource") or self.panel.get("datasource") or {}
-        return str(ds.get("type", "")) if isinstance(ds, dict) else ""
+        return datasource_type(self.target, self.panel)
 
 
 @dataclass(frozen=True)

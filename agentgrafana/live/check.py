@@ -14,7 +14,6 @@ import json
 import math
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 import yaml
 
 from ..config import Config
-from ..model import Build
+from ..model import Build, datasource_type, panels_of
 from ..outputs import PROMETHEUS_RULES, files_with_role
 from ..promql import expand_variables
 from . import scenarios as sc
@@ -420,18 +419,9 @@ def _apply_regex(regex: str, found: list[str]) -> list[str]:
     return out
 
 
-def iter_panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Every panel, including those inside (collapsed) rows."""
-    for panel in panels or []:
-        yield panel
-        yield from iter_panels(panel.get("panels") or [])
-
-
 def _datasource_type(target: dict[str, Any], panel: dict[str, Any]) -> str:
-    for ds in (target.get("datasource"), panel.get("datasource")):
-        if isinstance(ds, dict) and ds.get("type"):
-            return str(ds["type"])
-    return "prometheus"
+    """A target without a datasource of its own or its panel's uses the default one: Prometheus here."""
+    return datasource_type(target, panel) or "prometheus"
 
 
 LEGEND_LABEL_RE = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
@@ -442,7 +432,7 @@ def check_dashboards(build: Build, prom: Prometheus, d: Dataset, report: LiveRep
     for dash in build.dashboards:
         values = variable_values(dash.model, prom, d, report.variables)
         recorded: dict[str, list[dict[str, Any]]] = {}
-        for panel in iter_panels(dash.model.get("panels") or []):
+        for panel in panels_of(dash.model):
             if panel.get("type") == "row":
                 continue
             targets = panel.get("targets") or []
