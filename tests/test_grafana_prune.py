@@ -116,7 +116,7 @@ def test_search_is_paged(double, settings, monkeypatch):
 
 
 def test_prune_finds_removed_tenants_by_their_folders_not_by_the_configuration(double, monkeypatch, tmp_path):
-    """40 tenants pushed, then 20: --prune deletes exactly the 20 removed tenants' dashboards and folders."""
+    """12 tenants pushed, then 6: --prune deletes exactly the 6 removed tenants' dashboards and folders."""
     import io
 
     from grafana_builds import TOKEN
@@ -138,37 +138,37 @@ def test_prune_finds_removed_tenants_by_their_folders_not_by_the_configuration(d
         )
         return code, out.getvalue() + err.getvalue()
 
-    code, text = push_tenants(40)
+    code, text = push_tenants(12)
     assert code == 0, text
-    assert {f"ai-agents-t{i:02d}" for i in range(40)} <= set(double.folders)
+    assert {f"ai-agents-t{i:02d}" for i in range(12)} <= set(double.folders)
     hand_made = dashboard_model("hand-made-t05", "Hand made in a tenant folder")
     hand_made["tags"] = ["ai-agents"]  # no ownership tag: not ours
-    double.add_dashboard(hand_made, "ai-agents-t39")
+    double.add_dashboard(hand_made, "ai-agents-t11")
     double.add_folder("ai-agents-staging", "AI Agents Staging")  # looks related, is not a tenant folder of ours
 
-    code, text = push_tenants(20)
+    code, text = push_tenants(6)
     assert code == 0, text
-    assert text.count("orphaned  dashboard") == 20 and text.count("orphaned  folder") == 20
-    assert set(double.folders) >= {f"ai-agents-t{i:02d}" for i in range(40)}  # nothing deleted without --prune
+    assert text.count("orphaned  dashboard") == 6 and text.count("orphaned  folder") == 6
+    assert set(double.folders) >= {f"ai-agents-t{i:02d}" for i in range(12)}  # nothing deleted without --prune
 
     double.reset_log()
-    code, text = push_tenants(20, "--prune")
+    code, text = push_tenants(6, "--prune")
     assert code == 0, text
     deleted = sorted(w.path for w in double.writes() if w.method == "DELETE")
-    removed = range(20, 40)
+    removed = range(6, 12)
     assert [p for p in deleted if p.startswith("/api/dashboards/")] == [
         f"/api/dashboards/uid/agent-cost-t{i:02d}" for i in removed
     ]
     assert [p for p in deleted if p.startswith("/api/folders/")] == [
-        f"/api/folders/ai-agents-t{i:02d}" for i in removed if i != 39
-    ]  # t39 still holds a hand-made dashboard
+        f"/api/folders/ai-agents-t{i:02d}" for i in removed if i != 11
+    ]  # t11 still holds a hand-made dashboard
     assert set(double.folders) == {
         "ai-agents",
         "ai-agents-staging",
-        "ai-agents-t39",
-        *(f"ai-agents-t{i:02d}" for i in range(20)),
+        "ai-agents-t11",
+        *(f"ai-agents-t{i:02d}" for i in range(6)),
     }
     assert "hand-made-t05" in double.dashboards and "left alone" in text
     double.reset_log()
-    code, text = push_tenants(20, "--prune")
+    code, text = push_tenants(6, "--prune")
     assert code == 0 and [w for w in double.writes()] == []

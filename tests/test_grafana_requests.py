@@ -136,7 +136,7 @@ def test_folder_list_is_paged(double, settings, monkeypatch):
 
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_folder_creates_and_reads_are_parallel_but_bounded(concurrency):
-    with GrafanaDouble(token=TOKEN, latency=0.03) as server:
+    with GrafanaDouble(token=TOKEN, latency=0.015) as server:
         build = per_tenant_build(9)
         settings = settings_for(server.url, concurrency=concurrency)
         assert push(build, settings).exit_code == 0

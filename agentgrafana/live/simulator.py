@@ -186,9 +186,16 @@ class _Simulation:
                 self.shaping.setdefault(name, []).append(w)
         self._req = {w: self._requests(w) for w in topo.workloads}
         self._cost: dict[str, dict[Workload, list[float]]] = {}
+        self._effects: dict[tuple[str, str], list[Window]] = {}
 
     def effects(self, metric: Metric, kind: str) -> list[Window]:
-        return [w for w in self.shaping.get(metric.name, []) if w.incident and w.incident.signal.kind == kind]
+        """The incident windows shaping `metric` with signals of `kind` (memoised: asked once per sample)."""
+        key = (metric.name, kind)
+        if key not in self._effects:
+            self._effects[key] = [
+                w for w in self.shaping.get(metric.name, []) if w.incident and w.incident.signal.kind == kind
+            ]
+        return self._effects[key]
 
     def on(self, window: Window, i: int) -> bool:
         return self.active[window.name][i]
