@@ -113,6 +113,44 @@ class Thresholds:
     gpu: GpuThresholds = field(default_factory=GpuThresholds)
 
 
+def objective(default: float, doc: str) -> Any:
+    """An SLO objective in [0.5, 1): 1 would leave no error budget to burn."""
+    return field(default=default, metadata=_meta("objective", doc))
+
+
+@dataclass(frozen=True)
+class AvailabilitySlo:
+    objective: float = objective(
+        0.99, "share of agent requests that must succeed (the seed's daily check: < 1 % errors)"
+    )
+    agents: dict[str, float] = checked({}, "objective_map", "per-agent objectives, e.g. {research-agent: 0.995}")
+
+    def for_agent(self, agent: str) -> float:
+        return self.agents.get(agent, self.objective)
+
+
+@dataclass(frozen=True)
+class LatencySlo:
+    objective: float = objective(0.95, "share of agent requests that must finish within threshold_seconds")
+    threshold_seconds: float = positive(
+        5, "latency target (seconds); must be a bucket of agent_request_duration_seconds, so the SLI is exact", 3600
+    )
+    agents: dict[str, float] = checked({}, "objective_map", "per-agent objectives, e.g. {code-agent: 0.9}")
+
+    def for_agent(self, agent: str) -> float:
+        return self.agents.get(agent, self.objective)
+
+
+@dataclass(frozen=True)
+class Slos:
+    period_days: float = positive(30, "SLO period (days) over which the error budget is spent", 365)
+    min_events: float = positive(
+        20, "burn-rate alerts fire only with at least this many requests in their short window", 1e9
+    )
+    availability: AvailabilitySlo = field(default_factory=AvailabilitySlo)
+    latency: LatencySlo = field(default_factory=LatencySlo)
+
+
 @dataclass(frozen=True)
 class Budgets:
     daily_usd_default: float = positive(100, "daily LLM budget per tenant in USD", MAX_BUDGET_USD)
@@ -202,6 +240,7 @@ class Config:
     grafana: GrafanaConfig = field(default_factory=GrafanaConfig)
     thresholds: Thresholds = field(default_factory=Thresholds)
     budgets: Budgets = field(default_factory=Budgets)
+    slos: Slos = field(default_factory=Slos)
     traces: Traces = field(default_factory=Traces)
     alerting: Alerting = field(default_factory=Alerting)
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
@@ -433,6 +472,10 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
                     raise ConfigError(f'{sub}: expected a string label value (quote numbers, e.g. "1"), got {_kind(v)}')
                 _check_string(v, "k8s_label_value", sub)
             item_meta: dict[str, Any] = {}
+            if check == "objective_map":
+                if not k or len(k) > 100 or not k.isprintable() or '"' in k or "\\" in k:
+                    raise ConfigError(f"{sub}: agent names must be 1-100 printable characters without quotes")
+                item_meta = {"check": "objective", "doc": "the agent's objective"}
             if check == "budget_map":
                 if not TENANT_RE.match(k):
                     raise ConfigError(
@@ -458,6 +501,11 @@ def _check_number(value: float, check: str, key: str, meta: Any) -> None:
             )
         if not 0.0001 <= value <= 1:
             raise ConfigError(f"{key}: expected a ratio from 0.0001 to 1 (e.g. 0.05 for 5%), got {value:g}")
+    if check == "objective" and not 0.5 <= value < 1:
+        raise ConfigError(
+            f"{key}: expected an objective from 0.5 to below 1 (e.g. 0.99 for 99 %; 1 leaves no error budget), "
+            f"got {value:g}"
+        )
     if check == "percent" and not 0 <= value <= 100:
         raise ConfigError(f"{key}: expected a percentage between 0 and 100, got {value:g}")
     maximum = meta.get("max")

@@ -156,7 +156,16 @@ def safe_value(op: str, threshold: float) -> float:
 
 # --- signals: how an alert's value is made of series --------------------------------------------------------
 
-QUANTILE, RATIO, RATE, LEVEL, FILL, EVENT, SPEND = "quantile", "ratio", "rate", "level", "fill", "event", "spend"
+QUANTILE, EXCEED, RATIO, RATE, LEVEL, FILL, EVENT, SPEND = (
+    "quantile",
+    "exceed",
+    "ratio",
+    "rate",
+    "level",
+    "fill",
+    "event",
+    "spend",
+)
 
 
 class Signal(Protocol):
@@ -203,8 +212,45 @@ class Quantile:
 
 
 @dataclass(frozen=True)
+class Exceed:
+    """The share of a histogram's observations above `bound` (a bucket boundary, e.g. requests slower than 5 s),
+    divided by `scale` (an error budget, for burn rates)."""
+
+    histogram: str
+    buckets: tuple[float, ...]
+    series: Mapping[str, str]
+    bound: float
+    scale: float = 1.0
+    kind: str = field(default=EXCEED, init=False)
+
+    def __post_init__(self) -> None:
+        if self.bound not in self.buckets or self.bound == max(self.buckets):
+            raise ValueError(f"{self.histogram}: {self.bound:g} must be a bucket boundary below the highest bucket")
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.histogram,)
+
+    def drive(self, value: float, minutes: int, per_minute: float = 600) -> list[InputSeries]:
+        """A share `value * scale` of the observations in the bucket above `bound`, the rest in the one ending
+        at it."""
+        over = min(1.0, value * self.scale)
+        out = []
+        for le in [*sorted(self.buckets), float("inf")]:
+            count = 0.0 if le < self.bound else (1 - over) * per_minute if le == self.bound else per_minute
+            text = "+Inf" if le == float("inf") else number(le)
+            out.append(counter(self.histogram + "_bucket", {**self.series, "le": text}, count, minutes))
+        out.append(counter(self.histogram + "_count", self.series, per_minute, minutes))
+        return out
+
+    def idle(self, minutes: int) -> list[InputSeries]:
+        return flat_histogram(self.histogram, self.series, self.buckets, minutes)
+
+
+@dataclass(frozen=True)
 class Ratio:
-    """The rate of a counter over the rate of the events it counts a part of (errors over requests), 0 to 1.
+    """The rate of a counter over the rate of the events it counts a part of (errors over requests), divided by
+    `scale` (an error budget, for burn rates: 1 % errors against a 1 % budget is a burn rate of 1).
 
     `denominator` is a counter or a histogram's `_count`."""
 
@@ -212,6 +258,7 @@ class Ratio:
     numerator_series: Mapping[str, str]
     denominator: str
     denominator_series: Mapping[str, str]
+    scale: float = 1.0
     kind: str = field(default=RATIO, init=False)
 
     @property
@@ -224,7 +271,8 @@ class Ratio:
         return self.denominator.removesuffix("_count")
 
     def drive(self, value: float, minutes: int) -> list[InputSeries]:
-        return ratio(self.numerator, self.numerator_series, self.denominator, self.denominator_series, value, minutes)
+        share = value * self.scale
+        return ratio(self.numerator, self.numerator_series, self.denominator, self.denominator_series, share, minutes)
 
     def idle(self, minutes: int) -> list[InputSeries]:
         return [
@@ -343,6 +391,11 @@ class Spend:
         return [flat(self.counter, self.series, minutes)]
 
 
+def native(signal: Signal, value: float) -> float:
+    """An alert's value in the quantity the signal shapes (a burn rate times its error budget is a ratio)."""
+    return value * float(getattr(signal, "scale", 1.0))
+
+
 @dataclass(frozen=True)
 class Incident:
     """What an alert must fire on and stay silent without; see the module docstring.
@@ -350,7 +403,8 @@ class Incident:
     `labels` are the alert's labels when it fires for the promtool subject; their names say what breaks, and
     the live check expects the alert to fire for the subject it broke. `breach` / `safe` replace the values
     just past / just short of the threshold; `extra` adds cases; `limit` says how the limit reads in test
-    names when op/threshold do not say it alone."""
+    names when op/threshold do not say it alone. `minutes` is how long the live incident lasts: long enough
+    for the alert's longest window to see it (a burn rate over 1 h needs most of an hour)."""
 
     signal: Signal
     labels: Labels
@@ -359,6 +413,7 @@ class Incident:
     safe: float | None = None
     extra: tuple[Case, ...] = ()
     limit: str | None = None
+    minutes: int = 25
 
     @property
     def subject(self) -> tuple[str, ...]:

@@ -63,7 +63,7 @@ def error_rate(ctx: Context) -> Alert:
         expr=guarded(ctx, "agent_name:agent_error_ratio:rate5m", REQUESTS, "agent_name"),
         threshold_key="agent_error_rate_alert",
         for_="5m",
-        severity="critical",
+        severity="warning",  # the page comes from the availability SLO's burn rate (alerts/slo.py)
         summary=f"Agent {{{{ $labels.agent_name }}}}: more than {limit * 100:.4g}% of requests failed over 5 m.",
         description=(
             "{{ $value | humanizePercentage }} of the requests to agent {{ $labels.agent_name }} failed over "

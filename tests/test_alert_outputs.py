@@ -85,12 +85,13 @@ def _threshold(rule: dict[str, Any]) -> tuple[str, float]:
 
 
 def test_every_required_alert_is_generated(shipped) -> None:
-    assert set(prometheus_alerts(shipped)) == REQUIRED
+    """The seed's alerts are all there (a project may add more: this is not a count)."""
+    assert REQUIRED <= set(prometheus_alerts(shipped))
 
 
 def test_each_grafana_rule_has_the_query_and_threshold_of_its_prometheus_twin(shipped) -> None:
     pairs = twins(shipped)
-    assert len(pairs) == len(REQUIRED)
+    assert len(pairs) == len(prometheus_alerts(shipped))
     for grafana, prom in pairs:
         op, value = _threshold(grafana)
         assert prom["expr"] == f"({_query(grafana)}) {op} {format_number(value)}", grafana["title"]
@@ -272,7 +273,7 @@ def test_every_alert_has_generated_fire_silent_and_idle_tests(shipped) -> None:
             assert all((f"prometheus/tests/{f}".replace("tests/../", "")) in shipped.files for f in doc["rule_files"])
             for t in doc["tests"]:
                 tests.setdefault(t["alert_rule_test"][0]["alertname"], []).append(t)
-    assert set(tests) == REQUIRED
+    assert set(tests) == {a.name for a in shipped.alerts} and REQUIRED <= set(tests)
     for name, cases in tests.items():
         fires = [t for t in cases if t["alert_rule_test"][0]["exp_alerts"]]
         silent = [t["name"] for t in cases if not t["alert_rule_test"][0]["exp_alerts"]]

@@ -174,18 +174,39 @@ def test_schedule_gives_every_alert_a_window_and_separates_incidents_on_one_metr
     from agentgrafana.live.topology import topology
 
     alerts = list(default_build.alerts)
-    # eight more alerts on one histogram: they must queue one after the other
+    # eight more alerts on one histogram, each on another condition: they must queue one after the other
     twin = next(a for a in alerts if a.incident and a.incident.signal.metrics == ("agent_request_duration_seconds",))
-    alerts += [replace(twin, name=f"{twin.name}Twin{i}") for i in range(8)]
+    subjects = [
+        ("tenant_id",),
+        ("model",),
+        ("agent_name", "tenant_id"),
+        ("agent_name", "model"),
+        ("model", "tenant_id"),
+    ]
+    subjects += [("agent_name", "model", "tenant_id"), ("tenant_id", "model")]
+    alerts.append(replace(twin, name=f"{twin.name}Below", op="<"))
+    alerts += [
+        replace(twin, name=f"{twin.name}Other{i}", incident=replace(twin.incident, labels=tuple((k, "x") for k in s)))
+        for i, s in enumerate(subjects)
+    ]
+    # and one on the same condition at another limit: it shares the incident
+    alerts.append(replace(twin, name=f"{twin.name}Twin", threshold=twin.threshold * 2))
     windows = schedule(alerts, topology(Config()))
     normal = next(w for w in windows if w.name == NORMAL)
-    by_alert = {w.alert: w for w in windows if w.alert}
+    by_alert = {name: w for w in windows for name in w.alerts}
     assert set(by_alert) == {a.name for a in alerts}
     for a in alerts:
         w = by_alert[a.name]
         assert w.start >= normal.end and w.end - w.start >= INCIDENT_LENGTH
         assert w.subject, a.name  # something the simulated platform has
     shaping = [w for w in by_alert.values() if "agent_request_duration_seconds" in w.incident.signal.metrics]
-    assert len(shaping) == 9
-    ordered = sorted(shaping, key=lambda w: w.start)
+    unique = list({w.name: w for w in shaping}.values())
+    from agentgrafana.live.scenarios import condition
+
+    readers = [a for a in alerts if a.incident and "agent_request_duration_seconds" in a.incident.signal.metrics]
+    assert len(shaping) == len(readers) and len({w.name for w in shaping}) == len({condition(a) for a in readers})
+    assert len({w.name for w in shaping}) >= 9
+    assert by_alert[f"{twin.name}Twin"] is by_alert[twin.name]
+    assert by_alert[twin.name].limits == (twin.threshold, twin.threshold * 2)
+    ordered = sorted(unique, key=lambda w: w.start)
     assert all(b.start >= a.end for a, b in zip(ordered, ordered[1:]))

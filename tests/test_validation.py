@@ -238,9 +238,10 @@ def test_missing_config_file_is_a_usage_error(tmp_path: Path, capsys) -> None:
 
 
 def test_built_in_defaults_give_a_complete_valid_set() -> None:
+    """The seed's dashboards are all there with the built-in defaults (more may be added: not a count)."""
     result = build(config_mod.Config(), ROOT)
-    assert {d.uid for d in result.dashboards} == {
-        f"agent-{k}" for k in ("overview", "performance", "cost", "traces", "gpu")
+    assert {f"agent-{k}" for k in ("overview", "performance", "cost", "traces", "gpu")} <= {
+        d.uid for d in result.dashboards
     }
 
 

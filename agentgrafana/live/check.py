@@ -204,7 +204,7 @@ class LiveReport:
         panels = {(t.dashboard_uid, t.panel_id) for t in self.targets}
         lines = [
             f"Live check on Prometheus {self.prometheus_version}: {d.series} simulated series, {d.samples:,} "
-            f"samples, {(d.end - d.start) / 3600:g} h at {d.step} s "
+            f"samples, {(d.end - d.start) // 3600} h {(d.end - d.start) % 3600 // 60:02d} min at {d.step} s "
             f"({time.strftime('%Y-%m-%d %H:%M', time.gmtime(d.start))} to "
             f"{time.strftime('%H:%M', time.gmtime(d.end))} UTC)",
             f"Panels: {len(panels)} checked ({len(self.targets)} targets), {len(self.dead_panels)} dead, "

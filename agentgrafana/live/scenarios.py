@@ -1,18 +1,20 @@
-"""The schedule of the simulated traffic: a normal window, then one incident window per alert.
+"""The schedule of the simulated traffic: a normal window, then the alerts' incidents.
 
 Every alert declares its incident (`Alert.incident`: a signal on catalog metrics and the labels naming what
-breaks). The schedule gives each one a 25-minute window and a subject picked from the simulated platform (an
-agent, a model, a tool, a collection, a GPU, a tenant); incidents that shape the same metric never overlap.
-Every alert must be silent in the `normal` window and fire for its subject in its own window.
+breaks). Alerts on the same condition at different limits (an error-rate warning and its burn-rate pages)
+share one incident, acted out past the highest of their limits. Each incident gets a 25-minute window and a
+subject picked from the simulated platform (an agent, a model, a tool, a collection, a GPU, a tenant);
+incidents that shape the same metric never overlap. Every alert must be silent in the `normal` window and
+fire for its subject in its incident's window.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model import Alert
-from ..scenario import SPEND, Incident
+from ..scenario import SPEND, Incident, native
 from .topology import Gpu, Topology
 
 MINUTE = 60
@@ -31,9 +33,9 @@ class Window:
     start: int
     end: int
     description: str
-    alert: str = ""  # the alert that must fire here ("" for the normal window)
+    alerts: tuple[str, ...] = ()  # the alerts that must fire here (none for the normal window)
     incident: Incident | None = None
-    limit: float = 0.0  # the alert's threshold, in the signal's unit
+    limits: tuple[float, ...] = ()  # the alerts' thresholds, in the quantity the signal shapes
     op: str = ">"
     subject: tuple[tuple[str, str], ...] = ()  # labels of what is broken: the alert must fire for it
     silent: tuple[tuple[str, str], ...] = ()  # (label, value) of series the alert must NOT return here
@@ -42,6 +44,16 @@ class Window:
         """Whether alert labels point at this incident's subject (None: they carry none of its labels)."""
         shared = [(k, v) for k, v in self.subject if k in labels]
         return None if not shared else all(labels[k] == v for k, v in shared)
+
+    @property
+    def limit(self) -> float:
+        """The limit the incident must pass: the highest of its alerts' (the lowest for `<` comparisons)."""
+        return max(self.limits) if self.op.startswith(">") else min(self.limits)
+
+    @property
+    def floor(self) -> float:
+        """The limit normal traffic must stay short of: the lowest of its alerts' (the highest for `<`)."""
+        return min(self.limits) if self.op.startswith(">") else max(self.limits)
 
     def contains(self, offset: float) -> bool:
         return self.start <= offset < self.end
@@ -76,44 +88,60 @@ def pick_subject(alert: Alert, incident: Incident, topo: Topology) -> tuple[tupl
     return tuple(out)
 
 
+def condition(alert: Alert) -> tuple[object, ...]:
+    """Alerts with equal conditions (signal kind, metrics, subject labels, comparison) share an incident."""
+    incident = alert.incident
+    assert incident is not None
+    return (incident.signal.kind, incident.signal.metrics, incident.subject, alert.op)
+
+
 def schedule(alerts: list[Alert], topo: Topology) -> tuple[Window, ...]:
-    """The normal window, then each alert's incident in the first slot (round robin from its position) where no
-    other incident shaping one of its metrics overlaps; slots start every 15 minutes from minute 80."""
+    """The normal window, then each condition's incident in the first slot (round robin from its position)
+    where no other incident shaping one of its metrics overlaps; slots start every 15 minutes from minute 80,
+    and an incident lasts 25 minutes or the longest its alerts ask for."""
+    shared: dict[tuple[object, ...], list[Alert]] = {}
+    for alert in alerts:
+        if alert.incident is not None:
+            shared.setdefault(condition(alert), []).append(alert)
     windows = [Window(NORMAL, NORMAL_START, NORMAL_END, "normal traffic: every alert must be silent")]
-    placed: list[tuple[int, frozenset[str]]] = []
-    for position, alert in enumerate(a for a in alerts if a.incident is not None):
-        incident = alert.incident
+    placed: list[tuple[int, int, frozenset[str]]] = []  # (start, end, metrics shaped)
+    for position, members in enumerate(shared.values()):
+        first = members[0]
+        incident = first.incident
         assert incident is not None
         shaped = frozenset(incident.signal.metrics)
+        length = max(INCIDENT_LENGTH, *(a.incident.minutes * MINUTE for a in members if a.incident))
         slot = position % SLOTS
-        while any(abs(slot - s) * SLOT < INCIDENT_LENGTH and shaped & m for s, m in placed):
+        while any(
+            s < FIRST_INCIDENT + slot * SLOT + length and FIRST_INCIDENT + slot * SLOT < e and shaped & m
+            for s, e, m in placed
+        ):
             slot += 1
-        placed.append((slot, shaped))
         start = FIRST_INCIDENT + slot * SLOT
-        subject = pick_subject(alert, incident, topo)
+        placed.append((start, start + length, shaped))
+        subject = pick_subject(first, incident, topo)
         spend = incident.signal.kind == SPEND
         silent = (("tenant_id", topo.rich_tenant),) if spend and topo.rich_tenant else ()
-        what = ", ".join(f"{k}={v}" for k, v in subject if k != "Hostname" and k != "hostname") or "everything"
+        what = ", ".join(f"{k}={v}" for k, v in subject if k not in ("Hostname", "hostname")) or "everything"
+        names = tuple(a.name for a in members)
         windows.append(
             Window(
-                alert.name,
+                first.name,
                 start,
-                start + INCIDENT_LENGTH,
-                f"{alert.name}: {incident.signal.kind} of {'/'.join(sorted(shaped))} past the limit for {what}",
-                alert.name,
+                start + length,
+                f"{' / '.join(names)}: {incident.signal.kind} of {'/'.join(sorted(shaped))} past the limit for {what}",
+                names,
                 incident,
-                alert.threshold,
-                alert.op,
+                tuple(native(a.incident.signal, a.threshold) for a in members if a.incident),
+                first.op,
                 subject,
                 silent,
             )
         )
     end = max([DURATION] + [w.end for w in windows])
     # a spend incident lasts as long as its 24 h window: to the end of the data
-    return tuple(
-        Window(**{**w.__dict__, "end": end}) if w.incident and w.incident.signal.kind == SPEND else w for w in windows
-    )
+    return tuple(replace(w, end=end) if w.incident and w.incident.signal.kind == SPEND else w for w in windows)
 
 
 def window_for(alert: Alert, windows: tuple[Window, ...]) -> Window | None:
-    return next((w for w in windows if w.alert == alert.name), None)
+    return next((w for w in windows if alert.name in w.alerts), None)

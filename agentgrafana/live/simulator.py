@@ -21,7 +21,22 @@ from functools import lru_cache
 from ..catalog import CATALOG, COUNTER, GAUGE, HISTOGRAM, Catalog, Metric
 from ..config import Config
 from ..model import Alert
-from ..scenario import EVENT, FILL, LEVEL, QUANTILE, RATE, RATIO, SPEND, Event, Fill, Rate, Ratio, number
+from ..scenario import (
+    EVENT,
+    EXCEED,
+    FILL,
+    LEVEL,
+    QUANTILE,
+    RATE,
+    RATIO,
+    SPEND,
+    Event,
+    Exceed,
+    Fill,
+    Rate,
+    Ratio,
+    number,
+)
 from . import scenarios as sc
 from .scenarios import Window, schedule
 from .topology import AGENT_JOB, XID_MESSAGES, Gpu, Topology, Workload, topology
@@ -117,12 +132,27 @@ class Shape:
         return (1 - self.p0) * (min(m, self.cap * 0.8) if self.cap else m)
 
 
+@dataclass(frozen=True)
+class Mixture:
+    """A share `share` of observations from `tail`, the rest from `body` (e.g. 20 % of requests past 5 s)."""
+
+    body: Shape
+    tail: Shape
+    share: float
+
+    def cdf(self, le: float) -> float:
+        return (1 - self.share) * self.body.cdf(le) + self.share * self.tail.cdf(le)
+
+    def mean(self) -> float:
+        return (1 - self.share) * self.body.mean() + self.share * self.tail.mean()
+
+
 def _phi(z: float) -> float:
     return 0.5 * (1 + math.erf(z / math.sqrt(2)))
 
 
 @lru_cache(maxsize=4096)
-def _fractions(shape: Shape, buckets: tuple[float, ...]) -> tuple[float, ...]:
+def _fractions(shape: Shape | Mixture, buckets: tuple[float, ...]) -> tuple[float, ...]:
     return tuple(shape.cdf(b) for b in buckets)
 
 
@@ -138,11 +168,6 @@ def normal_shape(buckets: tuple[float, ...], threshold: float, sigma: float = 0.
 
 def incident_shape(threshold: float) -> Shape:
     return Shape(threshold * 2.5, 0.5)
-
-
-def above(threshold: float, ceiling: float = 1.0) -> float:
-    """A ratio clearly above `threshold` but within `ceiling`."""
-    return min(threshold * 4, (threshold + ceiling) / 2)
 
 
 Labels = dict[str, str]
@@ -270,15 +295,20 @@ class _Simulation:
         return [("default", 1.0)]
 
     # --- histograms --------------------------------------------------------------------------------------
-    def shape(self, metric: Metric, full: Labels, i: int) -> Shape:
+    def shape(self, metric: Metric, full: Labels, i: int) -> Shape | Mixture:
         """The distribution of one workload's observations in step i: past a quantile alert's limit for its
         subject during its incident, short of every such limit otherwise."""
-        quantiles = self.effects(metric, QUANTILE)
+        quantiles, exceeds = self.effects(metric, QUANTILE), self.effects(metric, EXCEED)
+        limits = [w.floor for w in quantiles] + [self.bound(w) for w in exceeds]
+        normal = normal_shape(metric.buckets, min(limits)) if limits else None
         for w in quantiles:
             if self.on(w, i) and w.hits(full):
                 return incident_shape(w.limit)
-        if quantiles:
-            return normal_shape(metric.buckets, min(w.limit for w in quantiles))
+        for w in exceeds:
+            if normal and self.on(w, i) and w.hits(full):  # (nearly) every observation past the bound
+                return Mixture(normal, Shape(self.bound(w) * 4, 0.4), 1.0)
+        if normal:
+            return normal
         finite = [x for x in metric.buckets if x > 0] or [1.0]  # centred on the bucket range unless typical
         median = metric.typical or math.sqrt(finite[0] * finite[-1])
         return Shape(median, 0.6, p0=0.15 if 0 in metric.buckets else 0.0)
@@ -342,7 +372,8 @@ class _Simulation:
             return self.costs(metric, spend[0])[w][i] * weight
         if ratios := self.effects(metric, RATIO):
             hit = next((x for x in ratios if self.on(x, i) and x.hits(full)), None)
-            value = above(hit.limit) if hit else min(x.limit for x in ratios) * 0.1
+            # every event bad: burn-rate windows hold normal history, so only an outage passes them in time
+            value = 1.0 if hit else min(x.floor for x in ratios) * 0.1
             signal = ratios[0].incident.signal if ratios[0].incident else None
             assert isinstance(signal, Ratio)
             return req * self.catalog.metric(signal.volume).per_request * value * weight
@@ -350,9 +381,14 @@ class _Simulation:
             hit = next((x for x in rates if self.on(x, i) and x.hits(full)), None)
             per = rates[0].incident.signal if rates[0].incident else None
             assert isinstance(per, Rate)
-            target = hit.limit * 5 if hit else min(x.limit for x in rates) * 0.05
+            target = hit.limit * 5 if hit else min(x.floor for x in rates) * 0.05
             return target / per.per_seconds * self.step * share
         return req * metric.per_request * weight
+
+    def bound(self, window: Window) -> float:
+        signal = window.incident.signal if window.incident else None
+        assert isinstance(signal, Exceed)
+        return signal.bound
 
     def costs(self, metric: Metric, window: Window) -> dict[Workload, list[float]]:
         """USD per step: 30 % of each tenant's limit per day, plus the overspender's burst at the window's start
@@ -360,7 +396,7 @@ class _Simulation:
         default's limit and its own (it must stay silent)."""
         if metric.name in self._cost:
             return self._cost[metric.name]
-        topo, ratio = self.topo, window.limit
+        topo, ratio, top = self.topo, window.floor, window.limit
         burst = [window.start <= o < window.start + sc.SPEND_BURST for o in self.offsets]
         burst_steps = max(1, sum(burst))
         out: dict[Workload, list[float]] = {}
@@ -371,9 +407,9 @@ class _Simulation:
             base = 0.3 * budget / 86400 * self.step
             extra = 0.0
             if tenant == topo.overspender:
-                extra = 1.5 * budget
+                extra = 1.5 * topo.budgets[tenant] * top
             elif tenant == topo.rich_tenant:
-                default = self.config.budgets.daily_usd_default * ratio
+                default = self.config.budgets.daily_usd_default * top
                 extra = max(0.0, math.sqrt(default * budget) - base * self.n)
             for w in mine:
                 share = w.rate / total_rate
@@ -397,7 +433,7 @@ class _Simulation:
         out = []
         for i, v in enumerate(values):
             for w in windows:
-                v = short_of(w.op, w.limit, v)
+                v = short_of(w.op, w.floor, v)
             hit = next((w for w in windows if self.on(w, i) and w.hits(full)), None)
             out.append(past(hit.op, hit.limit, ceiling) if hit else v)
         return out
@@ -454,7 +490,7 @@ class _Simulation:
         used = []
         for i, e in enumerate(noise):
             hit = next((w for w in fills if self.on(w, i) and w.hits(full)), None)
-            fraction = (1 + hit.limit) / 2 if hit else min(w.limit for w in fills) * 0.7 + e
+            fraction = (1 + hit.limit) / 2 if hit else min(w.floor for w in fills) * 0.7 + e
             used.append(round(signal.capacity * fraction))
         return [float(u) if metric.name == signal.used else signal.capacity - u for u in used]
 
