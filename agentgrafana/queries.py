@@ -162,4 +162,9 @@ def gpu(metric: str, matchers: str = "", filtered: bool = True, fn: str = "", wi
         parts.append(matchers)
     inner = f"{metric}{{{', '.join(parts)}}}" if parts else metric
     inner = f"{fn}({inner}[{window}])" if fn else f"({inner} {DCGM_UNSUPPORTED_GUARD})"
-    return f'label_replace(label_replace({inner}, "host", "$1", "Hostname", "(.+)"), "host", "$1", "hostname", "(.+)")'
+    return with_host(inner)
+
+
+def with_host(expr: str) -> str:
+    """`expr` (dcgm-exporter series) with a `host` label from `Hostname` or `hostname`, whichever it has."""
+    return f'label_replace(label_replace({expr}, "host", "$1", "Hostname", "(.+)"), "host", "$1", "hostname", "(.+)")'

@@ -20,7 +20,7 @@ FRAMEBUFFER_MIB = 81920
 
 
 def alerts(ctx: Context) -> list[Alert]:
-    return [framebuffer(ctx), xid(ctx), temperature(ctx)]
+    return [framebuffer(ctx), *xids(ctx), temperature(ctx)]
 
 
 def _max(ctx: Context, metric: str) -> str:
@@ -74,52 +74,113 @@ def framebuffer(ctx: Context) -> Alert:
     )
 
 
-def xid(ctx: Context) -> Alert:
-    metric = "DCGM_FI_DEV_XID_ERRORS"
-    return alert(
-        ctx,
-        "GPUXidErrors",
-        component="gpu",
-        key="gpu-xid-errors",
-        group=GROUP,
-        expr=_max(ctx, metric),
-        value=0,
-        threshold_key="fixed: dcgm-exporter reports 0 until the GPU raises an XID error",
-        for_="0s",
-        severity="warning",
-        summary="GPU {{ $labels.gpu }} on {{ $labels.host }} reported an XID error (driver or hardware fault).",
-        description=(
-            'GPU {{ $labels.gpu }} on {{ $labels.host }} reported XID error {{ $value | printf "%.0f" }}; '
-            "check the driver log (dmesg) for the cause."
-        ),
-        dashboard="gpu",
-        panel="XID errors",
-        unit="short",
-        actions=(
-            (
-                "Read the XID code: hardware codes (48, 63, 64, 74, 79, 92, 94, 95, 119, 120) mean the GPU or its link"
-                " failed; application codes (13, 31, 43, 45) mean a process crashed on it."
-            ),
-            "Read the driver log on the node: `dmesg | grep -i xid`.",
-            (
-                "For a hardware XID, cordon and drain the node (`kubectl cordon <node>`, `kubectl drain <node> "
-                "--ignore-daemonsets`) and open a hardware ticket; for an application XID, restart the pod and check "
-                "its logs."
-            ),
-        ),
-        incident=sc.Incident(
-            sc.Event(metric, OLD, "err_code"),
-            sc.labels(**TARGET),
-            settle_minutes=0,
-            breach=79,
-            safe=0,
-            extra=(
-                sc.Case(
-                    "GPUXidErrors is silent when the field is unsupported (dcgm sentinel)",
-                    (sc.gauge(metric, OLD, sc.DCGM_UNSUPPORTED, 5),),
-                    5,
+# XIDs by what they mean (NVIDIA's XID catalogue): hardware faults need the node drained, application faults
+# mean a process crashed on the GPU; anything else is unknown and worth a look
+HARDWARE_XIDS = (48, 63, 64, 74, 79, 92, 94, 95, 119, 120)
+APPLICATION_XIDS = (13, 31, 43, 45)
+XID_WINDOW = "30m"
+XID_METRIC = "DCGM_FI_DEV_XID_ERRORS"
+RAISED = "host_gpu:dcgm_xid:raised30m"  # recording_rules/gpu.py
+XID_KINDS = (
+    # name, codes (None: any code in neither list), severity, example code, what it means
+    ("GPUXidHardwareError", HARDWARE_XIDS, "critical", 79, "a hardware XID: the GPU, its memory or its link failed"),
+    ("GPUXidApplicationError", APPLICATION_XIDS, "info", 43, "an application XID: a process crashed on the GPU"),
+    ("GPUXidOtherError", None, "warning", 61, "an XID in neither the hardware nor the application list"),
+)
+
+
+def xid_raised(codes: tuple[int, ...] | None) -> str:
+    """GPUs that raised an XID of `codes` (None: of neither list) in the last 30 minutes, by host, GPU and code
+    (see recording_rules/gpu.py: the gauge keeps its last value for hours, so only a change counts)."""
+    listed = "|".join(str(c) for c in (codes or HARDWARE_XIDS + APPLICATION_XIDS))
+    matcher = f'xid=~"{listed}"' if codes else f'xid!~"{listed}"'
+    return f"max by (host, gpu, xid) ({RAISED}{{{matcher}}})"
+
+
+def xids(ctx: Context) -> list[Alert]:
+    out = []
+    for name, codes, severity, example, meaning in XID_KINDS:
+        listed = ", ".join(map(str, codes)) if codes else "not listed as hardware or application"
+        out.append(
+            alert(
+                ctx,
+                name,
+                component="gpu",
+                key=f"gpu-{name.removeprefix('GPU').lower()}",
+                group=GROUP,
+                expr=xid_raised(codes),
+                value=0,
+                threshold_key=f"fixed: any XID {listed} raised in the last {XID_WINDOW} (the value counts them)",
+                for_="0s",
+                severity=severity,
+                unit="short",
+                summary=f"GPU {{{{ $labels.gpu }}}} on {{{{ $labels.host }}}} raised {meaning.split(':')[0]}.",
+                description=(
+                    "GPU {{ $labels.gpu }} on {{ $labels.host }} raised XID {{ $labels.xid }}, "
+                    f"{meaning}. The alert ends {XID_WINDOW} after the last new XID; check the driver log (dmesg)."
                 ),
-            ),
+                dashboard="gpu",
+                panel="XID errors",
+                actions=XID_ACTIONS,
+                incident=sc.Incident(
+                    sc.Event(XID_METRIC, OLD, "err_code"),
+                    sc.labels(**TARGET, xid=str(example)),
+                    settle_minutes=0,
+                    breach=example,
+                    safe=0,
+                    limit=f"code {example}, raised in the last {XID_WINDOW}",
+                    extra=xid_cases(name, example),
+                ),
+            )
+        )
+    return out
+
+
+XID_ACTIONS = (
+    (
+        "Read the XID code: hardware codes (48, 63, 64, 74, 79, 92, 94, 95, 119, 120) mean the GPU or its link failed; "
+        "application codes (13, 31, 43, 45) mean a process crashed on it."
+    ),
+    "Read the driver log on the node: `dmesg | grep -i xid`.",
+    (
+        "For a hardware XID, cordon and drain the node (`kubectl cordon <node>`, `kubectl drain <node> "
+        "--ignore-daemonsets`) and open a hardware ticket; for an application XID, restart the pod and check "
+        "its logs."
+    ),
+)
+
+
+def xid_cases(name: str, code: int) -> tuple[sc.Case, ...]:
+    """The XID stays the gauge's last value for hours: the alert must end 30 minutes after it was raised, in
+    both exporter forms, and ignore the unsupported-field sentinel."""
+    labelled = {**OLD, "err_code": str(code)}
+    other = 43 if code in HARDWARE_XIDS else 79
+    return (
+        sc.Case(
+            f"{name} is silent for XID {other}, which another alert owns",
+            (sc.gauge(XID_METRIC, {**OLD, "err_code": str(other)}, other, 5),),
+            1,
+        ),
+        sc.Case(
+            f"{name} ends {XID_WINDOW} after XID {code} was raised, though the gauge still reads it",
+            (sc.gauge(XID_METRIC, labelled, code, 60),),
+            31,
+        ),
+        sc.Case(
+            f"{name} fires when the single series of an older exporter changes from 0 to {code}",
+            (sc.InputSeries(sc.selector(XID_METRIC, OLD), f"0x10 {code}x50"),),
+            15,
+            ((sc.labels(**TARGET, xid=str(code)), 1.0),),
+        ),
+        sc.Case(
+            f"{name} ends {XID_WINDOW} after the single series changed, though it still reads {code}",
+            (sc.InputSeries(sc.selector(XID_METRIC, OLD), f"0x10 {code}x50"),),
+            45,
+        ),
+        sc.Case(
+            f"{name} is silent when the field is unsupported (dcgm sentinel)",
+            (sc.gauge(XID_METRIC, OLD, sc.DCGM_UNSUPPORTED, 5),),
+            5,
         ),
     )
 

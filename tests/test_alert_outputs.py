@@ -31,7 +31,8 @@ REQUIRED = {
     "ToolHighErrorRate",
     "AgentHighTimeoutRate",
     "GPUFramebufferMemoryHigh",
-    "GPUXidErrors",
+    "GPUXidHardwareError",
+    "GPUXidApplicationError",
     "GPUHighTemperature",
 }
 OPS = {"gt": ">", "lt": "<"}

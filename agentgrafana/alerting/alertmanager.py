@@ -63,8 +63,8 @@ def config(cfg: Config, groups: list[RuleGroup]) -> dict[str, Any]:
                 "equal": ["agent_name"],
             },
             {
-                "source_matchers": ['alertname="GPUXidErrors"'],
-                "target_matchers": ['component="gpu"', 'alertname!="GPUXidErrors"'],
+                "source_matchers": ['severity="critical"', 'component="gpu"'],
+                "target_matchers": ['severity=~"warning|info"', 'component="gpu"'],
                 "equal": ["host", "gpu"],
             },
             {

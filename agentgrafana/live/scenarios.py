@@ -89,10 +89,11 @@ def pick_subject(alert: Alert, incident: Incident, topo: Topology) -> tuple[tupl
 
 
 def condition(alert: Alert) -> tuple[object, ...]:
-    """Alerts with equal conditions (signal kind, metrics, subject labels, comparison) share an incident."""
+    """Alerts with equal conditions (signal kind, metrics, subject labels, comparison, the value they must
+    fire at when it is fixed, e.g. an XID code) share an incident."""
     incident = alert.incident
     assert incident is not None
-    return (incident.signal.kind, incident.signal.metrics, incident.subject, alert.op)
+    return (incident.signal.kind, incident.signal.metrics, incident.subject, alert.op, incident.breach)
 
 
 def schedule(alerts: list[Alert], topo: Topology) -> tuple[Window, ...]:
