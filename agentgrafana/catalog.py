@@ -5,7 +5,8 @@ Sources:
 - ``seed tables``: named by the seed's metric tables or alerts but not defined in its exporter code, so the
   labels are this project's choice;
 - ``project``: trace-analysis figures the seed lists without naming a metric;
-- ``dcgm-exporter``: NVIDIA's default counters (``etc/default-counters.csv``).
+- ``dcgm-exporter``: NVIDIA's default counters (``etc/default-counters.csv``);
+- ``prometheus``: series Prometheus writes about itself (``up``, rule evaluation).
 
 Token naming: the seed's table names ``llm_input_tokens_total``/``llm_output_tokens_total``/
 ``llm_total_tokens_total``, while its exporter code has one counter ``llm_tokens_total{token_type}``.
@@ -91,6 +92,7 @@ SEED_EXPORTER = "seed exporter"
 SEED_TABLES = "seed tables"
 PROJECT = "project"
 DCGM = "dcgm-exporter"
+PROMETHEUS = "prometheus"
 
 METRICS: tuple[Metric, ...] = (
     Metric(
@@ -233,6 +235,34 @@ METRICS: tuple[Metric, ...] = (
         PROJECT,
         (1, 2, 3, 5, 8, 13, 21),
         typical=2.5,
+    ),
+    # Prometheus' own series: scrape health and rule evaluation, for the alerts that say the monitoring is blind.
+    Metric(
+        "up",
+        GAUGE,
+        "short",
+        (),
+        "1 when the last scrape of the target succeeded, 0 when it failed.",
+        PROMETHEUS,
+        typical=1,
+    ),
+    Metric(
+        "prometheus_rule_evaluation_failures_total",
+        COUNTER,
+        "short",
+        ("rule_group",),
+        "Rule evaluations that failed (a rule that errors records nothing).",
+        PROMETHEUS,
+        per_request=0,
+    ),
+    Metric(
+        "prometheus_rule_group_iterations_missed_total",
+        COUNTER,
+        "short",
+        ("rule_group",),
+        "Rule-group evaluations skipped because the previous one was still running.",
+        PROMETHEUS,
+        per_request=0,
     ),
     # dcgm-exporter default counters used by the GPU dashboard and alerts.
     Metric("DCGM_FI_DEV_GPU_UTIL", GAUGE, "percent", DCGM_LABELS, "GPU utilisation (%).", DCGM, typical=55),

@@ -210,6 +210,9 @@ class Alerting:
     receiver_default: str = checked("default", "nonempty", "Alertmanager receiver for everything else")
     receiver_pager: str = checked("pager", "nonempty", "Alertmanager receiver for critical alerts (the page)")
     receiver_finops: str = checked("finops", "nonempty", "Alertmanager receiver for cost alerts (component cost)")
+    receiver_watchdog: str = checked(
+        "watchdog", "nonempty", "Alertmanager receiver of the always-firing Watchdog: a dead man's switch service"
+    )
     engine: str = checked(
         "grafana", "engine", "which engine evaluates the alerts: grafana, prometheus, or both (both notifies twice)"
     )

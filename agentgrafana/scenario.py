@@ -156,7 +156,7 @@ def safe_value(op: str, threshold: float) -> float:
 
 # --- signals: how an alert's value is made of series --------------------------------------------------------
 
-QUANTILE, EXCEED, RATIO, RATE, LEVEL, FILL, EVENT, SPEND = (
+QUANTILE, EXCEED, RATIO, RATE, LEVEL, FILL, EVENT, SPEND, ABSENT, ALWAYS = (
     "quantile",
     "exceed",
     "ratio",
@@ -165,6 +165,8 @@ QUANTILE, EXCEED, RATIO, RATE, LEVEL, FILL, EVENT, SPEND = (
     "fill",
     "event",
     "spend",
+    "absent",
+    "always",
 )
 
 
@@ -389,6 +391,51 @@ class Spend:
 
     def idle(self, minutes: int) -> list[InputSeries]:
         return [flat(self.counter, self.series, minutes)]
+
+
+@dataclass(frozen=True)
+class Absent:
+    """A metric family that stops being scraped (1 while it is gone, nothing while it is there): the incident
+    stops `family` (every series of it); `series` are the promtool input's labels."""
+
+    family: str
+    series_name: str  # the series of the family the promtool input writes (a histogram's `_count`)
+    series: Mapping[str, str]
+    others: tuple[str, ...] = ()  # the other series the alert watches: present in every promtool input
+    kind: str = field(default=ABSENT, init=False)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.family,)
+
+    def drive(self, value: float, minutes: int) -> list[InputSeries]:
+        """No series at all when absent (value > 0), else a live counter; the others live throughout."""
+        present = [] if value > 0 else [counter(self.series_name, self.series, 10, minutes)]
+        return present + self.present(minutes)
+
+    def idle(self, minutes: int) -> list[InputSeries]:
+        """An idle exporter still exposes its series: present, not moving."""
+        return [flat(self.series_name, self.series, minutes), *self.present(minutes)]
+
+    def present(self, minutes: int) -> list[InputSeries]:
+        return [flat(name, self.series, minutes) for name in self.others if name != self.series_name]
+
+
+@dataclass(frozen=True)
+class Always:
+    """A condition that always holds (a dead man's switch): it must fire in normal traffic too."""
+
+    kind: str = field(default=ALWAYS, init=False)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return ()
+
+    def drive(self, value: float, minutes: int) -> list[InputSeries]:
+        return []
+
+    def idle(self, minutes: int) -> list[InputSeries]:
+        return []
 
 
 def native(signal: Signal, value: float) -> float:

@@ -60,8 +60,25 @@ GOOD = Alert(
 )
 
 
-def run(*alerts: Alert, recording: list[RecordingRule] = RECORDING, interval: str = "1m") -> list[Any]:
-    groups = [RuleGroup("rec", interval, recording=list(recording)), RuleGroup("alerts", interval, alerts=list(alerts))]
+PRESENCE = replace(
+    GOOD,
+    name="RequestsAbsent",
+    uid="requests-absent",
+    expr='label_replace(absent_over_time(agent_request_duration_seconds_count[15m]), "agent_name", "all", "", "")',
+    threshold=0.0,
+    description="Requests of {{ $labels.agent_name }} are absent ({{ $value | humanize }}).",
+)
+
+
+def run(
+    *alerts: Alert, recording: list[RecordingRule] = RECORDING, interval: str = "1m", presence: bool = True
+) -> list[Any]:
+    """Lint findings of `alerts`, beside a presence alert on the request histogram (unless `presence` is off)."""
+    watch = [PRESENCE] if presence else []
+    groups = [
+        RuleGroup("rec", interval, recording=list(recording)),
+        RuleGroup("alerts", interval, alerts=[*alerts, *watch]),
+    ]
     recorded = collect.recorded_series(groups, CATALOG)
     return [
         f
@@ -72,6 +89,17 @@ def run(*alerts: Alert, recording: list[RecordingRule] = RECORDING, interval: st
 
 def test_the_good_alert_has_no_finding() -> None:
     assert run(GOOD) == []
+
+
+def test_an_alert_on_an_unwatched_histogram_is_a_presence_warning() -> None:
+    (finding,) = run(GOOD, presence=False)
+    assert finding.rule == "alert-presence" and finding.severity == "warning"
+    assert "reads agent_request_duration_seconds, which no absent_over_time alert watches" in finding.message
+    # a counter (errors appear only with the first error) needs no presence alert
+    errors = replace(
+        GOOD, name="AgentErrors", uid="agent-errors", expr="sum by (agent_name) (rate(agent_errors_total[5m]))"
+    )
+    assert [f for f in run(errors, presence=False) if f.rule == "alert-presence"] == []
 
 
 BROKEN_ALERTS = [

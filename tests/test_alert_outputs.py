@@ -122,7 +122,8 @@ def test_grafana_rules_are_query_reduce_threshold_with_condition_c(shipped) -> N
             assert rule["noDataState"] == "OK" and rule["execErrState"] == "Error"
             assert rule["labels"]["managed_by"] == "agentgrafana"
             summary = rule["annotations"]["summary"]
-            assert "$labels." in summary and "$value" not in summary  # names its subject, prints no value
+            # names its subject (the dead man's switch has none), prints no value
+            assert ("$labels." in summary or rule["title"] == "Watchdog") and "$value" not in summary
             assert "$value " not in rule["annotations"]["description"]
 
 
@@ -275,8 +276,12 @@ def test_every_alert_has_generated_fire_silent_and_idle_tests(shipped) -> None:
             for t in doc["tests"]:
                 tests.setdefault(t["alert_rule_test"][0]["alertname"], []).append(t)
     assert set(tests) == {a.name for a in shipped.alerts} and REQUIRED <= set(tests)
+    always = {a.name for a in shipped.alerts if a.incident and a.incident.signal.kind == "always"}
     for name, cases in tests.items():
         fires = [t for t in cases if t["alert_rule_test"][0]["exp_alerts"]]
+        if name in always:  # a dead man's switch: it fires in every case
+            assert fires and len(fires) == len(cases), name
+            continue
         silent = [t["name"] for t in cases if not t["alert_rule_test"][0]["exp_alerts"]]
         assert fires and all(
             a["exp_annotations"]["description"] for t in fires for a in t["alert_rule_test"][0]["exp_alerts"]

@@ -3,13 +3,16 @@ Alertmanager configuration that `amtool check-config` accepts (receivers are nam
 yours: merge `route.routes` and `inhibit_rules` into your configuration).
 
 Routing reads two labels every alert carries: `severity` and `component`.
+- `Watchdog` (the always-firing alert, kube-prometheus' name) goes to the dead man's switch receiver, every
+  minute, and nowhere else;
 - cost alerts go to the FinOps receiver, grouped by tenant;
 - critical alerts page, grouped by alert and agent;
 - the rest go to the default receiver, grouped by alert and subject.
 
 Inhibitions, so one cause pages once:
 - a critical alert silences the warnings of the same agent;
-- a GPU XID error (the GPU or its link failed) silences the other GPU alerts of the same GPU;
+- a critical GPU alert (a hardware XID: the GPU or its link failed) silences the warnings and info alerts of
+  the same GPU;
 - LLM rate limiting silences the agent *warnings* it explains (timeouts, latency). It never silences a page:
   rate-limit alerts carry no agent label, so it would hide every agent's critical errors.
 """
@@ -31,6 +34,13 @@ def config(cfg: Config, groups: list[RuleGroup]) -> dict[str, Any]:
     team = [f'team="{a.team}"'] if a.team else []
     routes: list[dict[str, Any]] = [
         {
+            "receiver": a.receiver_watchdog,
+            "matchers": ['alertname="Watchdog"'],
+            "group_wait": "0s",
+            "group_interval": "1m",
+            "repeat_interval": "1m",
+        },
+        {
             "receiver": a.receiver_finops,
             "matchers": ['component="cost"', *team],
             "group_by": ["alertname", "tenant_id"],
@@ -46,7 +56,7 @@ def config(cfg: Config, groups: list[RuleGroup]) -> dict[str, Any]:
     ]
     if a.team:
         routes.append({"receiver": a.receiver_default, "matchers": team, "group_by": SUBJECT_LABELS})
-    receivers = sorted({a.receiver_default, a.receiver_pager, a.receiver_finops})
+    receivers = sorted({a.receiver_default, a.receiver_pager, a.receiver_finops, a.receiver_watchdog})
     return {
         "route": {
             "receiver": a.receiver_default,

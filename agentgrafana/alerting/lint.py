@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .. import promql
-from ..catalog import Catalog
+from ..catalog import COUNTER, PROMETHEUS, Catalog
 from ..lint import WARNING, BuildView, Finding, Plain, Rule, units
 from ..model import Alert, RecordingRule, RuleGroup, panels_of
 from . import template
@@ -319,6 +319,7 @@ def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[Rule]:
         Duplicates(),
         PanelLinks(),
         AlertUnit(),
+        Presence(catalog),
     ]
 
 
@@ -399,6 +400,61 @@ class AlertUnit(Rule):
                         "compares the alert's number with the panel's",
                         severity=WARNING,
                     )
+
+
+class Presence(Rule):
+    """pint's promql/series, at build time: a family the alerts read has an alert for when it goes missing.
+
+    An alert on a series that stopped returns nothing, and nothing is green: without a presence alert the
+    monitoring goes blind in silence. Histograms and gauges exist whenever their exporter runs, so each one an
+    alert reads (directly or through recording rules) must appear in some alert's `absent_over_time`.
+    Counters are exempt: a labelled counter appears only with its first event, so its absence is normal."""
+
+    name = "alert-presence"
+    description = "every histogram and gauge an alert reads is watched by an absent_over_time alert"
+    severity = WARNING
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    def build(self, view: BuildView) -> Iterator[Finding]:
+        recorded = {r.record: r.expr for g in view.groups for r in g.recording}
+        alerts = [a for g in view.groups for a in g.alerts]
+        watched = {self._family(name) for a in alerts if "absent" in a.expr for name in self._reads(a.expr, recorded)}
+        for a in alerts:
+            if "absent" in a.expr:
+                continue
+            for name in sorted(self._reads(a.expr, recorded)):
+                metric = self.catalog.series(name)
+                if metric is None or metric.metric.type == COUNTER or metric.metric.source == PROMETHEUS:
+                    continue
+                if metric.metric.name not in watched:
+                    yield Finding(
+                        a.source,
+                        f"alert {a.name}",
+                        "",
+                        self.name,
+                        f"reads {metric.metric.name}, which no absent_over_time alert watches: if it stops, this "
+                        "alert goes silent and looks green",
+                        severity=WARNING,
+                    )
+
+    def _family(self, name: str) -> str:
+        series = self.catalog.series(name)
+        return series.metric.name if series else name
+
+    def _reads(self, expr: str, recorded: dict[str, str], seen: frozenset[str] = frozenset()) -> set[str]:
+        try:
+            names = promql.analyze(expr, self.catalog).metrics
+        except ValueError:
+            return set()
+        out: set[str] = set()
+        for name in names:
+            if name in recorded and name not in seen:
+                out |= self._reads(recorded[name], recorded, seen | {name})
+            elif name not in recorded:
+                out.add(name)
+        return out
 
 
 class PanelLinks(Rule):

@@ -13,7 +13,7 @@ from typing import Any
 from ..config import Config
 from ..emit import yaml_bytes
 from ..model import Alert, RuleGroup, display_number, format_number
-from ..scenario import Case, breach_value, safe_value
+from ..scenario import ALWAYS, Case, breach_value, safe_value
 from . import template
 from .duration import seconds
 from .prometheus import alert_annotations, alert_labels, test_rule_files
@@ -27,6 +27,10 @@ def cases(alert: Alert) -> list[Case]:
     s = alert.incident
     if s is None:
         return []
+    if s.signal.kind == ALWAYS:  # a dead man's switch: it fires with no input at all, and keeps firing
+        return [
+            Case(f"{alert.name} fires with no input at all, at minute {m}", (), m, ((s.labels, 1.0),)) for m in (1, 60)
+        ] + list(s.extra)
     wait = int(seconds(alert.for_) // 60)
     at = s.settle_minutes + wait + 1
     breach = s.breach if s.breach is not None else breach_value(alert.op, alert.threshold)

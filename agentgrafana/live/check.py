@@ -24,6 +24,7 @@ from ..config import Config
 from ..model import Build, datasource_type, panels_of
 from ..outputs import PROMETHEUS_RULES, files_with_role
 from ..promql import expand_variables
+from ..scenario import ALWAYS
 from . import scenarios as sc
 from .prometheus import LiveServer, Prometheus, QueryError, finite_points, live_prometheus
 from .simulator import Dataset, SimOptions, simulate
@@ -119,6 +120,7 @@ class AlertCheck:
     name: str
     scenario: str | None
     for_seconds: float
+    always: bool = False  # a dead man's switch: it must fire in the normal window too
     fired_series: int = 0
     longest_seconds: float = -1.0  # longest continuous true stretch in the incident window (-1: never true)
     normal_hits: list[dict[str, str]] = field(default_factory=list)
@@ -141,7 +143,9 @@ class AlertCheck:
                 f"true for at most {self.longest_seconds:.0f} s in '{self.scenario}', less than "
                 f"for: {self.for_seconds:.0f} s, so it would never fire"
             )
-        if self.normal_hits:
+        if self.always and not self.normal_hits and not self.error:
+            out.append("silent in the normal window: a dead man's switch must always fire")
+        elif self.normal_hits and not self.always:
             out.append(f"fires in the normal window for {_labels_text(self.normal_hits)}")
         if self.leaked:
             out.append(f"fires for series that must stay silent: {_labels_text(self.leaked)}")
@@ -232,7 +236,7 @@ class LiveReport:
                 if a.problems
                 else (
                     f"fires in '{a.scenario}' ({a.fired_series} series, true for {a.longest_seconds:.0f} s), "
-                    "silent in 'normal'"
+                    + ("fires in 'normal' too (always)" if a.always else "silent in 'normal'")
                 )
             )
             lines.append(f"  {state} {a.name}: {detail}")
@@ -561,7 +565,8 @@ def check_alerts(build: Build, prom: Prometheus, d: Dataset, report: LiveReport)
     normal = d.window(sc.NORMAL)
     for alert in build.alerts:
         scenario = sc.window_for(alert, d.windows)
-        ac = AlertCheck(alert.name, scenario.name if scenario else None, parse_duration(alert.for_))
+        always = bool(alert.incident and alert.incident.signal.kind == ALWAYS)
+        ac = AlertCheck(alert.name, scenario.name if scenario else None, parse_duration(alert.for_), always)
         try:
             if scenario is not None:
                 result = prom.query_range(alert.prometheus_expr, *d.window(scenario.name), ALERT_STEP)

@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass, replace
 
 from ..model import Alert
-from ..scenario import SPEND, Incident, native
+from ..scenario import ABSENT, SPEND, Incident, native
 from .topology import Gpu, Topology
 
 MINUTE = 60
@@ -80,6 +80,8 @@ def pick_subject(alert: Alert, incident: Incident, topo: Topology) -> tuple[tupl
         return gpu_subject(topo.gpus[stable_index(alert.name, len(topo.gpus))])
     if incident.signal.kind == SPEND:
         return (("tenant_id", topo.overspender),)
+    if incident.signal.kind == ABSENT:  # every series of the family stops: the subject is the family itself
+        return incident.labels
     out = []
     for label in names:
         values = topo.values(label)

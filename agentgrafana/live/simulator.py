@@ -22,6 +22,7 @@ from ..catalog import CATALOG, COUNTER, GAUGE, HISTOGRAM, Catalog, Metric
 from ..config import Config
 from ..model import Alert
 from ..scenario import (
+    ABSENT,
     EVENT,
     EXCEED,
     FILL,
@@ -244,7 +245,18 @@ class _Simulation:
 
     # --- series ------------------------------------------------------------------------------------------
     def series(self, metric: Metric) -> Iterator[tuple[Labels, list[float] | dict[str, list[float]]]]:
-        """(labels, values) per series; histograms yield {series suffix/`le`: values} per label set."""
+        """(labels, values) per series; histograms yield {series suffix/`le`: values} per label set. While an
+        absence incident on the metric is on, no series has samples (its exporter stopped)."""
+        gone = [any(self.on(w, i) for w in self.effects(metric, ABSENT)) for i in range(self.n)]
+        for labels, values in self.shaped_series(metric):
+            if not any(gone):
+                yield labels, values
+            elif isinstance(values, list):
+                yield labels, [math.nan if g else v for v, g in zip(values, gone)]
+            else:
+                yield labels, {k: [math.nan if g else v for v, g in zip(vs, gone)] for k, vs in values.items()}
+
+    def shaped_series(self, metric: Metric) -> Iterator[tuple[Labels, list[float] | dict[str, list[float]]]]:
         if "gpu" in metric.labels:
             yield from self.gpu_series(metric)
             return
@@ -381,7 +393,7 @@ class _Simulation:
             hit = next((x for x in rates if self.on(x, i) and x.hits(full)), None)
             per = rates[0].incident.signal if rates[0].incident else None
             assert isinstance(per, Rate)
-            target = hit.limit * 5 if hit else min(x.floor for x in rates) * 0.05
+            target = (hit.limit * 5 or 5.0) if hit else min(x.floor for x in rates) * 0.05
             return target / per.per_seconds * self.step * share
         return req * metric.per_request * weight
 
@@ -421,8 +433,11 @@ class _Simulation:
     def gauge(self, metric: Metric, labels: Labels, parts: list[Part]) -> list[float]:
         """Things in flight: arrivals per second times the seconds each request holds one (Little's law)."""
         noise = self.noise(f"{metric.name}|{sorted(labels.items())}", 0.05)
-        arrivals = [sum(self._req[w][i] * weight for w, weight, _ in parts) / self.step for i in range(self.n)]
-        values = [max(0.0, a * metric.per_request * (1 + e)) for a, e in zip(arrivals, noise)]
+        if metric.typical is not None:  # a level of its own (e.g. a target's `up`), not things in flight
+            values = [metric.typical] * self.n
+        else:
+            arrivals = [sum(self._req[w][i] * weight for w, weight, _ in parts) / self.step for i in range(self.n)]
+            values = [max(0.0, a * metric.per_request * (1 + e)) for a, e in zip(arrivals, noise)]
         full = {**self.base_labels(parts[0][0]), **labels}
         return [round(v) for v in self.levels(metric, full, values)]
 
@@ -435,7 +450,8 @@ class _Simulation:
             for w in windows:
                 v = short_of(w.op, w.floor, v)
             hit = next((w for w in windows if self.on(w, i) and w.hits(full)), None)
-            out.append(past(hit.op, hit.limit, ceiling) if hit else v)
+            stated = hit.incident.breach if hit and hit.incident else None  # e.g. `up` drops to 0
+            out.append((stated if stated is not None else past(hit.op, hit.limit, ceiling)) if hit else v)
         return out
 
     # --- GPUs --------------------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ class Topology:
         return MODELS.get(model, "custom")
 
     def values(self, label: str) -> tuple[str, ...]:
-        """The simulated values of a workload label (empty for a label the platform does not fill)."""
+        """The simulated values of a workload label."""
         if label == "agent_name":
             return self.agents
         if label == "model":
@@ -130,7 +130,11 @@ class Topology:
             return tuple(sorted({t for tools in self.tools.values() for t in tools}))
         if label == "collection":
             return tuple(sorted({c for cs in self.collections.values() for c in cs}))
-        return ()
+        if label == "job":  # the scrape target whose own series (up) the simulator writes
+            return (AGENT_JOB[0],)
+        if label == "instance":
+            return (AGENT_JOB[1],)
+        return ("default",)  # a label the platform does not fill: the simulator writes "default"
 
 
 GPUS = (

@@ -1,0 +1,214 @@
+"""Alerts that say the monitoring itself is blind (group monitoring-alerts), because `noDataState: OK` and rules
+that return nothing when their input is gone would otherwise leave every alert green forever.
+
+- `MonitoringSeriesAbsent`: a series the alerts read has not been scraped for 15 minutes. Listed here are the
+  series that exist whenever the platform runs (request and call counts, spend, the dcgm gauges). Error
+  counters are left out: a labelled counter appears only with its first error, so its absence is good news.
+  The lint rule `alert-presence` checks that every histogram and gauge the alerts read is in this list.
+- `TargetDown`: a scrape target's `up` is 0.
+- `PrometheusRuleEvaluationFailures` / `PrometheusRuleGroupMissedIterations`: the recording rules that every
+  alert and panel read failed or were skipped.
+- `Watchdog`: always fires. Route it to a dead man's switch (`alerting.receiver_watchdog`), which pages when
+  the notifications stop: then it is the alerting pipeline that is down.
+"""
+
+from agentgrafana import scenario as sc
+from agentgrafana.alerting.define import alert
+from agentgrafana.context import Context
+from agentgrafana.model import Alert
+
+GROUP = "monitoring-alerts"
+ABSENT_FOR = "15m"
+WATCHED = (
+    "agent_request_duration_seconds_count",
+    "llm_inference_duration_seconds_count",
+    "tool_execution_duration_seconds_count",
+    "vector_search_duration_seconds_count",
+    "llm_cost_dollars_total",
+    "DCGM_FI_DEV_GPU_TEMP",
+    "DCGM_FI_DEV_FB_USED",
+    "DCGM_FI_DEV_FB_FREE",
+    "DCGM_FI_DEV_XID_ERRORS",
+)
+REQUESTS = "agent_request_duration_seconds_count"
+REQUEST = {"agent_name": "support-bot", "model": "gpt-4o", "tenant_id": "acme"}
+PANEL = "Scrape targets up"
+
+
+def alerts(ctx: Context) -> list[Alert]:
+    return [absent(ctx), target_down(ctx), *rule_health(ctx), watchdog(ctx)]
+
+
+def absent(ctx: Context) -> Alert:
+    expr = "\nor\n".join(
+        f'label_replace(absent_over_time({name}[{ABSENT_FOR}]), "metric", "{name}", "", "")' for name in WATCHED
+    )
+    return alert(
+        ctx,
+        "MonitoringSeriesAbsent",
+        component="meta",
+        key="monitoring-series-absent",
+        group=GROUP,
+        expr=expr,
+        value=0,
+        threshold_key=f"fixed: a watched series with no sample for {ABSENT_FOR}",
+        unit="short",
+        for_="0s",
+        severity="warning",
+        summary="Series {{ $labels.metric }} has not been scraped for 15 minutes: the alerts that read it are blind.",
+        description=(
+            "No sample of {{ $labels.metric }} for 15 minutes. Every alert and panel that reads it shows nothing, "
+            "so they stay green whatever happens."
+        ),
+        dashboard="health",
+        panel=PANEL,
+        actions=(
+            "Check the scrape target (**Monitoring Health** → *Scrape targets up*) and the exporter's pod.",
+            (
+                "If the target is up, the metric was renamed or its labels changed: compare `curl <target>/metrics` "
+                "with `agentgrafana catalog`."
+            ),
+            "If the platform simply had no traffic since a restart, the alert ends with the first request.",
+        ),
+        incident=sc.Incident(
+            sc.Absent("vector_search_duration_seconds", "vector_search_duration_seconds_count", REQUEST, WATCHED),
+            sc.labels(metric="vector_search_duration_seconds_count"),
+            breach=1,
+            safe=0,
+            extra=(
+                sc.Case(
+                    "MonitoringSeriesAbsent fires once the request metric has stopped for 15 minutes",
+                    (
+                        sc.InputSeries(sc.selector(REQUESTS, REQUEST), "0+10x10"),
+                        *(sc.flat(n, REQUEST, 30) for n in WATCHED if n != REQUESTS),
+                    ),
+                    26,
+                    ((sc.labels(metric=REQUESTS), 1.0),),
+                ),
+                sc.Case(
+                    "MonitoringSeriesAbsent waits 15 minutes: the request metric stopped 9 minutes ago",
+                    (
+                        sc.InputSeries(sc.selector(REQUESTS, REQUEST), "0+10x10"),
+                        *(sc.flat(n, REQUEST, 30) for n in WATCHED if n != REQUESTS),
+                    ),
+                    19,
+                ),
+            ),
+        ),
+    )
+
+
+def target_down(ctx: Context) -> Alert:
+    return alert(
+        ctx,
+        "TargetDown",
+        component="meta",
+        key="target-down",
+        group=GROUP,
+        expr="min by (job, instance) (up)",
+        op="<",
+        value=1,
+        threshold_key="fixed: up is 1 when the last scrape succeeded",
+        unit="short",
+        for_="5m",
+        severity="warning",
+        summary="Target {{ $labels.instance }} of job {{ $labels.job }} cannot be scraped.",
+        description=(
+            "Prometheus has failed to scrape {{ $labels.instance }} (job {{ $labels.job }}) for 5 minutes: its "
+            "series are stale and the alerts that read them are blind."
+        ),
+        dashboard="health",
+        panel=PANEL,
+        actions=(
+            "Open the target in Prometheus (Status → Targets) for the scrape error.",
+            "Check the pod: `kubectl get pods -A -o wide | grep <instance>` and its logs.",
+        ),
+        incident=sc.Incident(
+            sc.Level("up", {"job": "agent-platform", "instance": "10.0.1.15:8000"}),
+            sc.labels(instance="10.0.1.15:8000", job="agent-platform"),
+            settle_minutes=0,
+            breach=0,
+        ),
+    )
+
+
+def rule_health(ctx: Context) -> list[Alert]:
+    out = []
+    for name, metric, what, key in (
+        (
+            "PrometheusRuleEvaluationFailures",
+            "prometheus_rule_evaluation_failures_total",
+            "failed",
+            "rule-evaluation-failures",
+        ),
+        (
+            "PrometheusRuleGroupMissedIterations",
+            "prometheus_rule_group_iterations_missed_total",
+            "were skipped (the previous run was still going)",
+            "rule-group-missed-iterations",
+        ),
+    ):
+        series = {"rule_group": "/etc/prometheus/rules/agent-recording.yaml;agent-recording"}
+        out.append(
+            alert(
+                ctx,
+                name,
+                component="meta",
+                key=key,
+                group=GROUP,
+                expr=ctx.q.increase(metric, ["rule_group"], "10m", filtered=False),
+                value=0,
+                threshold_key="fixed: any in 10 minutes",
+                unit="short",
+                for_="0s",
+                severity="warning",
+                summary=f"Rule group {{{{ $labels.rule_group }}}}: evaluations {what.split(' (')[0]}.",
+                description=(
+                    f"{{{{ $value | humanize }}}} evaluations of rule group {{{{ $labels.rule_group }}}} {what} in the "
+                    "last 10 minutes: the recorded series that alerts and panels read are missing or late."
+                ),
+                dashboard="health",
+                panel="Rule evaluation failures and missed iterations",
+                actions=(
+                    "Read the rule's error in Prometheus (Status → Rules) or in its log: "
+                    '`level=warn msg="Evaluating rule failed"`.',
+                    "A missed iteration means the group runs longer than its interval: find the costly rule "
+                    "(`make bench`).",
+                ),
+                incident=sc.Incident(
+                    sc.Rate(metric, series, per_seconds=600),
+                    sc.labels(rule_group=series["rule_group"]),
+                    settle_minutes=10,  # the 10-minute window full of the failing evaluations
+                    breach=10,  # one a minute: whole numbers, as a real counter has
+                    safe=0,
+                ),
+            )
+        )
+    return out
+
+
+def watchdog(ctx: Context) -> Alert:
+    return alert(
+        ctx,
+        "Watchdog",
+        component="meta",
+        key="watchdog",
+        group=GROUP,
+        expr="vector(1)",
+        value=0,
+        threshold_key="fixed: always true",
+        unit="short",
+        for_="0s",
+        severity="info",
+        summary="The alerting pipeline works: this alert always fires.",
+        description=(
+            "Always firing, on purpose ({{ $value | humanize }}). Route it to a dead man's switch; when its "
+            "notifications stop, alerting itself is down."
+        ),
+        dashboard="health",
+        panel=PANEL,
+        actions=(
+            "Nothing to do while it fires. If the dead man's switch pages, check Prometheus, Grafana and Alertmanager.",
+        ),
+        incident=sc.Incident(sc.Always(), ()),
+    )
