@@ -368,9 +368,7 @@ class Event:
 
 @dataclass(frozen=True)
 class Spend:
-    """A tenant's spend (a cost counter) over its budget, 0 to 1 and beyond; `budget` is the promtool tenant's.
-
-    The promtool input spends evenly from minute 0 to `minutes`."""
+    """A tenant's spend (a cost counter) over its budget, 0 to 1 and beyond; `budget` is the promtool tenant's."""
 
     counter: str
     series: Mapping[str, str]
@@ -383,8 +381,16 @@ class Spend:
         return (self.counter,)
 
     def spend(self, dollars: float, minutes: int, tenant: str | None = None) -> InputSeries:
+        """`dollars` spent evenly, with 6 quiet minutes before and after: spend recorded as 5-minute rates
+        counts every dollar once the rates have covered it (see recording_rules/cost.py)."""
         labelset = {**self.series, **({self.tenant_label: tenant} if tenant else {})}
-        return counter(self.counter, labelset, dollars / minutes, minutes)
+        steps = minutes - 12
+        # a multiple of 2**-20, so promtool's repeated additions are exact and the held total equals the last
+        # value (a total 1e-14 lower would read as a counter reset); off by at most a millionth of a dollar
+        per_minute = round(dollars / steps * 2**20) / 2**20
+        return InputSeries(
+            selector(self.counter, labelset), f"0x5 0+{number(per_minute)}x{steps} {number(per_minute * steps)}x5"
+        )
 
     def drive(self, value: float, minutes: int) -> list[InputSeries]:
         return [self.spend(value * self.budget, minutes)]

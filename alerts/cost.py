@@ -82,9 +82,12 @@ def tenant_labels(tenant: str, budget: float) -> sc.Labels:
     return sc.labels(tenant_id=tenant, **{BUDGET_LABEL: f"{budget:.2f}"})
 
 
+SERIES = {"model": "gpt-4o", "tenant_id": "globex"}
+
+
 def spend(tenant: str, dollars: float, minutes: int) -> sc.InputSeries:
-    """`dollars` spent evenly from minute 0 to `minutes`."""
-    return sc.counter(METRIC, {"model": "gpt-4o", "tenant_id": tenant}, dollars / minutes, minutes)
+    """`dollars` spent by `tenant` before minute `minutes` (the incident's shape)."""
+    return sc.Spend(METRIC, SERIES, 1).spend(dollars, minutes, tenant)
 
 
 def override_cases(overrides: dict[str, float], default: float, plain: str, limit: float) -> list[sc.Case]:

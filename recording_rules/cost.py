@@ -1,5 +1,10 @@
 """Spend and budget per tenant over 24 h (group agent-cost).
 
+Spend is recorded cheaply: `tenant_id:llm_cost_dollars:rate5m` reads 5 minutes of every pod's raw counters,
+and the 24 h spend sums that recorded rate (one sample per tenant and evaluation) times the evaluation
+interval, instead of re-reading 24 h of raw counters every minute. At 500 tenants, 6 models and 8 pods
+scraped every 15 s that is about 1.2 M samples per evaluation instead of 138 M. "Daily" is a rolling 24 h.
+
 Budgets: one `tenant_id:llm_cost_budget_dollars:daily` series per tenant override (`vector(<usd>)` labelled
 with the tenant). Utilisation divides the 24 h spend by the tenant's override, or, for a tenant without
 one, by `budgets.daily_usd_default` (built from the spend series itself so it carries the tenant label).
@@ -9,10 +14,12 @@ with two decimals ("100.00"): alert descriptions print it, and it changes only w
 so it never splits a series or an alert while the configuration stays the same.
 """
 
+from agentgrafana.alerting.duration import seconds
 from agentgrafana.context import Context
 from agentgrafana.model import RecordingRule, format_number
 
 GROUP = "agent-cost"
+RATE = "tenant_id:llm_cost_dollars:rate5m"
 SPEND = "tenant_id:llm_cost_dollars:increase24h"
 BUDGET = "tenant_id:llm_cost_budget_dollars:daily"
 UTILISATION = "tenant_id:llm_cost_budget:utilisation24h"
@@ -32,8 +39,10 @@ def with_budget_label(expr: str, usd: float) -> str:
 def recording_rules(ctx: Context) -> list[RecordingRule]:
     budgets = ctx.config.budgets
     default = format_number(budgets.daily_usd_default)
+    interval = format_number(seconds(ctx.config.alerting.group_interval))
     rules = [
-        RecordingRule(SPEND, ctx.q.increase("llm_cost_dollars_total", ["tenant_id"], "24h", filtered=False), GROUP)
+        RecordingRule(RATE, ctx.q.rate("llm_cost_dollars_total", ["tenant_id"], "5m", filtered=False), GROUP),
+        RecordingRule(SPEND, f"sum_over_time({RATE}[24h]) * {interval}", GROUP),
     ]
     for tenant, usd in sorted(budgets.tenants.items()):
         rules.append(

@@ -205,10 +205,12 @@ def test_without_overrides_the_default_budget_divides(tmp_path) -> None:
     b = build(config_mod.from_mapping({"budgets": {"daily_usd_default": 80}}), ROOT)
     cost = next(g for g in prometheus_groups(b) if g["name"] == "agent-cost")
     assert [r["record"] for r in cost["rules"]] == [
+        "tenant_id:llm_cost_dollars:rate5m",
         "tenant_id:llm_cost_dollars:increase24h",
         "tenant_id:llm_cost_budget:utilisation24h",
     ]
-    assert cost["rules"][1]["expr"] == (
+    assert cost["rules"][1]["expr"] == "sum_over_time(tenant_id:llm_cost_dollars:rate5m[24h]) * 60"
+    assert cost["rules"][2]["expr"] == (
         'label_replace(tenant_id:llm_cost_dollars:increase24h / 80, "budget_usd", "80.00", "", "")'
     )
 

@@ -134,7 +134,7 @@ def _recording_tests(root: Path) -> Path:
             'tool_execution_errors_total{tool_name="web_search", agent_name="support-bot", error_type="timeout"}', 12
         ),
         counter('llm_cost_dollars_total{model="gpt-4o", tenant_id="acme"}', 4),  # $240 by 60m, budget 250
-        counter('llm_cost_dollars_total{model="gpt-4o", tenant_id="globex"}', 2.5),  # $150, default budget 100
+        counter('llm_cost_dollars_total{model="gpt-4o", tenant_id="globex"}', 3),  # $180, default budget 100
         counter('llm_cost_dollars_total{model="gpt-4o", tenant_id="initech"}', 0.5),  # $30, budget 50
     ]
 
@@ -191,11 +191,13 @@ def _recording_tests(root: Path) -> Path:
             "tool_name:tool_execution_error_ratio:rate5m",
             ('tool_name:tool_execution_error_ratio:rate5m{tool_name="web_search"}', 0.1),
         ),
-        exp(
-            "tenant_id:llm_cost_dollars:increase24h",
-            ('tenant_id:llm_cost_dollars:increase24h{tenant_id="acme"}', 240),
-            ('tenant_id:llm_cost_dollars:increase24h{tenant_id="globex"}', 150),
-            ('tenant_id:llm_cost_dollars:increase24h{tenant_id="initech"}', 30),
+        # spend is summed from the recorded 5-minute rates, which see a counter that starts at minute 0 two
+        # minutes late: $232 of acme's $240 (58 of 60 minutes at $4), $174 of globex's $180, $29 of initech's $30
+        exp(  # rounded to a tenth of a cent: the sum of recorded per-second rates is not exact in binary
+            "round(tenant_id:llm_cost_dollars:increase24h * 1000) / 1000",
+            ('{tenant_id="acme"}', 232),
+            ('{tenant_id="globex"}', 174),
+            ('{tenant_id="initech"}', 29),
             at="60m",
         ),
         exp(
@@ -204,13 +206,13 @@ def _recording_tests(root: Path) -> Path:
             ('tenant_id:llm_cost_budget_dollars:daily{budget_usd="50.00", tenant_id="initech"}', 50),
             at="60m",
         ),
-        # each tenant against its own budget, which it carries as a label: acme 240/250, globex 150/100
+        # each tenant against its own budget, which it carries as a label: acme 232/250, globex 174/100
         # (default), initech 30/50
         exp(
-            "tenant_id:llm_cost_budget:utilisation24h",
-            ('tenant_id:llm_cost_budget:utilisation24h{budget_usd="250.00", tenant_id="acme"}', 0.96),
-            ('tenant_id:llm_cost_budget:utilisation24h{budget_usd="100.00", tenant_id="globex"}', 1.5),
-            ('tenant_id:llm_cost_budget:utilisation24h{budget_usd="50.00", tenant_id="initech"}', 0.6),
+            "round(tenant_id:llm_cost_budget:utilisation24h * 100000) / 100000",
+            ('{budget_usd="250.00", tenant_id="acme"}', 0.928),
+            ('{budget_usd="100.00", tenant_id="globex"}', 1.74),
+            ('{budget_usd="50.00", tenant_id="initech"}', 0.58),
             at="60m",
         ),
     ]
@@ -240,17 +242,17 @@ UTILISATION = "tenant_id:llm_cost_budget:utilisation24h"
 
 
 def _budget_story(b: Build, root: Path) -> Path:
-    """acme (override $250) spending $200 stays silent; globex (default $100) spending $150 fires and says 150 %
-    of its $100 budget."""
+    """acme (override $250) spending $4 a minute stays silent; globex (default $100) spending $3 a minute fires
+    at 50 minutes: $144 recorded (the 5-minute rates see a counter that starts at minute 0 two minutes late)."""
     alert = next(a for a in b.alerts if a.name == "TenantDailyCostBudgetExceeded")
     labels = {"tenant_id": "globex", "budget_usd": "100.00", "severity": "warning", "component": "cost"}
     notes = {
         "summary": "Tenant globex: LLM spend over the last 24 hours is above its daily budget.",
-        "description": template.render(alert.description, labels, 1.5),
+        "description": template.render(alert.description, labels, 1.44),
         "runbook_url": f"https://runbooks.example.com/ai-agents/{alert.runbook}.md",
     }
     assert notes["description"] == (
-        "Tenant globex spent 150% of its daily budget of $100.00 on LLM calls in the last 24 hours (limit 100%)."
+        "Tenant globex spent 144% of its daily budget of $100.00 on LLM calls in the last 24 hours (limit 100%)."
     )
     path = root / "handwritten" / "budget-story.yaml"
     path.parent.mkdir(exist_ok=True)
@@ -287,11 +289,11 @@ def _budget_story(b: Build, root: Path) -> Path:
                                 "exp_samples": [
                                     {
                                         "labels": UTILISATION + '{budget_usd="250.00", tenant_id="acme"}',
-                                        "value": 0.8,
+                                        "value": 0.768,
                                     },
                                     {
                                         "labels": UTILISATION + '{budget_usd="100.00", tenant_id="globex"}',
-                                        "value": 1.5,
+                                        "value": 1.44,
                                     },
                                 ],
                             },
@@ -301,7 +303,7 @@ def _budget_story(b: Build, root: Path) -> Path:
                                 "exp_samples": [
                                     {
                                         "labels": UTILISATION + '{budget_usd="100.00", tenant_id="globex"}',
-                                        "value": 1.5,
+                                        "value": 1.44,
                                     }
                                 ],
                             },
