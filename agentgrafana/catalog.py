@@ -236,6 +236,15 @@ METRICS: tuple[Metric, ...] = (
         (1, 2, 3, 5, 8, 13, 21),
         typical=2.5,
     ),
+    Metric(
+        "tenant_monthly_budget_usd",
+        GAUGE,
+        "currencyUSD",
+        ("tenant_id",),
+        "A tenant's monthly LLM budget in USD, where the platform exports it (the seed's monthly budget query).",
+        SEED_TABLES,
+        typical=3000,
+    ),
     # Prometheus' own series: scrape health and rule evaluation, for the alerts that say the monitoring is blind.
     Metric(
         "up",

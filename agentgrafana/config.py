@@ -109,6 +109,11 @@ class Thresholds:
     budget_utilisation_alert: float = positive(
         1.0, "daily cost / daily budget above this fires TenantDailyCostBudgetExceeded", 100
     )
+    budget_warning_share: float = ratio(
+        0.8,
+        "TenantDailyCostBudgetWarning fires at this share of budget_utilisation_alert (0.8: at 80 % of the limit)",
+        below_one=True,
+    )
     slow_trace_seconds: float = positive(10, "traces longer than this are listed as slow requests", 86400)
     gpu: GpuThresholds = field(default_factory=GpuThresholds)
 
@@ -155,6 +160,11 @@ class Slos:
 class Budgets:
     daily_usd_default: float = positive(100, "daily LLM budget per tenant in USD", MAX_BUDGET_USD)
     tenants: dict[str, float] = checked({}, "budget_map", "per-tenant daily budget overrides in USD")
+    monthly_usd_default: float = positive(
+        3000,
+        "monthly LLM budget per tenant in USD, where no tenant_monthly_budget_usd gauge gives one",
+        MAX_BUDGET_USD * 31,
+    )
     per_tenant_dashboards: bool = checked(False, "", "one Cost & usage dashboard per configured tenant")
 
     def for_tenant(self, tenant: str) -> float:

@@ -156,7 +156,7 @@ def safe_value(op: str, threshold: float) -> float:
 
 # --- signals: how an alert's value is made of series --------------------------------------------------------
 
-QUANTILE, EXCEED, RATIO, RATE, LEVEL, FILL, EVENT, SPEND, ABSENT, ALWAYS = (
+QUANTILE, EXCEED, RATIO, RATE, LEVEL, FILL, EVENT, SPEND, PACE, ABSENT, ALWAYS = (
     "quantile",
     "exceed",
     "ratio",
@@ -165,6 +165,7 @@ QUANTILE, EXCEED, RATIO, RATE, LEVEL, FILL, EVENT, SPEND, ABSENT, ALWAYS = (
     "fill",
     "event",
     "spend",
+    "pace",
     "absent",
     "always",
 )
@@ -394,6 +395,29 @@ class Spend:
 
     def drive(self, value: float, minutes: int) -> list[InputSeries]:
         return [self.spend(value * self.budget, minutes)]
+
+    def idle(self, minutes: int) -> list[InputSeries]:
+        return [flat(self.counter, self.series, minutes)]
+
+
+@dataclass(frozen=True)
+class Pace:
+    """A tenant's spending pace (a cost counter's rate over the last hour) times `horizon_seconds`, over its
+    budget: where the day would end at this pace. The promtool input spends steadily from minute 0."""
+
+    counter: str
+    series: Mapping[str, str]
+    budget: float
+    horizon_seconds: int = 86400
+    kind: str = field(default=PACE, init=False)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.counter,)
+
+    def drive(self, value: float, minutes: int) -> list[InputSeries]:
+        per_minute = round(value * self.budget / (self.horizon_seconds / 60) * 2**20) / 2**20  # exact sums
+        return [counter(self.counter, self.series, per_minute, minutes)]
 
     def idle(self, minutes: int) -> list[InputSeries]:
         return [flat(self.counter, self.series, minutes)]

@@ -8,6 +8,8 @@ The utilisation carries the budget as the label `budget_usd`, so the description
 "Daily" is a rolling 24 hours.
 """
 
+from decimal import Decimal
+
 from agentgrafana import scenario as sc
 from agentgrafana.alerting.define import alert, threshold
 from agentgrafana.context import Context
@@ -17,6 +19,7 @@ GROUP = "cost-alerts"
 METRIC = "llm_cost_dollars_total"
 SPEND = "tenant_id:llm_cost_dollars:increase24h"
 UTILISATION = "tenant_id:llm_cost_budget:utilisation24h"
+FORECAST = "tenant_id:llm_cost_budget:forecast24h"  # recording_rules/cost.py: last hour's pace over a day
 BUDGET_LABEL = "budget_usd"  # set by recording_rules/cost.py, dollars with two decimals
 SPEND_MINUTES = 61  # the scenario spends over an hour, then the 24 h increase is read
 THRESHOLD_KEY = "budget_utilisation_alert"
@@ -65,8 +68,89 @@ def alerts(ctx: Context) -> list[Alert]:
                 limit=f"utilisation of the ${format_number(budgets.daily_usd_default)} default budget > {share}",
                 extra=tuple(override_cases(budgets.tenants, budgets.daily_usd_default, plain, limit)),
             ),
-        )
+        ),
+        warning(ctx, plain),
+        forecast(ctx, plain),
     ]
+
+
+COST_ACTIONS = (
+    "Open **Agent Cost & Usage** for the tenant: find the model and the agent whose spend rose (*Cost by model*).",
+    "Check *Tokens per request*: a prompt or retrieval change that doubled the context doubles the cost.",
+    "Tell the tenant's owner (FinOps) now, while there is budget left to decide what to slow down.",
+)
+
+
+def warning(ctx: Context, plain: str) -> Alert:
+    """A heads-up at 80 % of the budget, while FinOps can still act."""
+    budgets = ctx.config.budgets
+    t = ctx.config.thresholds
+    limit = float(
+        Decimal(repr(t.budget_warning_share)) * Decimal(repr(t.budget_utilisation_alert))
+    )  # 0.64, not 0.64000000000000001
+    share = f"{limit * 100:.4g}%"
+    return alert(
+        ctx,
+        "TenantDailyCostBudgetWarning",
+        component="cost",
+        key="tenant-cost-budget-warning",
+        group=GROUP,
+        expr=UTILISATION,
+        value=limit,
+        threshold_key="thresholds.budget_warning_share x thresholds.budget_utilisation_alert",
+        for_="0s",
+        severity="info",
+        summary=f"Tenant {{{{ $labels.tenant_id }}}}: LLM spend over the last 24 hours passed {share} of its budget.",
+        description=(
+            "Tenant {{ $labels.tenant_id }} spent {{ $value | humanizePercentage }} of its daily budget of "
+            f"${{{{ $labels.{BUDGET_LABEL} }}}} in the last 24 hours (warning at {share})."
+        ),
+        dashboard="cost",
+        panel="Daily budget utilisation by tenant",
+        unit="percentunit",
+        actions=COST_ACTIONS,
+        incident=sc.Incident(
+            sc.Spend(METRIC, {"model": "gpt-4o", "tenant_id": plain}, budgets.daily_usd_default),
+            tenant_labels(plain, budgets.daily_usd_default),
+            settle_minutes=SPEND_MINUTES - 1,
+            limit=f"utilisation of the ${format_number(budgets.daily_usd_default)} default budget > {share}",
+        ),
+    )
+
+
+def forecast(ctx: Context, plain: str) -> Alert:
+    """At the pace of the last hour, the tenant would pass its budget within 24 hours: warn before it does."""
+    budgets = ctx.config.budgets
+    limit = threshold(ctx, THRESHOLD_KEY)
+    share = f"{limit * 100:.4g}%"
+    return alert(
+        ctx,
+        "TenantDailyCostBudgetForecast",
+        component="cost",
+        key="tenant-cost-budget-forecast",
+        group=GROUP,
+        expr=FORECAST,
+        threshold_key=THRESHOLD_KEY,
+        for_="15m",
+        severity="warning",
+        summary="Tenant {{ $labels.tenant_id }}: at the last hour's pace, LLM spend would pass its daily budget.",
+        description=(
+            "At its pace of the last hour, tenant {{ $labels.tenant_id }} would spend "
+            "{{ $value | humanizePercentage }} of its daily budget of "
+            f"${{{{ $labels.{BUDGET_LABEL} }}}} in 24 hours (limit {share}), for 15 minutes now."
+        ),
+        dashboard="cost",
+        panel="Daily budget utilisation by tenant",
+        unit="percentunit",
+        actions=COST_ACTIONS,
+        incident=sc.Incident(
+            sc.Pace(METRIC, {"model": "gpt-4o", "tenant_id": plain}, budgets.daily_usd_default),
+            tenant_labels(plain, budgets.daily_usd_default),
+            settle_minutes=65,  # the hour of recorded 5-minute rates full
+            limit=f"a day at this pace over the ${format_number(budgets.daily_usd_default)} default budget > {share}",
+            minutes=45,
+        ),
+    )
 
 
 def default_tenant(overrides: dict[str, float]) -> str:

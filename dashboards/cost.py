@@ -111,6 +111,19 @@ def dashboard(ctx: Context):
     )
     board.add(
         bargauge_panel(
+            "Monthly budget utilisation by tenant",
+            "Spend over the last 30 days / the tenant's monthly budget: the tenant_monthly_budget_usd gauge where the "
+            f"platform exports it, else ${ctx.config.budgets.monthly_usd_default:g}.",
+            [Target(q.sel("tenant_id:llm_cost_budget:utilisation30d", labels=PER_TENANT), "{{tenant_id}}")],
+            "percentunit",
+            steps=((GREEN, None), (YELLOW, 0.8), (RED, 1)),
+            maximum=1.5,
+        ),
+        w=12,
+        h=8,
+    )
+    board.add(
+        bargauge_panel(
             "Daily cost by tenant",
             "Spend over the last 24 h by tenant.",
             [Target(q.sel(DAILY_COST, labels=PER_TENANT), "{{tenant_id}}")],

@@ -23,6 +23,11 @@ RATE = "tenant_id:llm_cost_dollars:rate5m"
 SPEND = "tenant_id:llm_cost_dollars:increase24h"
 BUDGET = "tenant_id:llm_cost_budget_dollars:daily"
 UTILISATION = "tenant_id:llm_cost_budget:utilisation24h"
+RATE1H = "tenant_id:llm_cost_dollars:rate1h"
+FORECAST = "tenant_id:llm_cost_budget:forecast24h"
+SPEND30D = "tenant_id:llm_cost_dollars:increase30d"
+UTILISATION30D = "tenant_id:llm_cost_budget:utilisation30d"
+MONTHLY_BUDGET = "tenant_monthly_budget_usd"  # the seed's gauge, where the platform exports it
 BUDGET_LABEL = "budget_usd"
 
 
@@ -53,10 +58,28 @@ def recording_rules(ctx: Context) -> list[RecordingRule]:
                 labels=(("tenant_id", tenant), (BUDGET_LABEL, budget_text(usd))),
             )
         )
-    if budgets.tenants:
-        fallback = with_budget_label(f"{SPEND} * 0 + {default}", budgets.daily_usd_default)
-        expr = f"{SPEND}\n/ on (tenant_id) group_left ({BUDGET_LABEL})\n({BUDGET} or on (tenant_id) {fallback})"
-    else:
-        expr = with_budget_label(f"{SPEND} / {default}", budgets.daily_usd_default)
-    rules.append(RecordingRule(UTILISATION, expr, GROUP))
+
+    def per_budget(dollars: str) -> str:
+        """`dollars` (per tenant) over the tenant's daily budget, carrying the budget as `budget_usd`."""
+        if not budgets.tenants:
+            return with_budget_label(f"{dollars} / {default}", budgets.daily_usd_default)
+        fallback = with_budget_label(f"{dollars} * 0 + {default}", budgets.daily_usd_default)
+        return f"{dollars}\n/ on (tenant_id) group_left ({BUDGET_LABEL})\n({BUDGET} or on (tenant_id) {fallback})"
+
+    rules.append(RecordingRule(UTILISATION, per_budget(SPEND), GROUP))
+    # the pace of the last hour, as a share of the daily budget: where a day at this pace would end
+    rules.append(RecordingRule(RATE1H, f"avg_over_time({RATE}[1h])", GROUP))
+    rules.append(RecordingRule(FORECAST, per_budget(f"({RATE1H} * 86400)"), GROUP))
+    # the seed's monthly budget: 30 days of the hourly pace sampled hourly (720 recorded samples per tenant),
+    # over the tenant_monthly_budget_usd gauge where it exists, else budgets.monthly_usd_default
+    rules.append(RecordingRule(SPEND30D, f"sum_over_time({RATE1H}[30d:1h]) * 3600", GROUP))
+    monthly = format_number(budgets.monthly_usd_default)
+    rules.append(
+        RecordingRule(
+            UTILISATION30D,
+            f"{SPEND30D}\n/ on (tenant_id)\n"
+            f"(max by (tenant_id) ({MONTHLY_BUDGET}) or on (tenant_id) {SPEND30D} * 0 + {monthly})",
+            GROUP,
+        )
+    )
     return rules

@@ -208,6 +208,10 @@ def test_without_overrides_the_default_budget_divides(tmp_path) -> None:
         "tenant_id:llm_cost_dollars:rate5m",
         "tenant_id:llm_cost_dollars:increase24h",
         "tenant_id:llm_cost_budget:utilisation24h",
+        "tenant_id:llm_cost_dollars:rate1h",
+        "tenant_id:llm_cost_budget:forecast24h",
+        "tenant_id:llm_cost_dollars:increase30d",
+        "tenant_id:llm_cost_budget:utilisation30d",
     ]
     assert cost["rules"][1]["expr"] == "sum_over_time(tenant_id:llm_cost_dollars:rate5m[24h]) * 60"
     assert cost["rules"][2]["expr"] == (
@@ -378,9 +382,12 @@ def test_budget_limit_change_moves_the_threshold_of_both_targets_and_the_tests(s
     # fires at 0.88 of the $40 default and of acme's $250
     assert any(t != "acme" and "spent 88% of its daily budget of $40.00 " in d for t, d in fired), fired
     assert any(t == "acme" and "spent 88% of its daily budget of $250.00 " in d for t, d in fired), fired
-    assert {n: r for n, r in prometheus_alerts(changed).items() if n != BUDGET_ALERT} == {
-        n: r for n, r in prometheus_alerts(shipped).items() if n != BUDGET_ALERT
+    # the budget limit moves the cost alerts (exceeded, the warning at a share of it, the forecast), nothing else
+    cost = {a.name for a in shipped.alerts if a.component == "cost"}
+    assert {n: r for n, r in prometheus_alerts(changed).items() if n not in cost} == {
+        n: r for n, r in prometheus_alerts(shipped).items() if n not in cost
     }
+    assert "> 0.64" in prometheus_alerts(changed)["TenantDailyCostBudgetWarning"]["expr"]
 
 
 def test_thresholds_are_written_exactly_in_every_output() -> None:

@@ -87,7 +87,9 @@ def pick_subject(alert: Alert, incident: Incident, topo: Topology) -> tuple[tupl
         values = topo.values(label)
         if values:
             out.append((label, values[stable_index(f"{alert.name}|{label}", len(values))]))
-    return tuple(out)
+    # labels the platform does not fill (a recording rule's budget_usd) do not name the subject; when none
+    # is filled (a rule_group), the simulator writes "default" for them
+    return tuple(out) or tuple((label, "default") for label in names)
 
 
 def condition(alert: Alert) -> tuple[object, ...]:
@@ -108,7 +110,9 @@ def schedule(alerts: list[Alert], topo: Topology) -> tuple[Window, ...]:
             shared.setdefault(condition(alert), []).append(alert)
     windows = [Window(NORMAL, NORMAL_START, NORMAL_END, "normal traffic: every alert must be silent")]
     placed: list[tuple[int, int, frozenset[str]]] = []  # (start, end, metrics shaped)
-    for position, members in enumerate(shared.values()):
+    # a spend incident lasts to the end of the data (its 24 h window keeps it firing): it goes last
+    conditions = sorted(shared.values(), key=lambda members: members[0].incident.signal.kind == SPEND)  # type: ignore[union-attr]
+    for position, members in enumerate(conditions):
         first = members[0]
         incident = first.incident
         assert incident is not None
@@ -121,7 +125,7 @@ def schedule(alerts: list[Alert], topo: Topology) -> tuple[Window, ...]:
         ):
             slot += 1
         start = FIRST_INCIDENT + slot * SLOT
-        placed.append((start, start + length, shaped))
+        placed.append((start, 10**9 if incident.signal.kind == SPEND else start + length, shaped))
         subject = pick_subject(first, incident, topo)
         spend = incident.signal.kind == SPEND
         silent = (("tenant_id", topo.rich_tenant),) if spend and topo.rich_tenant else ()

@@ -27,6 +27,7 @@ from ..scenario import (
     EXCEED,
     FILL,
     LEVEL,
+    PACE,
     QUANTILE,
     RATE,
     RATIO,
@@ -380,8 +381,8 @@ class _Simulation:
     def increment(self, metric: Metric, w: Workload, weight: float, full: Labels, i: int, share: float) -> float:
         """What one workload adds to a counter in step i."""
         req = self._req[w][i]
-        if spend := self.effects(metric, SPEND):
-            return self.costs(metric, spend[0])[w][i] * weight
+        if self.effects(metric, SPEND) or self.effects(metric, PACE):
+            return self.costs(metric)[w][i] * weight
         if ratios := self.effects(metric, RATIO):
             hit = next((x for x in ratios if self.on(x, i) and x.hits(full)), None)
             # every event bad: burn-rate windows hold normal history, so only an outage passes them in time
@@ -402,30 +403,38 @@ class _Simulation:
         assert isinstance(signal, Exceed)
         return signal.bound
 
-    def costs(self, metric: Metric, window: Window) -> dict[Workload, list[float]]:
-        """USD per step: 30 % of each tenant's limit per day, plus the overspender's burst at the window's start
-        (1.5 times its limit) and, for a tenant whose budget lies above the default, a spend between the
-        default's limit and its own (it must stay silent)."""
+    def costs(self, metric: Metric) -> dict[Workload, list[float]]:
+        """USD per step. Normally each tenant spends at 30 % of the lowest limit per day. A spend incident adds
+        the overspender's burst at its start (1.5 times the highest limit) and, for a tenant whose budget lies
+        above the default, a spend between the default's limit and its own lowest (it must stay silent). A
+        pace incident makes its subject spend at 4 times the highest limit per day while it lasts."""
         if metric.name in self._cost:
             return self._cost[metric.name]
-        topo, ratio, top = self.topo, window.floor, window.limit
-        burst = [window.start <= o < window.start + sc.SPEND_BURST for o in self.offsets]
-        burst_steps = max(1, sum(burst))
+        spends, paces = self.effects(metric, SPEND), self.effects(metric, PACE)
+        floor = min(w.floor for w in spends + paces)
         out: dict[Workload, list[float]] = {}
-        for tenant in topo.tenants:
-            mine = [w for w in topo.workloads if w.tenant == tenant]
-            total_rate = sum(w.rate for w in mine)
-            budget = topo.budgets[tenant] * ratio
-            base = 0.3 * budget / 86400 * self.step
-            extra = 0.0
-            if tenant == topo.overspender:
-                extra = 1.5 * topo.budgets[tenant] * top
-            elif tenant == topo.rich_tenant:
-                default = self.config.budgets.daily_usd_default * top
-                extra = max(0.0, math.sqrt(default * budget) - base * self.n)
-            for w in mine:
-                share = w.rate / total_rate
-                out[w] = [share * (base + (extra / burst_steps if b else 0.0)) for b in burst]
+        for tenant in self.topo.tenants:
+            budget = self.topo.budgets[tenant]
+            per_step = [0.3 * budget * floor / 86400 * self.step] * self.n
+            for w in spends:
+                burst = [w.start <= o < w.start + sc.SPEND_BURST for o in self.offsets]
+                steps = max(1, sum(burst))
+                if tenant == self.topo.overspender:
+                    extra = 1.5 * budget * w.limit
+                elif tenant == self.topo.rich_tenant:
+                    default = self.config.budgets.daily_usd_default * w.limit
+                    extra = max(0.0, math.sqrt(default * budget * w.floor) - sum(per_step))
+                else:
+                    extra = 0.0
+                per_step = [v + (extra / steps if b else 0.0) for v, b in zip(per_step, burst)]
+            for w in paces:
+                if dict(w.subject).get("tenant_id") == tenant:
+                    fast = 4 * budget * w.limit / 86400 * self.step
+                    per_step = [fast if self.on(w, i) else v for i, v in enumerate(per_step)]
+            mine = [x for x in self.topo.workloads if x.tenant == tenant]
+            total_rate = sum(x.rate for x in mine)
+            for x in mine:
+                out[x] = [x.rate / total_rate * v for v in per_step]
         self._cost[metric.name] = out
         return out
 

@@ -117,7 +117,7 @@ class Topology:
         return MODELS.get(model, "custom")
 
     def values(self, label: str) -> tuple[str, ...]:
-        """The simulated values of a workload label."""
+        """The simulated values of a workload label (none for a label the platform does not fill)."""
         if label == "agent_name":
             return self.agents
         if label == "model":
@@ -134,7 +134,7 @@ class Topology:
             return (AGENT_JOB[0],)
         if label == "instance":
             return (AGENT_JOB[1],)
-        return ("default",)  # a label the platform does not fill: the simulator writes "default"
+        return ()
 
 
 GPUS = (
