@@ -207,6 +207,11 @@ class Traces:
 
 @dataclass(frozen=True)
 class Alerting:
+    grafana_url: str = checked(
+        "https://grafana.example.com",
+        "url",
+        "web URL of your Grafana: Prometheus alerts carry dashboard_url links to their panel under it",
+    )
     runbook_base_url: str = checked(
         "https://runbooks.example.com/ai-agents",
         "url",

@@ -74,6 +74,7 @@ class Alert:
     # what on-call does, in order (Markdown): the "What to do" section of the generated runbook
     actions: tuple[str, ...] = ()
     component: str = ""  # routing: agent | llm | tool | vector | gpu | inference | cost | meta
+    panel_id: int | None = None  # the linked panel's id, once the dashboards are built (pipeline)
 
     @property
     def prometheus_expr(self) -> str:

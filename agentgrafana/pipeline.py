@@ -48,6 +48,7 @@ def _build(config: Config, root: Path, catalog: Catalog, strict: bool) -> Build:
     groups = alerting.collect_rule_groups(ctx, [m for m in modules if m.kind != "dashboards"])
     recorded = alerting.recorded_series(groups, catalog)
     dashboards = collect_dashboards(ctx, [m for m in modules if m.kind == "dashboards"])
+    groups = alerting.link_panels(groups, dashboards)
     grafana_groups = alerting.grafana_rule_groups(ctx, groups, dashboards) if config.grafana_alerts else []
 
     rules = all_rules(catalog, recorded)

@@ -250,6 +250,8 @@ def _budget_story(b: Build, root: Path) -> Path:
         "summary": "Tenant globex: LLM spend over the last 24 hours is above its daily budget.",
         "description": template.render(alert.description, labels, 1.44),
         "runbook_url": f"https://runbooks.example.com/ai-agents/{alert.runbook}.md",
+        # Alertmanager's way to the panel, with the dashboard's tenant variable set to the alert's tenant
+        "dashboard_url": "https://grafana.example.com/d/agent-cost?viewPanel=7&var-tenant=globex",
     }
     assert notes["description"] == (
         "Tenant globex spent 144% of its daily budget of $100.00 on LLM calls in the last 24 hours (limit 100%)."

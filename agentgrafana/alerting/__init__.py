@@ -7,6 +7,7 @@ listed with their paths in `agentgrafana.outputs`. Their lint rules are in `lint
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..catalog import Catalog
@@ -33,3 +34,15 @@ def grafana_rule_groups(
 ) -> list[GrafanaRuleGroup]:
     """Grafana-managed rule groups (API shape) for every alert."""
     return grafana.grafana_rule_groups(ctx.config, groups, dashboards)
+
+
+def link_panels(groups: list[RuleGroup], dashboards: list[DashboardOut]) -> list[RuleGroup]:
+    """The groups with each alert's `panel_id` set from the dashboards (the panel its title names)."""
+    out = []
+    for g in groups:
+        alerts = []
+        for a in g.alerts:
+            link = grafana.panel_link(a, dashboards)
+            alerts.append(replace(a, panel_id=link[1]) if link else a)
+        out.append(replace(g, alerts=alerts))
+    return out

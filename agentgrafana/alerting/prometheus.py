@@ -7,6 +7,7 @@ from typing import Any
 from ..config import Config
 from ..emit import k8s_name, yaml_bytes
 from ..model import Alert, RecordingRule, RuleGroup
+from ..queries import VARIABLE_FOR_LABEL
 
 
 def runbook_url(config: Config, alert: Alert) -> str:
@@ -17,6 +18,23 @@ def runbook_url(config: Config, alert: Alert) -> str:
 def alert_annotations(config: Config, alert: Alert) -> dict[str, str]:
     """The annotations both targets share (templates in Prometheus form)."""
     return {"summary": alert.summary, "description": alert.description, "runbook_url": runbook_url(config, alert)}
+
+
+def prometheus_annotations(config: Config, alert: Alert) -> dict[str, str]:
+    """The shared annotations plus `dashboard_url`: Alertmanager notifications have no other way to the panel
+    (Grafana links its own rules through `__dashboardUid__` / `__panelId__`). The dashboard's variables are
+    set to the labels that name the alert's subject."""
+    notes = alert_annotations(config, alert)
+    if alert.panel_id is not None:
+        subject = alert.incident.subject if alert.incident else ()
+        variables = "".join(
+            f"&var-{VARIABLE_FOR_LABEL[label]}={{{{ $labels.{label} }}}}"
+            for label in subject
+            if label in VARIABLE_FOR_LABEL
+        )
+        base = config.alerting.grafana_url.rstrip("/")
+        notes["dashboard_url"] = f"{base}/d/{alert.dashboard_uid}?viewPanel={alert.panel_id}{variables}"
+    return notes
 
 
 def alert_labels(alert: Alert) -> dict[str, str]:
@@ -40,7 +58,7 @@ def alerting_rule(config: Config, alert: Alert) -> dict[str, Any]:
         "expr": alert.prometheus_expr,
         "for": alert.for_,
         "labels": alert_labels(alert),
-        "annotations": alert_annotations(config, alert),
+        "annotations": prometheus_annotations(config, alert),
     }
 
 

@@ -16,7 +16,7 @@ from ..model import Alert, RuleGroup, display_number, format_number
 from ..scenario import ALWAYS, Case, breach_value, safe_value
 from . import template
 from .duration import seconds
-from .prometheus import alert_annotations, alert_labels, test_rule_files
+from .prometheus import alert_labels, prometheus_annotations, test_rule_files
 from .prometheus import rule_files as deployed_rule_files
 
 TEST_DIR = "prometheus/tests"
@@ -67,7 +67,7 @@ def _test(config: Config, alert: Alert, case: Case) -> dict[str, Any]:
     expected = []
     for labelset, value in case.fires:
         labels = {**dict(labelset), **alert_labels(alert)}
-        notes = {k: template.render(v, labels, value) for k, v in alert_annotations(config, alert).items()}
+        notes = {k: template.render(v, labels, value) for k, v in prometheus_annotations(config, alert).items()}
         expected.append({"exp_labels": labels, "exp_annotations": notes})
     return {
         "name": case.name,
