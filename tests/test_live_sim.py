@@ -48,6 +48,7 @@ def test_two_runs_are_byte_identical(dataset, default_build):
     assert simulate(Config(), END, SimOptions(seed=7, duration=900)).text != simulate(Config(), END, short).text
 
 
+@pytest.mark.slow  # the full 3-hour dataset (3 s to simulate)
 def test_openmetrics_shape(dataset, parsed):
     samples, strange = parsed
     assert dataset.text.endswith(b"\n# EOF\n") and not strange, strange[:3]
@@ -57,6 +58,7 @@ def test_openmetrics_shape(dataset, parsed):
     assert sum(len(points) for points in samples.values()) == dataset.samples
 
 
+@pytest.mark.slow  # the full 3-hour dataset (3 s to simulate)
 def test_every_catalog_metric_is_simulated_with_its_type(dataset, series):
     text = dataset.text.decode()
     names = {name for name, _ in series}
@@ -72,6 +74,7 @@ def test_every_catalog_metric_is_simulated_with_its_type(dataset, series):
             assert all(f'{label}="' in labels for labels in labelled), (metric.name, label)
 
 
+@pytest.mark.slow  # the full 3-hour dataset (3 s to simulate)
 def test_counters_only_grow_and_buckets_are_cumulative(series):
     by_name = {m.name: m for m in CATALOG}
     buckets: dict[str, dict[float, list[float]]] = defaultdict(dict)
@@ -94,11 +97,13 @@ def test_counters_only_grow_and_buckets_are_cumulative(series):
             assert all(a <= b for a, b in zip(lower, upper)), key
 
 
+@pytest.mark.slow  # the full 3-hour dataset (3 s to simulate)
 def test_le_is_written_like_prometheus_client(series):
     les = {re.search(r'le="([^"]+)"', labels).group(1) for name, labels in series if name.endswith("_bucket")}
     assert "1.0" in les and "+Inf" in les and "1" not in les
 
 
+@pytest.mark.slow  # the full 3-hour dataset (3 s to simulate)
 def test_gpus_use_both_host_label_spellings_and_xid_is_mostly_zero(series):
     temps = [labels for name, labels in series if name == "DCGM_FI_DEV_GPU_TEMP"]
     assert any('Hostname="' in labels for labels in temps)

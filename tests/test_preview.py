@@ -193,3 +193,19 @@ def test_command_writes_one_png_per_dashboard_with_data_and_base(tmp_path: Path)
     args.data = tmp_path / "missing.json"
     assert preview_command(args, lambda a: build, io.StringIO(), err) == 2
     assert "cannot read query results" in err.getvalue()
+
+
+def test_a_series_is_named_by_its_rendered_legend_like_grafana() -> None:
+    from agentgrafana.live.check import legend_name
+    from agentgrafana.preview.data import parse_results
+
+    labels = {"agent_name": "code-agent", "slo": "agent-availability"}
+    doc = {
+        "dashboards": {
+            "d": {"1": [{"labels": labels, "values": [[1, 2.0]], "legend": legend_name("{{agent_name}} 1h", labels)}]}
+        }
+    }
+    (series,) = parse_results(doc)["d"]["1"]
+    assert series.name == "code-agent 1h"
+    (plain,) = parse_results({"dashboards": {"d": {"1": [{"labels": labels, "values": [[1, 2.0]]}]}}})["d"]["1"]
+    assert plain.name == "code-agent, agent-availability"  # older results files: the label values

@@ -498,8 +498,16 @@ def _check_target(
         legend = str(target.get("legendFormat") or "")
         have = {k for s in result for k, v in s.get("metric", {}).items() if v}
         tc.missing_labels = [x for x in dict.fromkeys(LEGEND_LABEL_RE.findall(legend)) if x not in have]
+    legend = str(target.get("legendFormat") or "")
+    for series in result:  # the name Grafana shows for it, so previews tell the panel's series apart
+        series["legend"] = legend_name(legend, series.get("metric", {}))
     recorded.setdefault(str(panel.get("id")), []).extend(result)
     return tc
+
+
+def legend_name(legend: str, labels: dict[str, str]) -> str:
+    """A legendFormat rendered as Grafana does: `{{label}}` becomes the label's value (empty when absent)."""
+    return LEGEND_LABEL_RE.sub(lambda m: str(labels.get(m.group(1), "")), legend).strip()
 
 
 def _check_table_columns(panel: dict[str, Any], checks: list[TargetCheck], result: list[dict[str, Any]]) -> None:
@@ -526,7 +534,10 @@ def _downsample(result: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not points:
             continue
         every = math.ceil(len(points) / MAX_POINTS)
-        out.append({"labels": dict(s.get("metric", {})), "values": points[::every]})
+        entry = {"labels": dict(s.get("metric", {})), "values": points[::every]}
+        if s.get("legend"):
+            entry["legend"] = s["legend"]
+        out.append(entry)
         if len(out) == MAX_SERIES:
             break
     return out

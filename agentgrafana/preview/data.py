@@ -26,10 +26,11 @@ class Series:
     labels: tuple[tuple[str, str], ...]
     times: tuple[float, ...]
     values: tuple[float, ...]
+    legend: str = ""  # the target's legendFormat rendered for this series (as Grafana names it)
 
     @property
     def name(self) -> str:
-        return ", ".join(v for k, v in self.labels if k != "__name__") or "value"
+        return self.legend or ", ".join(v for k, v in self.labels if k != "__name__") or "value"
 
     @property
     def last(self) -> float | None:
@@ -76,4 +77,7 @@ def _series(raw: Any) -> Series | None:
             points.append((t, v))
     points.sort()
     labels = tuple(sorted((str(k), str(v)) for k, v in (raw.get("labels") or {}).items()))
-    return Series(labels, tuple(p[0] for p in points), tuple(p[1] for p in points))
+    legend = raw.get("legend")
+    return Series(
+        labels, tuple(p[0] for p in points), tuple(p[1] for p in points), legend if isinstance(legend, str) else ""
+    )
