@@ -235,6 +235,18 @@ CASES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("string-newline", 'grafana:\n  folder: {title: "a\\nb"}\n', ("grafana.folder.title", "single line")),
     ("string-2000-chars", "grafana:\n  folder: {title: " + "x" * 2000 + "}\n", ("grafana.folder.title", "1000")),
     ("huge-file", "# " + "x" * (1024 * 1024 + 10) + "\n", ("larger than 1024 KiB",)),
+    (
+        "slo-objective-one",
+        "slos:\n  availability: {objective: 1}\n",
+        ("slos.availability.objective", "no error budget"),
+    ),
+    ("slo-objective-percent", "slos:\n  latency: {objective: 95}\n", ("slos.latency.objective", "0.5 to below 1")),
+    ("slo-agents-list", "slos:\n  availability: {agents: [a]}\n", ("slos.availability.agents", "mapping")),
+    ("slo-agent-quote", "slos:\n  availability: {agents: {'a\"b': 0.99}}\n", ("slos.availability.agents",)),
+    ("slo-period-zero", "slos:\n  period_days: 0\n", ("slos.period_days", "greater than 0")),
+    ("budget-warning-share-one", "thresholds:\n  budget_warning_share: 1\n", ("thresholds.budget_warning_share",)),
+    ("grafana-url-bad", "alerting:\n  grafana_url: grafana\n", ("alerting.grafana_url",)),
+    ("watchdog-receiver-empty", "alerting:\n  receiver_watchdog: ''\n", ("alerting.receiver_watchdog",)),
 ]
 
 
