@@ -111,7 +111,7 @@ def schedule(alerts: list[Alert], topo: Topology) -> tuple[Window, ...]:
     windows = [Window(NORMAL, NORMAL_START, NORMAL_END, "normal traffic: every alert must be silent")]
     placed: list[tuple[int, int, frozenset[str]]] = []  # (start, end, metrics shaped)
     # a spend incident lasts to the end of the data (its 24 h window keeps it firing): it goes last
-    conditions = sorted(shared.values(), key=lambda members: members[0].incident.signal.kind == SPEND)  # type: ignore[union-attr]
+    conditions = [members for key, members in sorted(shared.items(), key=lambda kv: kv[0][0] == SPEND)]
     for position, members in enumerate(conditions):
         first = members[0]
         incident = first.incident
