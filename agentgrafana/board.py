@@ -6,6 +6,7 @@ order and places panels left to right on Grafana's 24-column grid, wrapping when
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from grafana_foundation_sdk.builders import dashboard
@@ -15,16 +16,31 @@ from .panels import PROMETHEUS
 
 if TYPE_CHECKING:
     from .config import Config
+    from .queries import Queries
 
 GRID_COLUMNS = 24
 OWNERSHIP_TAG = "managed-by-agentgrafana"
 
-# (variable, label, series it is read from) for the variables every dashboard carries.
+# (variable, label, concept label, concepts it is read from, first that has it) for the variables every dashboard
+# carries; each is filtered by the variables before it.
 SHARED_VARIABLES = (
-    ("tenant", "Tenant", "tenant_id", "agent_request_duration_seconds_count"),
-    ("agent", "Agent", "agent_name", 'agent_request_duration_seconds_count{tenant_id=~"$tenant"}'),
-    ("model", "Model", "model", 'llm_tokens_total{tenant_id=~"$tenant"}'),
+    ("tenant", "Tenant", "tenant_id", ("agent_request_duration_seconds_count", "llm_tokens_total")),
+    ("agent", "Agent", "agent_name", ("agent_request_duration_seconds_count", "tool_execution_duration_seconds_count")),
+    ("model", "Model", "model", ("llm_tokens_total", "llm_inference_duration_seconds_count")),
 )
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A dashboard, panel, rule or alert left out of the build, and why (the sources cannot fill it)."""
+
+    kind: str  # dashboard | panel | recording rule | alert
+    name: str
+    reason: str
+    source: str = ""  # content file
+
+    def line(self) -> str:
+        return f"left out {self.kind} {self.name}: {self.reason}"
 
 
 class Board:
@@ -38,8 +54,13 @@ class Board:
         description: str,
         tags: tuple[str, ...] = (),
         tenant: str | None = None,
+        q: Queries | None = None,
     ):
         self.config = config
+        self.q = q
+        self.left_out: list[LeftOut] = []
+        self._pending_row: str | None = None
+        self.panel_count = 0
         self.tenant = tenant  # set for a tenant's own dashboard: it goes to the tenant's folder
         self.uid = uid
         self.title = title
@@ -70,11 +91,30 @@ class Board:
             .type("prometheus")
             .current(dm.VariableOption(text=ds.prometheus_uid, value=ds.prometheus_uid))
         )
+        cluster = self.q.cluster_label if self.q is not None else ""
+        earlier: dict[str, str] = {}
+        if cluster:
+            query = self._label_values(cluster, SHARED_VARIABLES[0][3], {})
+            self.query_variable("cluster", "Cluster", query or f"label_values(up, {cluster})")
+            earlier[cluster] = "cluster"
         for name, label, series_label, series in SHARED_VARIABLES:
             if name == "tenant" and self.tenant is not None:
                 self.sdk = self.sdk.with_variable(dashboard.ConstantVariable(name).value(self.tenant).label(label))
+                earlier[series_label] = name
                 continue
-            self.query_variable(name, label, f"label_values({series}, {series_label})")
+            query = self._label_values(series_label, series, earlier)
+            if query is None:  # no configured source has the label: the variable matches everything
+                self.sdk = self.sdk.with_variable(dashboard.ConstantVariable(name).value(".*").label(label))
+            else:
+                self.query_variable(name, label, query)
+            if name == "tenant":
+                earlier[series_label] = name
+
+    def _label_values(self, label: str, series: tuple[str, ...], filters: dict[str, str]) -> str | None:
+        if self.q is None:  # a Board made outside a build: the seed's names
+            where = ", ".join(f'{k}=~"${v}"' for k, v in filters.items())
+            return f"label_values({series[0]}{{{where}}}, {label})" if where else f"label_values({series[0]}, {label})"
+        return self.q.label_values(label, series, filters)
 
     def query_variable(self, name: str, label: str, query: str, regex: str = "") -> Board:
         """A multi-value variable with "All" (expanding to `.*`), refreshed when the time range changes."""
@@ -113,15 +153,32 @@ class Board:
 
     # --- layout ------------------------------------------------------------------------------------
     def row(self, title: str) -> Board:
-        """Start a new (expanded) row below everything placed so far."""
+        """Start a new (expanded) row below everything placed so far (placed with its first panel, so a row
+        whose panels are all left out does not appear)."""
+        self._pending_row = title
+        return self
+
+    def _place_row(self, title: str) -> None:
         self._newline()
         row = dashboard.Row(title).id(self._take_id()).grid_pos(dm.GridPos(h=1, w=GRID_COLUMNS, x=0, y=self._y))
         self.sdk = self.sdk.with_row(row)
         self._y += 1
-        return self
 
     def add(self, panel: Any, w: int = 12, h: int = 8) -> Board:
-        """Place a panel builder `w` columns wide and `h` units high after the previous one."""
+        """Place a panel builder `w` columns wide and `h` units high after the previous one.
+
+        A panel whose queries need a concept no configured source provides is left out (`left_out` says why):
+        it could only ever show "No data".
+        """
+        missing = self._missing(panel)
+        if missing:
+            title = getattr(panel.build(), "title", "") or "untitled"
+            self.left_out.append(LeftOut("panel", f"{self.uid} / {title}", missing))
+            return self
+        if self._pending_row is not None:
+            self._place_row(self._pending_row)
+            self._pending_row = None
+        self.panel_count += 1
         if self._x + w > GRID_COLUMNS:
             self._newline()
         panel = panel.id(self._take_id()).grid_pos(dm.GridPos(h=h, w=w, x=self._x, y=self._y))
@@ -129,6 +186,12 @@ class Board:
         self._x += w
         self._row_height = max(self._row_height, h)
         return self
+
+    def _missing(self, panel: Any) -> str:
+        if self.q is None:
+            return ""
+        exprs = [str(getattr(t, "expr", "") or "") for t in getattr(panel.build(), "targets", None) or []]
+        return self.q.missing(exprs)
 
     def _newline(self) -> None:
         if self._x:

@@ -16,9 +16,12 @@ The catalog keeps the exporter's single counter; input is ``token_type="input"``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+METRIC_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 COUNTER = "counter"
 GAUGE = "gauge"
 HISTOGRAM = "histogram"

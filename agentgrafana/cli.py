@@ -172,8 +172,14 @@ def load_build(args: argparse.Namespace) -> Build:
 
 
 def _print_warnings(result: Build, err: TextIO) -> None:
+    for item in result.left_out:
+        print(f"{item.source + ': ' if item.source else ''}{item.line()}", file=err)
     for f in result.warnings:
         print(f.text(), file=err)
+
+
+def _left_out_json(result: Build) -> list[dict[str, str]]:
+    return [{"kind": i.kind, "name": i.name, "reason": i.reason, "file": i.source} for i in result.left_out]
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -359,6 +365,7 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "kept": changes.kept,
                 "unchanged": changes.unchanged,
                 "notes": changes.notes,
+                "left_out": _left_out_json(result),
             },
         )
         return EXIT_OK
@@ -382,6 +389,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             {
                 "ok": True,
                 "findings": [f.to_dict() for f in result.warnings],
+                "left_out": _left_out_json(result),
                 "error": None,
                 "dashboards": len(result.dashboards),
                 "alerts": len(result.alerts),

@@ -253,6 +253,55 @@ class Kubernetes:
     )
 
 
+BUILTIN_SOURCES = ("seed", "otel-genai", "dcgm-exporter")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    sources: list[str] = checked(
+        ["seed", "dcgm-exporter"],
+        "sources",
+        "metric sources the queries are rendered for: seed, otel-genai, dcgm-exporter, or one from catalog.yaml",
+    )
+    selector: str = checked("", "selector", 'matchers on every application series, e.g. job="ai-agents"')
+    cluster_label: str = checked("", "label_or_empty", "label naming the cluster: a $cluster variable, kept in alerts")
+    tenant_label: str = checked("tenant_id", "label", "label carrying the tenant, for sources with no standard one")
+
+
+@dataclass(frozen=True)
+class Price:
+    input: float = field(default=0.0, metadata={**_meta("price", "USD per 1,000 input tokens"), "max": 1000})
+    output: float = field(default=0.0, metadata={**_meta("price", "USD per 1,000 output tokens"), "max": 1000})
+
+
+# USD per 1,000 tokens, list prices. The seed's table (2024), then current major models as published by the
+# providers in mid-2025; check them against your contract and override in `pricing:`. Self-hosted models cost
+# infrastructure, not tokens: price them at 0 so they do not count as unpriced.
+DEFAULT_PRICING: dict[str, tuple[float, float]] = {
+    "gpt-4-turbo": (0.01, 0.03),
+    "gpt-4": (0.03, 0.06),
+    "gpt-3.5-turbo": (0.0005, 0.0015),
+    "claude-3-opus": (0.015, 0.075),
+    "claude-3-sonnet": (0.003, 0.015),
+    "claude-3-haiku": (0.00025, 0.00125),
+    "gpt-4o": (0.0025, 0.01),
+    "gpt-4o-mini": (0.00015, 0.0006),
+    "gpt-4.1": (0.002, 0.008),
+    "gpt-4.1-mini": (0.0004, 0.0016),
+    "o3": (0.002, 0.008),
+    "claude-3-5-sonnet": (0.003, 0.015),
+    "claude-3-5-haiku": (0.0008, 0.004),
+    "claude-sonnet-4": (0.003, 0.015),
+    "claude-opus-4": (0.015, 0.075),
+    "gemini-2.5-pro": (0.00125, 0.01),
+    "gemini-2.5-flash": (0.0003, 0.0025),
+}
+
+
+def _default_pricing() -> dict[str, Price]:
+    return {model: Price(i, o) for model, (i, o) in DEFAULT_PRICING.items()}
+
+
 @dataclass(frozen=True)
 class Config:
     grafana: GrafanaConfig = field(default_factory=GrafanaConfig)
@@ -262,6 +311,11 @@ class Config:
     traces: Traces = field(default_factory=Traces)
     alerting: Alerting = field(default_factory=Alerting)
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
+    metrics: Metrics = field(default_factory=Metrics)
+    pricing: dict[str, Price] = field(
+        default_factory=_default_pricing,
+        metadata=_meta("pricing", "USD per 1,000 tokens by model: {model: {input, output}}; the built-in table"),
+    )
 
     @property
     def grafana_alerts(self) -> bool:
@@ -494,6 +548,8 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
                 if not k or len(k) > 100 or not k.isprintable() or '"' in k or "\\" in k:
                     raise ConfigError(f"{sub}: agent names must be 1-100 printable characters without quotes")
                 item_meta = {"check": "objective", "doc": "the agent's objective"}
+            if check == "pricing" and (not k or len(k) > 200 or not k.isprintable() or '"' in k or "\\" in k):
+                raise ConfigError(f"{sub}: model names must be 1-200 printable characters without quotes")
             if check == "budget_map":
                 if not TENANT_RE.match(k):
                     raise ConfigError(
@@ -509,6 +565,8 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
 def _check_number(value: float, check: str, key: str, meta: Any) -> None:
     if value != value or value in (float("inf"), float("-inf")):
         raise ConfigError(f"{key}: expected a finite number")
+    if check == "price" and not 0 <= value <= meta["max"]:
+        raise ConfigError(f"{key}: expected a price from 0 to {meta['max']:g} USD per 1,000 tokens, got {value:g}")
     if check == "positive" and value <= 0:
         raise ConfigError(f"{key}: expected a number greater than 0, got {value:g}")
     if check == "ratio":
@@ -571,8 +629,26 @@ _STRING_CHECKS: dict[str, tuple[Any, str]] = {
         lambda v: K8S_LABEL_VALUE_RE.match(v),
         "empty, or a label value: letters, digits, '-', '_' or '.', at most 63",
     ),
+    "label": (LABEL_RE.match, "a Prometheus label name such as tenant_id"),
+    "label_or_empty": (lambda v: not v or LABEL_RE.match(v), "empty, or a Prometheus label name such as cluster"),
+    "selector": (lambda v: _valid_selector(v), 'PromQL label matchers such as job="ai-agents", env!="dev"'),
+    "sources": (lambda v: bool(v), "a source name"),
     "traceql_string": (lambda v: not re.search(r'["\\`]', v), "a name without quotes, backslashes or backticks"),
 }
+
+
+def _valid_selector(text: str) -> bool:
+    """Empty, or label matchers that parse as `x{<text>}` and do not name the metric."""
+    if not text.strip():
+        return not text
+    import promql_parser as pp
+
+    try:
+        parsed = pp.parse(f"x{{{text}}}")
+    except (ValueError, RuntimeError):
+        return False
+    matchers = getattr(getattr(parsed, "matchers", None), "matchers", None) or []
+    return isinstance(parsed, pp.VectorSelector) and all(m.name != "__name__" for m in matchers)
 
 
 def _check_string(value: str, check: str, key: str) -> None:
@@ -666,6 +742,8 @@ def reference() -> list[tuple[str, str, str]]:
             key = f"{prefix}{f.name}"
             if dataclasses.is_dataclass(value):
                 walk(value, key + ".")
+            elif isinstance(value, dict) and any(dataclasses.is_dataclass(v) for v in value.values()):
+                rows.append((key, f"built-in table of {len(value)} models", f.metadata.get("doc", "")))
             else:
                 rows.append(
                     (

@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from . import panels, queries
+from . import panels
 from .board import Board
 from .catalog import CATALOG, Catalog
 from .config import Config
+from .queries import Queries
+from .sources import dialect
+
+
+def queries_for(config: Config, concepts: Catalog = CATALOG, project_sources: dict | None = None) -> Queries:
+    """The query builders for `config`'s metric sources (and a project's own, from catalog.yaml)."""
+    m = config.metrics
+    return Queries(dialect(config, concepts, project_sources or {}), m.selector, m.cluster_label)
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a content module may read. `tenant` is set when building one tenant's own dashboard."""
+    """What a content module may read. `tenant` is set when building one tenant's own dashboard.
+
+    `catalog` holds the concepts content names; `q` renders them for the configured sources.
+    """
 
     config: Config
     catalog: Catalog = CATALOG
     tenant: str | None = None
+    q: Queries = field(default=None)  # type: ignore[assignment]  # built from config when not given
 
-    # Helper modules, so content needs a single import.
-    q = queries
+    # Helper module, so content needs a single import.
     panels = panels
+
+    def __post_init__(self) -> None:
+        if self.q is None:
+            object.__setattr__(self, "q", queries_for(self.config, self.catalog))
 
     def uid(self, name: str) -> str:
         """Stable uid: `<prefix>-<name>`, or `<prefix>-<name>-<tenant>` for a tenant's own dashboard."""
@@ -30,7 +45,7 @@ class Context:
     def board(self, key: str, title: str, description: str, tags: tuple[str, ...] = ()) -> Board:
         if self.tenant:
             title = f"{title} — {self.tenant}"
-        return Board(self.config, self.uid(key), title, description, tags, tenant=self.tenant)
+        return Board(self.config, self.uid(key), title, description, tags, tenant=self.tenant, q=self.q)
 
     def for_tenant(self, tenant: str) -> Context:
         return replace(self, tenant=tenant)

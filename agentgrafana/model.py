@@ -123,6 +123,7 @@ class Build:
     files: dict[str, bytes]
     main_folder: Folder | None = None  # tenants' folders derive from it; push finds removed tenants' by it
     warnings: list[Any] = field(default_factory=list)  # lint findings of severity warning (agentgrafana.lint)
+    left_out: list[Any] = field(default_factory=list)  # board.LeftOut: what the configured sources cannot fill
 
     @property
     def folders(self) -> list[Folder]:

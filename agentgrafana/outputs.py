@@ -17,6 +17,7 @@ from .alerting import grafana as grafana_rules
 from .config import Config
 from .emit import dashboards as dashboard_emit
 from .model import DashboardOut, GrafanaRuleGroup, RuleGroup
+from .sources import Dialect
 
 DASHBOARD, PROVISIONING, KUBERNETES = "dashboard", "grafana-provisioning", "kubernetes"
 GRAFANA_ALERTING, PROMETHEUS_RULES, PROMTOOL_TESTS = "grafana-alerting", "prometheus-rules", "promtool-tests"
@@ -33,6 +34,7 @@ class Inputs:
     dashboards: list[DashboardOut]
     groups: list[RuleGroup]
     grafana_groups: list[GrafanaRuleGroup]
+    dialect: Dialect | None = None  # the metric sources: test inputs are written in their names
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ FORMATS: tuple[Format, ...] = (
         re.compile(r"^prometheus/tests/[^/]+\.yaml$"),
         PROMTOOL_TESTS,
         "promtool unit tests for every alert (promtool test rules)",
-        lambda i: promtool_tests.test_files(i.config, i.groups),
+        lambda i: promtool_tests.test_files(i.config, i.groups, i.dialect),
     ),
     Format(
         "promtool-test-rules",

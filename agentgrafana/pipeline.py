@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import alerting
-from .board import Board
+from .board import Board, LeftOut
 from .catalog import CATALOG, Catalog
 from .config import Config
 from .context import Context
@@ -21,8 +21,10 @@ from .discovery import ContentError, ContentModule, NoContent, call_content, dis
 from .encode import EncodeError, dashboard_json
 from .lint import ERROR, BuildView, Finding, ValidationFailed, exclusions
 from .lint.runner import Linter, all_rules
-from .model import Build, DashboardOut, Folder
+from .model import Build, DashboardOut, Folder, RuleGroup
 from .outputs import Inputs, emit_all
+from .queries import Queries
+from .sources import dialect, project
 
 
 def build(config: Config, root: Path, catalog: Catalog = CATALOG, *, strict: bool = False) -> Build:
@@ -40,14 +42,21 @@ def build(config: Config, root: Path, catalog: Catalog = CATALOG, *, strict: boo
             gc.enable()
 
 
-def _build(config: Config, root: Path, catalog: Catalog, strict: bool) -> Build:
-    ctx = Context(config, catalog)
+def _build(config: Config, root: Path, concepts: Catalog, strict: bool) -> Build:
+    own = project.load(root, concepts)
+    concepts = own.concepts(concepts)
+    m = config.metrics
+    q = Queries(dialect(config, concepts, own.all_sources()), m.selector, m.cluster_label)
+    catalog = q.dialect.catalog  # the series of the configured sources: what every query is validated against
+    ctx = Context(config, concepts, q=q)
     modules = discover(root)
     if not modules:
         raise NoContent(f"no content: no dashboards/, alerts/ or recording_rules/ modules under {root}")
     groups = alerting.collect_rule_groups(ctx, [m for m in modules if m.kind != "dashboards"])
+    groups, left_out = leave_out_rules(groups, q)
     recorded = alerting.recorded_series(groups, catalog)
-    dashboards = collect_dashboards(ctx, [m for m in modules if m.kind == "dashboards"])
+    dashboards, left_boards = collect_dashboards(ctx, [m for m in modules if m.kind == "dashboards"])
+    left_out += left_boards + [LeftOut(kind, name, reason) for kind, name, reason in q.notes]
     groups = alerting.link_panels(groups, dashboards)
     grafana_groups = alerting.grafana_rule_groups(ctx, groups, dashboards) if config.grafana_alerts else []
 
@@ -55,7 +64,7 @@ def _build(config: Config, root: Path, catalog: Catalog, strict: bool) -> Build:
     linter = Linter(rules, exclusions.load(root, {r.name for r in rules}))
     findings = linter.check(BuildView(dashboards, groups))
     _stop_on(findings, strict)
-    files = emit_all(Inputs(config, dashboards, groups, grafana_groups))
+    files = emit_all(Inputs(config, dashboards, groups, grafana_groups, q.dialect))
     findings += linter.check(BuildView(dashboards, groups, files), after_emit=True) + linter.unused_exclusions()
     _stop_on(findings, strict)
     return Build(
@@ -65,7 +74,38 @@ def _build(config: Config, root: Path, catalog: Catalog, strict: bool) -> Build:
         files=files,
         main_folder=main_folder(config),
         warnings=sorted(findings),
+        left_out=left_out,
     )
+
+
+def leave_out_rules(groups: list[RuleGroup], q: Queries) -> tuple[list[RuleGroup], list[LeftOut]]:
+    """Groups without the recording rules and alerts whose series no configured source provides (and without
+    what reads a rule left out); a group left empty goes too."""
+    left: list[LeftOut] = []
+    kept_records: set[str] = set()
+    out = []
+    for g in groups:
+        recording = []
+        for r in g.recording:
+            reason = q.missing([r.expr])
+            if reason:
+                left.append(LeftOut("recording rule", r.record, reason, r.source))
+                if r.record not in kept_records:
+                    q.left_out_records.add(r.record)
+            else:
+                recording.append(r)
+                kept_records.add(r.record)
+                q.left_out_records.discard(r.record)
+        alerts = []
+        for a in g.alerts:
+            reason = q.missing([a.expr])
+            if reason:
+                left.append(LeftOut("alert", a.name, reason, a.source))
+            else:
+                alerts.append(a)
+        if recording or alerts:
+            out.append(replace(g, recording=recording, alerts=alerts))
+    return out, left
 
 
 def _stop_on(findings: list[Finding], strict: bool) -> None:
@@ -82,11 +122,21 @@ def tenant_folder(config: Config, tenant: str) -> Folder:
     return main_folder(config).for_tenant(tenant)
 
 
-def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> list[DashboardOut]:
-    """Call every dashboard module, encode the results, then link the core dashboards to each other."""
+def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> tuple[list[DashboardOut], list[LeftOut]]:
+    """Call every dashboard module, encode the results, then link the core dashboards to each other.
+
+    Also returns what was left out: panels the configured sources cannot fill, and dashboards left without any.
+    """
     out: list[DashboardOut] = []
+    left: list[LeftOut] = []
     for m in modules:
         for result in _call(ctx, m):
+            if isinstance(result, Board):
+                source = m.path.as_posix()
+                left += [replace(item, source=source) for item in result.left_out]
+                if result.left_out and not result.panel_count:
+                    left.append(LeftOut("dashboard", result.uid, "none of its panels has data in this build", source))
+                    continue
             try:
                 model = call_content(
                     m,
@@ -107,7 +157,7 @@ def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> list[Dashb
                     source=m.path.as_posix(),
                 )
             )
-    return add_navigation(out, ctx.config)
+    return add_navigation(out, ctx.config), left
 
 
 def _call(ctx: Context, m: ContentModule) -> Iterable[Any]:

@@ -340,9 +340,15 @@ def scope_mismatches(expr: str) -> list[tuple[str, frozenset[str], frozenset[str
     names = variables_used(expr) - set(BUILTIN_VARIABLES)
     marked = expand_variables(expr, {n: f"{_SCOPE_MARK}{n}" for n in names})
     scopes: list[tuple[str, frozenset[str]]] = []
+    lookups: set[str] = set()  # the "one" side of a group_left/group_right join: a lookup table (e.g. prices)
 
     def pre(node: pp.Expr) -> None:
-        if isinstance(node, pp.VectorSelector):
+        if isinstance(node, pp.BinaryExpr) and node.modifier is not None:
+            card = str(node.modifier.card)
+            one = node.rhs if card.endswith("ManyToOne") else node.lhs if card.endswith("OneToMany") else None
+            if one is not None:
+                pp.walk(one, lambda n: lookups.add(str(n)) if isinstance(n, pp.VectorSelector) else None, None)
+        if isinstance(node, pp.VectorSelector) and str(node) not in lookups:
             values = " ".join(str(m.value) for m in node.matchers.matchers)
             scopes.append((node.name or str(node), frozenset(n for n in names if f"{_SCOPE_MARK}{n}" in values)))
 

@@ -1,8 +1,15 @@
-"""PromQL snippets shared by dashboards, alerts and recording rules, so each query is written once.
+"""PromQL builders shared by dashboards, alerts and recording rules, rendered for the build's metric sources.
 
-Dashboard queries filter by the dashboard variables (`$tenant`, `$agent`, `$model`) on exactly the
-labels the series carries, and use `$__rate_interval`; alert and recording-rule queries pass
-`filtered=False` and a fixed window.
+Content names concepts by their seed-dialect series (`agent_request_duration_seconds_count`); `Queries` renders
+each one as the configured source provides it (`sources.Dialect`): the source's series, its fixed matchers,
+`metrics.selector`, and the dashboard-variable filters on the source's label names. Where a source names a label
+differently, `label_replace` gives the result the concept's name right after the range function, so every
+`by()`, `on()`, legend and alert template reads the same label whatever the source. A concept no configured
+source provides renders as `__unavailable__<concept>`; the pipeline leaves out whatever contains it.
+
+Dashboard queries filter by the dashboard variables (`$tenant`, `$agent`, `$model`, `$cluster`) on exactly the
+labels the series carries, and use `$__rate_interval`; alert and recording-rule queries pass `filtered=False`
+and a fixed window, and keep `metrics.cluster_label` in every `by()`.
 """
 
 from __future__ import annotations
@@ -10,161 +17,304 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .catalog import CATALOG
+from .sources import Dialect, Resolved, rename_matchers
 
 # series label -> dashboard variable that filters it
 VARIABLE_FOR_LABEL = {"tenant_id": "tenant", "agent_name": "agent", "model": "model"}
 RATE_INTERVAL = "$__rate_interval"
-
-
-def _labels_of(series: str) -> frozenset[str]:
-    known = CATALOG.series(series)
-    return known.labels if known is not None else frozenset()
-
-
-def sel(series: str, matchers: str = "", filtered: bool = True, labels: Iterable[str] | None = None) -> str:
-    """`series{...}` with variable filters for the labels it has, plus extra `matchers` (PromQL text).
-
-    `labels` overrides the label set (for recording-rule outputs, which the catalog does not know).
-    """
-    have = frozenset(labels) if labels is not None else _labels_of(series)
-    parts = [f'{label}=~"${var}"' for label, var in VARIABLE_FOR_LABEL.items() if filtered and label in have]
-    if matchers:
-        parts.append(matchers)
-    return f"{series}{{{', '.join(parts)}}}" if parts else series
-
-
-def by(labels: Iterable[str]) -> str:
-    labels = list(labels)
-    return f" by ({', '.join(labels)})" if labels else ""
-
-
-def rate(
-    series: str,
-    group: Iterable[str] = (),
-    window: str = RATE_INTERVAL,
-    matchers: str = "",
-    filtered: bool = True,
-    fn: str = "rate",
-    agg: str = "sum",
-) -> str:
-    """`sum by (group) (rate(series{...}[window]))`."""
-    return aggregate(agg, f"{fn}({sel(series, matchers, filtered)}[{window}])", group)
-
-
-def aggregate(agg: str, inner: str, group: Iterable[str] = ()) -> str:
-    """`agg by (group) (inner)`, or `agg(inner)` without grouping."""
-    grouping = by(group)
-    return f"{agg}{grouping} ({inner})" if grouping else f"{agg}({inner})"
-
-
-def increase(
-    series: str, group: Iterable[str] = (), window: str = RATE_INTERVAL, matchers: str = "", filtered: bool = True
-) -> str:
-    return rate(series, group, window, matchers, filtered, fn="increase")
-
-
-def quantile(
-    q: float,
-    histogram: str,
-    group: Iterable[str] = (),
-    window: str = RATE_INTERVAL,
-    matchers: str = "",
-    filtered: bool = True,
-    fn: str = "rate",
-) -> str:
-    """`histogram_quantile(q, sum by (le, group) (rate(histogram_bucket{...}[window])))`; `fn="increase"` for a
-    fixed window such as `$__range` (the quantile is the same, and a fixed window is allowed for increase)."""
-    inner = rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered, fn=fn)
-    return f"histogram_quantile({q}, {inner})"
-
-
-def average(
-    histogram: str, group: Iterable[str] = (), window: str = RATE_INTERVAL, filtered: bool = True, fn: str = "rate"
-) -> str:
-    """Mean observed value: rate of _sum over rate of _count (no sample, rather than NaN, when idle)."""
-    group = list(group)
-    on = f" on ({', '.join(group)})" if group else ""
-    return (
-        f"{rate(histogram + '_sum', group, window, filtered=filtered, fn=fn)}\n/{on}\n"
-        f"({rate(histogram + '_count', group, window, filtered=filtered, fn=fn)} > 0)"
-    )
-
-
-def ratio(numerator: str, denominator: str, group: Iterable[str] = ()) -> str:
-    """`numerator / on(group) denominator`, where a zero denominator yields no sample (never NaN firing).
-
-    Both sides get the same filter scope: a dashboard variable that one side cannot honour (its series lack
-    the label) is dropped from the other side too. Otherwise, with one model selected, every model's errors
-    would be divided by that model's requests. `ignored_variables` says what the ratio no longer follows, so
-    the panel description can say it.
-    """
-    numerator, denominator = same_scope(numerator, denominator)
-    group = list(group)
-    on = f" on ({', '.join(group)})" if group else ""
-    return f"{numerator}\n/{on}\n({denominator} > 0)"
-
-
-def _filters(expr: str) -> set[str]:
-    return {var for var in VARIABLE_FOR_LABEL.values() if f'=~"${var}"' in expr}
-
-
-def _drop_filter(expr: str, var: str) -> str:
-    label = next(label for label, v in VARIABLE_FOR_LABEL.items() if v == var)
-    expr = re.sub(rf',\s*{label}=~"\${var}"', "", expr)
-    expr = re.sub(rf'{label}=~"\${var}",\s*', "", expr)
-    return expr.replace(f'{{{label}=~"${var}"}}', "")
-
-
-def same_scope(left: str, right: str) -> tuple[str, str]:
-    """`left` and `right` filtered only by the dashboard variables every series in them honours."""
-    every = _common(left) & _common(right)
-    for var in sorted((_filters(left) | _filters(right)) - every):
-        left, right = _drop_filter(left, var), _drop_filter(right, var)
-    return left, right
-
-
-def _common(expr: str) -> set[str]:
-    """The variables every series selector in `expr` is filtered by."""
-    selectors = re.findall(r"\w+\{[^}]*\}|\bvector\(", expr)
-    scopes = [_filters(s) for s in selectors if not s.startswith("vector(")]
-    return set.intersection(*scopes) if scopes else set()
-
-
-def ignored_variables(numerator: str, denominator: str) -> list[str]:
-    """The dashboard variables one side follows but the ratio of the two does not (VARIABLE_FOR_LABEL order)."""
-    every = _common(numerator) & _common(denominator)
-    used = _filters(numerator) | _filters(denominator)
-    return [v for v in VARIABLE_FOR_LABEL.values() if v in used and v not in every]
-
-
-def scope_note(numerator: str, denominator: str) -> str:
-    """A sentence for the panel description when the ratio ignores a selected variable ('' when it follows all)."""
-    ignored = ignored_variables(numerator, denominator)
-    if not ignored:
-        return ""
-    names = " and ".join(f"${v}" for v in ignored)
-    return f" Not filtered by {names}: only one side of the ratio carries that label, and both must match."
-
-
+UNAVAILABLE = "__unavailable__"
+UNAVAILABLE_RE = re.compile(r"__unavailable__(\w+)")
+PRICE = "model_token_type:llm_price_dollars_per_token:pricing"
+TOKENS = "llm_tokens_total"
 # dcgm-exporter reports an unsupported field as 9223372036854775794; drop such samples.
 DCGM_UNSUPPORTED_GUARD = "< 9e18"
 
 
-def gpu(metric: str, matchers: str = "", filtered: bool = True, fn: str = "", window: str = RATE_INTERVAL) -> str:
-    """A dcgm-exporter series with a `host` label taken from `Hostname` or `hostname`, whichever exists.
-
-    The `$host` filter matches either label: the empty alternative lets the absent one pass. `fn`
-    (e.g. "rate") applies a range function first, for counters. Unsupported-field samples are dropped.
-    """
-    parts = ['Hostname=~"${host}|"', 'hostname=~"${host}|"', 'gpu=~"$gpu"'] if filtered else []
-    if matchers:
-        parts.append(matchers)
-    inner = f"{metric}{{{', '.join(parts)}}}" if parts else metric
-    inner = f"{fn}({inner}[{window}])" if fn else f"({inner} {DCGM_UNSUPPORTED_GUARD})"
-    return with_host(inner)
+def unavailable_concepts(expr: str) -> list[str]:
+    """The concepts an expression needs that no configured source provides."""
+    return sorted(set(UNAVAILABLE_RE.findall(expr)))
 
 
-def with_host(expr: str) -> str:
-    """`expr` (dcgm-exporter series) with a `host` label from `Hostname` or `hostname`, whichever it has."""
-    return f'label_replace(label_replace({expr}, "host", "$1", "Hostname", "(.+)"), "host", "$1", "hostname", "(.+)")'
+class Queries:
+    """Query builders for one build: its dialect, `metrics.selector` and `metrics.cluster_label`."""
+
+    def __init__(self, dialect: Dialect, selector: str = "", cluster_label: str = "", tenant_label: str = ""):
+        self.dialect = dialect
+        self.selector = selector
+        self.cluster_label = cluster_label
+        self.left_out_records: set[str] = set()  # recording rules left out: what reads them is left out too
+        self.notes: list[tuple[str, str, str]] = []  # (kind, name, reason) content left out on its own
+        self.variable_for_label = dict(VARIABLE_FOR_LABEL)
+        if cluster_label:
+            self.variable_for_label[cluster_label] = "cluster"
+
+    # --- what the sources provide ----------------------------------------------------------------------------
+    def provides(self, series: str) -> bool:
+        """Whether `series` (a concept, or any other name) can be queried in this build."""
+        return not self.dialect.is_concept(series) or self.dialect.resolve(series) is not None
+
+    def priced(self, concept: str) -> bool:
+        """Whether `concept` (e.g. llm_cost_dollars_total) is computed from tokens x `pricing` in this build."""
+        r = self.dialect.resolve(concept)
+        return r is not None and r.priced
+
+    def buckets(self, histogram: str) -> tuple[float, ...]:
+        """The bucket bounds of the histogram concept `histogram` as its source exposes it."""
+        r = self.dialect.resolve(histogram + "_bucket")
+        if r is None:
+            return self.dialect.concepts.metric(histogram).buckets
+        return self.dialect.catalog.metric(r.series[: -len("_bucket")]).buckets
+
+    def resolve(self, series: str) -> Resolved | None:
+        return self.dialect.resolve(series)
+
+    def leave_out(self, kind: str, name: str, reason: str) -> None:
+        """Record that content left something out for this build's sources (`generate` lists it)."""
+        if (kind, name, reason) not in self.notes:
+            self.notes.append((kind, name, reason))
+
+    def missing(self, exprs: Iterable[str]) -> str:
+        """Why expressions cannot have data in this build ('' when they can): the concepts or left-out
+        recording rules they read."""
+        text = "\n".join(exprs)
+        concepts = unavailable_concepts(text)
+        records = sorted(r for r in self.left_out_records if re.search(rf"(?<![\w:]){re.escape(r)}(?![\w:])", text))
+        reasons = []
+        if concepts:
+            names = ", ".join(self.dialect.names)
+            reasons.append(f"needs {', '.join(concepts)}, which no configured source ({names}) provides")
+        if records:
+            reasons.append(f"reads the left-out recording rule {', '.join(records)}")
+        return "; ".join(reasons)
+
+    # --- selectors -------------------------------------------------------------------------------------------
+    def _selector(
+        self, series: str, matchers: str = "", filtered: bool = True, labels: Iterable[str] | None = None
+    ) -> tuple[str, Resolved | None]:
+        """`name{...}` for `series` as its source provides it, and the resolution (None: not a concept)."""
+        resolved = None if labels is not None else self.dialect.resolve(series)
+        if labels is None and resolved is None and self.dialect.is_concept(series):
+            return UNAVAILABLE + series, None
+        if resolved is not None:
+            have = dict(resolved.labels)
+            name = resolved.series
+            fixed = [resolved.matchers] if resolved.matchers else []
+            if resolved.source.application and self.selector:
+                fixed.append(self.selector)
+            matchers = rename_matchers(matchers, have)
+        else:
+            have = {label: label for label in labels or ()}
+            name, fixed = series, []
+        if self.cluster_label:
+            have.setdefault(self.cluster_label, self.cluster_label)
+        parts = [
+            f'{have[label]}=~"${var}"' for label, var in self.variable_for_label.items() if filtered and label in have
+        ]
+        parts += fixed
+        if matchers:
+            parts.append(matchers)
+        return (f"{name}{{{', '.join(parts)}}}" if parts else name), resolved
+
+    def _named(self, expr: str, resolved: Resolved | None, labels: Iterable[str]) -> str:
+        """`expr` with each of `labels` copied from the source's label name to the concept's, where they differ."""
+        if resolved is None:
+            return expr
+        renamed = resolved.renamed()
+        for label in dict.fromkeys(labels):
+            if label in renamed:
+                expr = f'label_replace({expr}, "{label}", "$1", "{renamed[label]}", "(.*)")'
+        return expr
+
+    def sel(self, series: str, matchers: str = "", filtered: bool = True, labels: Iterable[str] | None = None) -> str:
+        """`series{...}` (an instant vector) with variable filters for the labels it has, plus `matchers`.
+
+        `labels` overrides the label set (for recording-rule outputs, which are not concepts).
+        """
+        text, resolved = self._selector(series, matchers, filtered, labels)
+        return self._named(text, resolved, resolved.labels if resolved else ())
+
+    def raw(self, series: str, matchers: str = "", filtered: bool = True) -> str:
+        """The source's selector for `series` with its own label names (for `count()`, `absent()`: no renames)."""
+        return self._selector(series, matchers, filtered)[0]
+
+    def by(self, labels: Iterable[str], filtered: bool = True) -> str:
+        labels = self._group(labels, filtered)
+        return f" by ({', '.join(labels)})" if labels else ""
+
+    def _group(self, labels: Iterable[str], filtered: bool) -> list[str]:
+        labels = list(labels)
+        if self.cluster_label and not filtered and self.cluster_label not in labels:
+            labels.append(self.cluster_label)
+        return labels
+
+    def aggregate(self, agg: str, inner: str, group: Iterable[str] = (), filtered: bool = True) -> str:
+        """`agg by (group) (inner)`, or `agg(inner)` without grouping (rules keep the cluster label)."""
+        grouping = self.by(group, filtered)
+        return f"{agg}{grouping} ({inner})" if grouping else f"{agg}({inner})"
+
+    def rate(
+        self,
+        series: str,
+        group: Iterable[str] = (),
+        window: str = RATE_INTERVAL,
+        matchers: str = "",
+        filtered: bool = True,
+        fn: str = "rate",
+        agg: str = "sum",
+    ) -> str:
+        """`sum by (group) (rate(series{...}[window]))`."""
+        group = list(group)
+        if self.priced(series):
+            return self.aggregate(agg, self._priced(group, window, matchers, filtered, fn), group, filtered)
+        text, resolved = self._selector(series, matchers, filtered)
+        inner = self._named(f"{fn}({text}[{window}])", resolved, self._group(group, filtered))
+        return self.aggregate(agg, inner, group, filtered)
+
+    def _priced(self, group: list[str], window: str, matchers: str, filtered: bool, fn: str) -> str:
+        """Spend per token type: the token counter's rate times the configured price of its model and type."""
+        text, resolved = self._selector(TOKENS, matchers, filtered)
+        tokens = self._named(f"{fn}({text}[{window}])", resolved, ["model", "token_type", *group])
+        price = self.sel(PRICE, filtered=filtered, labels=("model", "token_type"))
+        return f"{tokens} * on (model, token_type) group_left () {price}"
+
+    def increase(
+        self,
+        series: str,
+        group: Iterable[str] = (),
+        window: str = RATE_INTERVAL,
+        matchers: str = "",
+        filtered: bool = True,
+    ) -> str:
+        return self.rate(series, group, window, matchers, filtered, fn="increase")
+
+    def quantile(
+        self,
+        q: float,
+        histogram: str,
+        group: Iterable[str] = (),
+        window: str = RATE_INTERVAL,
+        matchers: str = "",
+        filtered: bool = True,
+        fn: str = "rate",
+    ) -> str:
+        """`histogram_quantile(q, sum by (le, group) (rate(histogram_bucket{...}[window])))`; `fn="increase"` for a
+        fixed window such as `$__range` (the quantile is the same, and a fixed window is allowed for increase)."""
+        inner = self.rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered, fn=fn)
+        return f"histogram_quantile({q}, {inner})"
+
+    def average(
+        self,
+        histogram: str,
+        group: Iterable[str] = (),
+        window: str = RATE_INTERVAL,
+        filtered: bool = True,
+        fn: str = "rate",
+    ) -> str:
+        """Mean observed value: rate of _sum over rate of _count (no sample, rather than NaN, when idle)."""
+        group = list(group)
+        on = self.on(group)
+        return (
+            f"{self.rate(histogram + '_sum', group, window, filtered=filtered, fn=fn)}\n/{on}\n"
+            f"({self.rate(histogram + '_count', group, window, filtered=filtered, fn=fn)} > 0)"
+        )
+
+    def on(self, group: Iterable[str]) -> str:
+        """` on (group)` for a binary operation between two results grouped by `group` (and the cluster)."""
+        labels = list(group)
+        if self.cluster_label and labels and self.cluster_label not in labels:
+            labels.append(self.cluster_label)
+        return f" on ({', '.join(labels)})" if labels else ""
+
+    def ratio(self, numerator: str, denominator: str, group: Iterable[str] = ()) -> str:
+        """`numerator / on(group) denominator`, where a zero denominator yields no sample (never NaN firing).
+
+        Both sides get the same filter scope: a dashboard variable that one side cannot honour (its series lack
+        the label) is dropped from the other side too. Otherwise, with one model selected, every model's errors
+        would be divided by that model's requests. `ignored_variables` says what the ratio no longer follows, so
+        the panel description can say it.
+        """
+        numerator, denominator = self.same_scope(numerator, denominator)
+        return f"{numerator}\n/{self.on(group)}\n({denominator} > 0)"
+
+    def _filters(self, expr: str) -> set[str]:
+        return {var for var in self.variable_for_label.values() if f'=~"${var}"' in expr}
+
+    @staticmethod
+    def _drop_filter(expr: str, var: str) -> str:
+        expr = re.sub(rf',\s*\w+=~"\${var}"', "", expr)
+        expr = re.sub(rf'\w+=~"\${var}",\s*', "", expr)
+        return re.sub(rf'\{{\w+=~"\${var}"\}}', "", expr)
+
+    def same_scope(self, left: str, right: str) -> tuple[str, str]:
+        """`left` and `right` filtered only by the dashboard variables every series in them honours."""
+        every = self._common(left) & self._common(right)
+        for var in sorted((self._filters(left) | self._filters(right)) - every):
+            left, right = self._drop_filter(left, var), self._drop_filter(right, var)
+        return left, right
+
+    def _common(self, expr: str) -> set[str]:
+        """The variables every series selector in `expr` is filtered by."""
+        selectors = re.findall(r"\w+\{[^}]*\}|\bvector\(", expr)
+        scopes = [self._filters(s) for s in selectors if not s.startswith("vector(")]
+        return set.intersection(*scopes) if scopes else set()
+
+    def ignored_variables(self, numerator: str, denominator: str) -> list[str]:
+        """The dashboard variables one side follows but the ratio of the two does not (VARIABLE_FOR_LABEL order)."""
+        every = self._common(numerator) & self._common(denominator)
+        used = self._filters(numerator) | self._filters(denominator)
+        return [v for v in self.variable_for_label.values() if v in used and v not in every]
+
+    def scope_note(self, numerator: str, denominator: str) -> str:
+        """A sentence for the panel description when the ratio ignores a selected variable ('' when it follows all)."""
+        ignored = self.ignored_variables(numerator, denominator)
+        if not ignored:
+            return ""
+        names = " and ".join(f"${v}" for v in ignored)
+        return f" Not filtered by {names}: only one side of the ratio carries that label, and both must match."
+
+    # --- dashboard variables ---------------------------------------------------------------------------------
+    def label_values(self, label: str, candidates: Iterable[str], filters: dict[str, str]) -> str | None:
+        """`label_values(series{filters}, source_label)` from the first candidate concept that has `label`.
+
+        `filters` maps concept labels to variables (`{"tenant_id": "tenant"}`); None when no candidate has it.
+        """
+        for series in candidates:
+            r = self.dialect.resolve(series)
+            if r is None or label not in r.labels:
+                continue
+            names = {**r.labels, **({self.cluster_label: self.cluster_label} if self.cluster_label else {})}
+            parts = [f'{names[k]}=~"${v}"' for k, v in filters.items() if k in names]
+            if r.matchers:
+                parts.append(r.matchers)
+            if r.source.application and self.selector:
+                parts.append(self.selector)
+            text = f"{r.series}{{{', '.join(parts)}}}" if parts else r.series
+            return f"label_values({text}, {r.labels[label]})"
+        return None
+
+    # --- dcgm-exporter ---------------------------------------------------------------------------------------
+    def gpu(
+        self, metric: str, matchers: str = "", filtered: bool = True, fn: str = "", window: str = RATE_INTERVAL
+    ) -> str:
+        """A dcgm-exporter series with a `host` label taken from `Hostname` or `hostname`, whichever exists.
+
+        The `$host` filter matches either label: the empty alternative lets the absent one pass. `fn`
+        (e.g. "rate") applies a range function first, for counters. Unsupported-field samples are dropped.
+        """
+        if not self.provides(metric):
+            return UNAVAILABLE + metric
+        parts = ['Hostname=~"${host}|"', 'hostname=~"${host}|"', 'gpu=~"$gpu"'] if filtered else []
+        if filtered and self.cluster_label:
+            parts.append(f'{self.cluster_label}=~"$cluster"')
+        if matchers:
+            parts.append(matchers)
+        inner = f"{metric}{{{', '.join(parts)}}}" if parts else metric
+        inner = f"{fn}({inner}[{window}])" if fn else f"({inner} {DCGM_UNSUPPORTED_GUARD})"
+        return self.with_host(inner)
+
+    @staticmethod
+    def with_host(expr: str) -> str:
+        """`expr` (dcgm-exporter series) with a `host` label from `Hostname` or `hostname`, whichever it has."""
+        return (
+            f'label_replace(label_replace({expr}, "host", "$1", "Hostname", "(.+)"), "host", "$1", "hostname", "(.+)")'
+        )

@@ -14,6 +14,7 @@ from agentgrafana import scenario as sc
 from agentgrafana.alerting.define import alert, threshold
 from agentgrafana.context import Context
 from agentgrafana.model import Alert, display_number, format_number
+from agentgrafana.queries import PRICE
 
 GROUP = "cost-alerts"
 METRIC = "llm_cost_dollars_total"
@@ -71,7 +72,62 @@ def alerts(ctx: Context) -> list[Alert]:
         ),
         warning(ctx, plain),
         forecast(ctx, plain),
+        *([unpriced(ctx)] if ctx.q.priced(METRIC) else []),
     ]
+
+
+TOKENS = "llm_tokens_total"
+UNPRICED = {"model": "house-model-v2", "token_type": "input", "tenant_id": "acme"}
+
+
+def unpriced(ctx: Context) -> Alert:
+    """Tokens spent on a model `pricing:` does not list: cost is tokens x price here, so that spend counts as $0
+    and every budget alert under-reports it. Only where cost comes from pricing (recording_rules/pricing.py)."""
+    q = ctx.q
+    used = q.rate(TOKENS, ["model"], "15m", filtered=False)
+    return alert(
+        ctx,
+        "LLMModelUnpriced",
+        component="cost",
+        key="llm-model-unpriced",
+        group=GROUP,
+        expr=q.aggregate("sum", f"{used}\nunless on (model)\n{PRICE}", ["model"], filtered=False),
+        value=0,
+        threshold_key="fixed: tokens on a model without a price in `pricing:`",
+        for_="15m",
+        severity="warning",
+        summary="Model {{ $labels.model }} has no price: its tokens count as $0 in every cost panel and budget.",
+        description=(
+            "Model {{ $labels.model }} used {{ $value | humanize }} tokens per second over the last 15 minutes, "
+            "but `pricing:` has no price for it, so its spend is not counted and budgets are under-enforced."
+        ),
+        dashboard="cost",
+        panel="Input tokens by model",
+        unit="short",
+        actions=(
+            (
+                "Add the model to `pricing:` in monitoring.yaml (USD per 1,000 input and output tokens, from the "
+                "provider's price list or your contract) and deploy the rules; a self-hosted model gets 0."
+            ),
+            (
+                "If the name is a variant of a priced model (a dated snapshot such as gpt-4o-2024-08-06), price it "
+                "under that exact name: the join is on the model label as the instrumentation writes it."
+            ),
+        ),
+        incident=sc.Incident(
+            sc.Rate(TOKENS, UNPRICED, per_seconds=1),
+            sc.labels(model=UNPRICED["model"]),
+            breach=1,
+            safe=0,
+            extra=(
+                sc.Case(
+                    "LLMModelUnpriced is silent for tokens on a priced model",
+                    (sc.counter(TOKENS, {**UNPRICED, "model": "gpt-4o"}, 600, 40),),
+                    31,
+                ),
+            ),
+        ),
+    )
 
 
 COST_ACTIONS = (

@@ -24,13 +24,13 @@ def alerts(ctx: Context) -> list[Alert]:
 
 
 def _max(ctx: Context, metric: str) -> str:
-    return ctx.q.aggregate("max", f"{ctx.q.gpu(metric, filtered=False)} {SUPPORTED}", BY)
+    return ctx.q.aggregate("max", f"{ctx.q.gpu(metric, filtered=False)} {SUPPORTED}", BY, filtered=False)
 
 
 def framebuffer(ctx: Context) -> Alert:
     q = ctx.q
-    used = q.aggregate("sum", q.gpu("DCGM_FI_DEV_FB_USED", filtered=False), BY)
-    free = q.aggregate("sum", q.gpu("DCGM_FI_DEV_FB_FREE", filtered=False), BY)
+    used = q.aggregate("sum", q.gpu("DCGM_FI_DEV_FB_USED", filtered=False), BY, filtered=False)
+    free = q.aggregate("sum", q.gpu("DCGM_FI_DEV_FB_FREE", filtered=False), BY, filtered=False)
     limit = threshold(ctx, "gpu.memory_used_alert_ratio")
 
     return alert(

@@ -39,10 +39,25 @@ def alerts(ctx: Context) -> list[Alert]:
     return [absent(ctx), target_down(ctx), *rule_health(ctx), watchdog(ctx)]
 
 
+def watched(ctx: Context) -> dict[str, str]:
+    """Concept -> the series the build's sources read it from, for each watched concept they provide (a series
+    once: errors and requests may share one; cost priced from tokens has no series of its own)."""
+    out: dict[str, str] = {}
+    priced = ctx.q.priced("llm_cost_dollars_total")  # then cost is read from the tokens: watch those
+    for name in (*WATCHED, "llm_tokens_total") if priced else WATCHED:
+        resolved = ctx.q.resolve(name)
+        if resolved is not None and not resolved.priced and resolved.series not in out.values():
+            out[name] = resolved.series
+    return out
+
+
 def absent(ctx: Context) -> Alert:
-    expr = "\nor\n".join(
-        f'label_replace(absent_over_time({name}[{ABSENT_FOR}]), "metric", "{name}", "", "")' for name in WATCHED
-    )
+    names = watched(ctx)
+    gone = {name: f"absent_over_time({ctx.q.raw(name, filtered=False)}[{ABSENT_FOR}])" for name in names}
+    expr = "\nor\n".join(f'label_replace({gone[n]}, "metric", "{series}", "", "")' for n, series in names.items())
+    # the incident silences one watched family other than the requests (the seed's: vector search)
+    quiet = next((n for n in ("vector_search_duration_seconds_count", *names) if n in names and n != REQUESTS), "")
+    others = tuple(names)
     return alert(
         ctx,
         "MonitoringSeriesAbsent",
@@ -71,8 +86,8 @@ def absent(ctx: Context) -> Alert:
             "If the platform simply had no traffic since a restart, the alert ends with the first request.",
         ),
         incident=sc.Incident(
-            sc.Absent("vector_search_duration_seconds", "vector_search_duration_seconds_count", REQUEST, WATCHED),
-            sc.labels(metric="vector_search_duration_seconds_count"),
+            sc.Absent(quiet.removesuffix("_count"), quiet, REQUEST, others),
+            sc.labels(metric=names.get(quiet, quiet)),
             breach=1,
             safe=0,
             extra=(
@@ -80,16 +95,16 @@ def absent(ctx: Context) -> Alert:
                     "MonitoringSeriesAbsent fires once the request metric has stopped for 15 minutes",
                     (
                         sc.InputSeries(sc.selector(REQUESTS, REQUEST), "0+10x10"),
-                        *(sc.flat(n, REQUEST, 30) for n in WATCHED if n != REQUESTS),
+                        *(sc.flat(n, REQUEST, 30) for n in others if n != REQUESTS),
                     ),
                     26,
-                    ((sc.labels(metric=REQUESTS), 1.0),),
+                    ((sc.labels(metric=names.get(REQUESTS, REQUESTS)), 1.0),),
                 ),
                 sc.Case(
                     "MonitoringSeriesAbsent waits 15 minutes: the request metric stopped 9 minutes ago",
                     (
                         sc.InputSeries(sc.selector(REQUESTS, REQUEST), "0+10x10"),
-                        *(sc.flat(n, REQUEST, 30) for n in WATCHED if n != REQUESTS),
+                        *(sc.flat(n, REQUEST, 30) for n in others if n != REQUESTS),
                     ),
                     19,
                 ),

@@ -53,7 +53,7 @@ def dashboard(ctx: Context):
         timeseries_panel(
             "Agent request series scraped",
             "How many agent request series Prometheus holds now; a drop to nothing blinds every agent alert.",
-            [Target("count(agent_request_duration_seconds_count)", "series")],
+            [Target(f"count({q.raw('agent_request_duration_seconds_count', filtered=False)})", "series")],
             "short",
             minimum=0,
         ),
@@ -63,7 +63,7 @@ def dashboard(ctx: Context):
         timeseries_panel(
             "GPU series scraped",
             "How many GPUs report temperature now; a drop blinds the GPU alerts.",
-            [Target("count(DCGM_FI_DEV_GPU_TEMP)", "GPUs")],
+            [Target(f"count({q.raw('DCGM_FI_DEV_GPU_TEMP', filtered=False)})", "GPUs")],
             "short",
             minimum=0,
         ),

@@ -340,8 +340,10 @@ def test_ratio_scope_lint_corpus(expr, ok) -> None:
 
 
 def test_q_ratio_filters_both_sides_alike_and_says_what_it_ignores() -> None:
-    from agentgrafana import queries as q
+    from agentgrafana.config import Config
+    from agentgrafana.context import Context
 
+    q = Context(Config()).q
     errors, requests = q.rate("agent_errors_total"), q.rate("agent_request_duration_seconds_count")
     expr = q.ratio(errors, requests)
     assert 'model=~"$model"' not in expr and expr.count('agent_name=~"$agent"') == 2

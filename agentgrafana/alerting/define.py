@@ -89,7 +89,7 @@ def guarded(ctx: Context, ratio: str, requests: str, by: str) -> str:
     """
     minimum = format_number(ctx.config.thresholds.min_requests_5m)
     volume = ctx.q.increase(requests, [by], "5m", filtered=False)
-    return f"{ratio} * on ({by}) ({volume} >= bool {minimum})"
+    return f"{ratio} *{ctx.q.on([by])} ({volume} >= bool {minimum})"
 
 
 def p99_latency_alert(
@@ -114,7 +114,7 @@ def p99_latency_alert(
     `what` starts the summary ("LLM inference"), `subject` names the `by` label in the description ("model");
     `series` are the histogram's input labels in the generated tests (they include `by`).
     """
-    buckets = ctx.catalog.metric(histogram).buckets
+    buckets = ctx.q.buckets(histogram)
     limit = threshold(ctx, threshold_key)
     if buckets and limit >= max(buckets):
         raise ConfigError(

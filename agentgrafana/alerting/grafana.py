@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import promql
-from ..catalog import CATALOG
+from ..catalog import Catalog
 from ..config import Config
 from ..emit import k8s_name, yaml_bytes, yaml_text
 from ..model import Alert, DashboardOut, Folder, GrafanaRuleGroup, RuleGroup, panels_of
@@ -38,9 +38,12 @@ def panel_link(alert: Alert, dashboards: list[DashboardOut]) -> tuple[str, int] 
     return None
 
 
+NO_CATALOG = Catalog(())  # only the windows are read: no metric needs to be known
+
+
 def query_range_seconds(expr: str) -> int:
     """How far back query A looks: its longest range window (at least 10 minutes)."""
-    windows = [w.total_seconds() for _, w in promql.analyze(expr, CATALOG).ranges if w is not None]
+    windows = [w.total_seconds() for _, w in promql.analyze(expr, NO_CATALOG).ranges if w is not None]
     return int(max([DEFAULT_RANGE_SECONDS, *windows]))
 
 

@@ -13,7 +13,8 @@ from typing import Any
 from ..config import Config
 from ..emit import yaml_bytes
 from ..model import Alert, RuleGroup, display_number, format_number
-from ..scenario import ALWAYS, Case, breach_value, safe_value
+from ..scenario import ALWAYS, Case, InputSeries, breach_value, safe_value
+from ..sources import Dialect, inputs
 from . import template
 from .duration import seconds
 from .prometheus import alert_labels, prometheus_annotations, test_rule_files
@@ -63,7 +64,7 @@ def cases(alert: Alert) -> list[Case]:
     return out + list(s.extra)
 
 
-def _test(config: Config, alert: Alert, case: Case) -> dict[str, Any]:
+def _test(config: Config, alert: Alert, case: Case, dialect: Dialect | None) -> dict[str, Any]:
     expected = []
     for labelset, value in case.fires:
         labels = {**dict(labelset), **alert_labels(alert)}
@@ -72,23 +73,28 @@ def _test(config: Config, alert: Alert, case: Case) -> dict[str, Any]:
     return {
         "name": case.name,
         "interval": "1m",
-        "input_series": [{"series": s.series, "values": s.values} for s in case.series],
+        "input_series": [{"series": s.series, "values": s.values} for s in _inputs(case, dialect, config)],
         "alert_rule_test": [{"eval_time": f"{case.at_minute}m", "alertname": alert.name, "exp_alerts": expected}],
     }
+
+
+def _inputs(case: Case, dialect: Dialect | None, config: Config) -> list[InputSeries]:
+    """The case's series in the names of the build's sources (as written when the build reads the seed's)."""
+    return inputs.render(case.series, dialect, config) if dialect is not None else list(case.series)
 
 
 def test_file_path(group: RuleGroup) -> str:
     return f"{TEST_DIR}/{group.name}.yaml"
 
 
-def test_files(config: Config, groups: list[RuleGroup]) -> dict[str, bytes]:
+def test_files(config: Config, groups: list[RuleGroup], dialect: Dialect | None = None) -> dict[str, bytes]:
     """`prometheus/tests/<group>.yaml` for every group with alerts (rule files are relative to it)."""
     rule_files = [f"../rules/{p.rsplit('/', 1)[1]}" for p in deployed_rule_files(config, groups)]
     rule_files += [f"rules/{p.rsplit('/', 1)[1]}" for p in test_rule_files(config, groups)]
     order = [g.name for g in groups if g.recording] + [g.name for g in groups if not g.recording]
     files = {}
     for g in groups:
-        tests = [_test(config, a, c) for a in g.alerts for c in cases(a)]
+        tests = [_test(config, a, c, dialect) for a in g.alerts for c in cases(a)]
         if tests:
             files[test_file_path(g)] = yaml_bytes(
                 {"rule_files": rule_files, "evaluation_interval": "1m", "group_eval_order": order, "tests": tests}

@@ -93,18 +93,23 @@ class Slo:
 def agent_slos(ctx: Context) -> list[Slo]:
     """The agent SLOs of the configuration: availability (errors) and latency (requests slower than the bound)."""
     s = ctx.config.slos
-    buckets = ctx.catalog.metric(REQUESTS).buckets
+    buckets = ctx.q.buckets(REQUESTS)
     bound = s.latency.threshold_seconds
+    slos = [Slo("agent-availability", "availability", s.availability.objective, dict(s.availability.agents))]
     if bound not in buckets or bound == max(buckets):
         shown = ", ".join(format_number(b) for b in sorted(buckets)[:-1])
-        raise ConfigError(
-            f"slos.latency.threshold_seconds: {bound:g} is not a bucket boundary of {REQUESTS} ({shown}), so the "
+        resolved = ctx.q.resolve(f"{REQUESTS}_bucket")
+        series = resolved.series[: -len("_bucket")] if resolved else REQUESTS
+        reason = (
+            f"slos.latency.threshold_seconds: {bound:g} is not a bucket boundary of {series} ({shown}), so the "
             "share of slower requests could not be counted exactly"
         )
-    return [
-        Slo("agent-availability", "availability", s.availability.objective, dict(s.availability.agents)),
-        Slo("agent-latency", "latency", s.latency.objective, dict(s.latency.agents), bound),
-    ]
+        if resolved is None or resolved.source.name == "seed":
+            raise ConfigError(reason)
+        # another source's buckets: build the rest, and say what to set
+        ctx.q.leave_out("SLO", "agent-latency", f"{reason}; set it to one of them")
+        return slos
+    return [*slos, Slo("agent-latency", "latency", s.latency.objective, dict(s.latency.agents), bound)]
 
 
 def sli_rules(ctx: Context, slo: Slo) -> list[RecordingRule]:
@@ -122,7 +127,9 @@ def sli_rules(ctx: Context, slo: Slo) -> list[RecordingRule]:
     for window in RECORDED_WINDOWS:
         bad = f"sum_over_time({slo.selector(BAD_EVENTS)}[{window}])"
         total = f"sum_over_time({slo.selector(EVENTS)}[{window}])"
-        rules.append(RecordingRule(error_ratio(window), f"{bad}\n/ on ({BY}, slo)\n({total} > 0)", GROUP, labels))
+        rules.append(
+            RecordingRule(error_ratio(window), f"{bad}\n/{ctx.q.on([BY, 'slo'])}\n({total} > 0)", GROUP, labels)
+        )
     default = f"{slo.selector(error_ratio('3d'))} * 0 + {budget_text(slo.objective)}"
     overrides = [
         f'label_replace(vector({budget_text(objective)}), "{BY}", "{agent}", "", "")'

@@ -1,0 +1,131 @@
+"""`Dialect`: the sources one build is configured for, resolving concept series and holding its catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingType
+
+from ..catalog import Catalog, Metric
+from ..config import Config, ConfigError
+from .base import TENANT, Mapping, Resolved, Source
+from .builtin import ALWAYS, BUILTIN
+
+
+class Dialect:
+    """The configured sources of one build: resolves concept series and holds the catalog to validate against."""
+
+    def __init__(self, concepts: Catalog, sources: list[Source], tenant_label: str = "tenant_id"):
+        self.concepts = concepts
+        self.sources = tuple(sources)
+        self.tenant_label = tenant_label
+        self._sources = [_with_tenant(s, tenant_label) for s in sources]
+        metrics: dict[str, Metric] = {}
+        for s in self._sources:
+            for m in s.metrics:
+                metrics.setdefault(m.name, m)
+        self.catalog = Catalog(tuple(metrics.values()))
+        self._cache: dict[str, Resolved | None] = {}
+
+    # --- resolution ------------------------------------------------------------------------------------------
+    def is_concept(self, series: str) -> bool:
+        return self.concepts.series(series) is not None
+
+    def resolve(self, series: str) -> Resolved | None:
+        """The first configured source providing the concept series `series`; None when none does."""
+        if series not in self._cache:
+            self._cache[series] = self._resolve(series)
+        return self._cache[series]
+
+    def _resolve(self, series: str) -> Resolved | None:
+        concept = self.concepts.series(series)
+        if concept is None:
+            return None
+        metric = concept.metric
+        suffix = series[len(metric.name) :]
+        for source in self._sources:
+            mapping = source.concepts.get(metric.name)
+            if mapping is None:
+                continue
+            labels = {}
+            for label in metric.labels:
+                target = mapping.labels.get(label, label)
+                if target is not None:
+                    labels[label] = target
+            if mapping.priced:
+                name = series
+            elif mapping.part:
+                name = mapping.family + mapping.part
+            else:
+                name = (mapping.family or metric.name) + suffix
+            return Resolved(series, name, mapping.matchers, labels, source, mapping)
+        return None
+
+    def source_of(self, series: str) -> str:
+        """Which configured source provides `series` (a concept), for reports."""
+        r = self.resolve(series)
+        return r.source.name if r else ""
+
+    def providers(self, family: str) -> list[str]:
+        """Names of the configured sources that provide the concept family `family`."""
+        return [s.name for s in self._sources if family in s.concepts]
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.sources if not s.always]
+
+
+def _with_tenant(source: Source, tenant_label: str) -> Source:
+    """`source` with the tenant placeholder replaced by the configured label name."""
+
+    def fix(label: str | None) -> str | None:
+        return tenant_label if label == TENANT else label
+
+    metrics = tuple(
+        Metric(
+            m.name,
+            m.type,
+            m.unit,
+            tuple(dict.fromkeys(fix(label) or label for label in m.labels)),
+            m.help,
+            m.source,
+            m.buckets,
+            m.per_request,
+            m.typical,
+        )
+        for m in source.metrics
+    )
+    concepts = {
+        name: Mapping(
+            mapping.family,
+            mapping.part,
+            {k: fix(v) for k, v in mapping.labels.items()},
+            mapping.matchers,
+            mapping.example,
+            mapping.subset_of,
+            mapping.priced,
+        )
+        for name, mapping in source.concepts.items()
+    }
+    return Source(source.name, source.title, metrics, concepts, source.application, source.always, source.notes)
+
+
+def dialect(config: Config, concepts: Catalog, project_sources: MappingType[str, Source] = {}) -> Dialect:
+    """The build's dialect: `metrics.sources` in order, then the sources that are always on."""
+    known = {**BUILTIN, **project_sources}
+    chosen: list[Source] = []
+    seen: set[str] = set()
+    for i, name in enumerate(config.metrics.sources):
+        if name not in known:
+            raise ConfigError(
+                f"metrics.sources[{i}]: unknown source {name!r} (built in: {', '.join(BUILTIN)}"
+                + (f"; catalog.yaml defines: {', '.join(project_sources)}" if project_sources else "")
+                + ")"
+            )
+        if name in seen:
+            raise ConfigError(f"metrics.sources[{i}]: {name!r} is listed twice")
+        seen.add(name)
+        chosen.append(known[name])
+    if not chosen:
+        raise ConfigError("metrics.sources: name at least one source (e.g. [seed])")
+    return Dialect(
+        concepts, chosen + list(ALWAYS) + [s for s in project_sources.values() if s.always], config.metrics.tenant_label
+    )
