@@ -124,6 +124,7 @@ class Build:
     main_folder: Folder | None = None  # tenants' folders derive from it; push finds removed tenants' by it
     warnings: list[Any] = field(default_factory=list)  # lint findings of severity warning (agentgrafana.lint)
     left_out: list[Any] = field(default_factory=list)  # board.LeftOut: what the configured sources cannot fill
+    dialect: Any = None  # sources.Dialect: the metric sources the build was rendered for
 
     @property
     def folders(self) -> list[Folder]:

@@ -75,6 +75,7 @@ def _build(config: Config, root: Path, concepts: Catalog, strict: bool) -> Build
         main_folder=main_folder(config),
         warnings=sorted(findings),
         left_out=left_out,
+        dialect=q.dialect,
     )
 
 

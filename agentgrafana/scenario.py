@@ -481,7 +481,9 @@ class Incident:
     the live check expects the alert to fire for the subject it broke. `breach` / `safe` replace the values
     just past / just short of the threshold; `extra` adds cases; `limit` says how the limit reads in test
     names when op/threshold do not say it alone. `minutes` is how long the live incident lasts: long enough
-    for the alert's longest window to see it (a burn rate over 1 h needs most of an hour)."""
+    for the alert's longest window to see it (a burn rate over 1 h needs most of an hour). `newcomer`: the
+    subject is something the platform did not have before (a model nobody priced): the live incident brings
+    it in with the labels given here instead of breaking an entity the simulated platform has."""
 
     signal: Signal
     labels: Labels
@@ -491,6 +493,7 @@ class Incident:
     extra: tuple[Case, ...] = ()
     limit: str | None = None
     minutes: int = 25
+    newcomer: bool = False
 
     @property
     def subject(self) -> tuple[str, ...]:

@@ -119,6 +119,7 @@ def unpriced(ctx: Context) -> Alert:
             sc.labels(model=UNPRICED["model"]),
             breach=1,
             safe=0,
+            newcomer=True,  # live: a model nobody priced starts taking traffic
             extra=(
                 sc.Case(
                     "LLMModelUnpriced is silent for tokens on a priced model",

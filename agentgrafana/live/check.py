@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from ..catalog import CATALOG
 from ..config import Config
 from ..model import Build, datasource_type, panels_of
 from ..outputs import PROMETHEUS_RULES, files_with_role
@@ -278,7 +279,11 @@ def run(
     """Simulate, backfill, start Prometheus, check everything, stop Prometheus."""
     options = options or SimOptions()
     t0 = time.monotonic()
-    dataset = simulate(config, default_end() if end is None else end, options, alerts=build.alerts)
+    dialect = build.dialect
+    concepts = dialect.concepts if dialect is not None else CATALOG
+    dataset = simulate(
+        config, default_end() if end is None else end, options, concepts, alerts=build.alerts, dialect=dialect
+    )
     simulated = time.monotonic() - t0
     with live_prometheus(dataset, rule_files(build), prometheus_binary, promtool, keep_going=keep_going) as server:
         report = check(build, server)

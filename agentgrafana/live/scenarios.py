@@ -80,7 +80,7 @@ def pick_subject(alert: Alert, incident: Incident, topo: Topology) -> tuple[tupl
         return gpu_subject(topo.gpus[stable_index(alert.name, len(topo.gpus))])
     if incident.signal.kind == SPEND:
         return (("tenant_id", topo.overspender),)
-    if incident.signal.kind == ABSENT:  # every series of the family stops: the subject is the family itself
+    if incident.signal.kind == ABSENT or incident.newcomer:  # the family itself, or an entity new to the platform
         return incident.labels
     out = []
     for label in names:

@@ -39,7 +39,10 @@ from ..scenario import (
     Ratio,
     number,
 )
+from ..sources import Dialect
+from ..sources.semconv import INSTRUMENTATION
 from . import scenarios as sc
+from .otel import OtelEmitter
 from .scenarios import Window, schedule
 from .topology import AGENT_JOB, XID_MESSAGES, Gpu, Topology, Workload, topology
 
@@ -87,10 +90,13 @@ def simulate(
     options: SimOptions = SimOptions(),
     catalog: Catalog = CATALOG,
     alerts: Sequence[Alert] = (),
+    dialect: Dialect | None = None,
 ) -> Dataset:
     """Simulate traffic up to `end` (unix seconds, aligned down to the step), with the incidents of `alerts`.
 
-    Samples lie at `start, start + step, ..., end - step`, with `start = end - duration`.
+    Samples lie at `start, start + step, ..., end - step`, with `start = end - duration`. With a `dialect`
+    (the build's sources), only the concepts they provide are written, and those an OpenTelemetry source
+    provides are replayed through the OpenTelemetry SDK (`otel.py`).
     """
     topo = topology(config)
     windows = schedule(list(alerts), topo)
@@ -99,12 +105,32 @@ def simulate(
     start = end - duration
     sim = _Simulation(config, topo, windows, options, duration, catalog)
     writer = _Writer(options, start, duration)
+    emitter = _emitter(dialect, config, writer.timestamps)
     for metric in catalog:
+        if dialect is not None and not _provided(dialect, metric):
+            continue  # no configured source emits it
+        if emitter is not None and emitter.handles(metric.name):
+            for labels, values in sim.series(metric):
+                emitter.add(metric, labels, values)
+            continue
         writer.family(metric)
         for labels, values in sim.series(metric):
             writer.series(labels, values)
+    if emitter is not None:
+        writer.extend(emitter.lines())
     text = writer.finish()
     return Dataset(text, start, end, options.step, windows, topo, writer.series_count, writer.samples)
+
+
+def _provided(dialect: Dialect, metric: Metric) -> bool:
+    first = metric.name + "_count" if metric.type == HISTOGRAM else metric.name
+    return dialect.resolve(first) is not None
+
+
+def _emitter(dialect: Dialect | None, config: Config, timestamps: list[str]) -> OtelEmitter | None:
+    if dialect is None or not any(s.name in INSTRUMENTATION for s in dialect.sources):
+        return None
+    return OtelEmitter(dialect, config, timestamps, {"job": AGENT_JOB[0], "instance": AGENT_JOB[1]})
 
 
 # --- shaping -------------------------------------------------------------------------------------------------
@@ -249,7 +275,7 @@ class _Simulation:
         """(labels, values) per series; histograms yield {series suffix/`le`: values} per label set. While an
         absence incident on the metric is on, no series has samples (its exporter stopped)."""
         gone = [any(self.on(w, i) for w in self.effects(metric, ABSENT)) for i in range(self.n)]
-        for labels, values in self.shaped_series(metric):
+        for labels, values in [*self.shaped_series(metric), *self.newcomers(metric)]:
             if not any(gone):
                 yield labels, values
             elif isinstance(values, list):
@@ -270,6 +296,22 @@ class _Simulation:
                 yield labels, self.counter(metric, parts, [shares.get((row, p), 0.0) for p in range(len(parts))])
             else:
                 yield labels, self.gauge(metric, labels, parts)
+
+    def newcomers(self, metric: Metric) -> Iterator[tuple[Labels, list[float]]]:
+        """Counters of an entity new to the platform (`Incident.newcomer`): 0 until its window, then counting
+        past the alert's limit."""
+        for x in self.effects(metric, RATE):
+            incident = x.incident
+            if incident is None or not incident.newcomer or not isinstance(incident.signal, Rate):
+                continue
+            labels = {k: v for k, v in incident.signal.series.items() if k in metric.labels}
+            labels["job"], labels["instance"] = AGENT_JOB
+            per_step = (x.limit * 5 or 5.0) / incident.signal.per_seconds * self.step
+            acc, out = 0.0, []
+            for i in range(self.n):
+                acc += per_step if self.on(x, i) else 0.0
+                out.append(float(math.floor(acc)))
+            yield labels, out
 
     def base_labels(self, w: Workload) -> Labels:
         return {"agent_name": w.agent, "tenant_id": w.tenant, "model": w.model, "provider": self.topo.provider(w.model)}
@@ -574,6 +616,12 @@ class _Writer:
                 continue
             self.lines.append(f"{head}{_number(v)} {ts}")
             self.samples += 1
+
+    def extend(self, lines: list[str]) -> None:
+        """Lines of whole families written elsewhere (the OpenTelemetry emitter)."""
+        self.lines.extend(lines)
+        self.series_count += len({line.rsplit("} ", 1)[0] for line in lines if not line.startswith("#")})
+        self.samples += sum(1 for line in lines if not line.startswith("#"))
 
     def finish(self) -> bytes:
         self.lines.append("# EOF")
