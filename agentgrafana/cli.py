@@ -160,15 +160,26 @@ def _pushed_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def load_config(args: argparse.Namespace) -> config_mod.Config:
+def config_path(args: argparse.Namespace) -> Path | None:
     path = args.config
     if path is None and (Path(args.root) / DEFAULT_CONFIG).is_file():
         path = Path(args.root) / DEFAULT_CONFIG
-    return config_mod.load(path)
+    return Path(path) if path is not None else None
+
+
+def load_config(args: argparse.Namespace) -> config_mod.Config:
+    return config_mod.load(config_path(args))
 
 
 def load_build(args: argparse.Namespace) -> Build:
-    return build(load_config(args), Path(args.root).resolve(), strict=getattr(args, "strict", False))
+    config = load_config(args)
+    try:
+        return build(config, Path(args.root).resolve(), strict=getattr(args, "strict", False))
+    except config_mod.ConfigError as exc:  # a value only the build can check (a source name, a bucket bound)
+        path, text = config_path(args), str(exc)
+        if path is None or text.startswith((str(path), "catalog.yaml")):
+            raise
+        raise config_mod.ConfigError(f"{path}: {text}") from None
 
 
 def _print_warnings(result: Build, err: TextIO) -> None:

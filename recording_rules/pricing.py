@@ -7,12 +7,19 @@ out of that product: `alerts/cost.py` raises `LLMModelUnpriced` so its spend is 
 Nothing is generated where the sources have a cost metric of their own (the seed's `llm_cost_dollars_total`).
 """
 
+from decimal import Decimal
+
 from agentgrafana.context import Context
 from agentgrafana.model import RecordingRule, format_number
 from agentgrafana.queries import PRICE
 
 GROUP = "llm-pricing"
 COST = "llm_cost_dollars_total"
+
+
+def per_token(per_thousand: float) -> str:
+    """USD per token, exactly as written per 1,000 (0.015 -> 0.000015, not 1.4999999999999999e-05)."""
+    return format_number(float(Decimal(repr(per_thousand)) / 1000))
 
 
 def recording_rules(ctx: Context) -> list[RecordingRule]:
@@ -24,7 +31,7 @@ def recording_rules(ctx: Context) -> list[RecordingRule]:
             rules.append(
                 RecordingRule(
                     PRICE,
-                    f"vector({format_number(per_thousand / 1000)})",
+                    f"vector({per_token(per_thousand)})",
                     GROUP,
                     labels=(("model", model), ("token_type", token_type)),
                 )

@@ -247,6 +247,21 @@ CASES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("budget-warning-share-one", "thresholds:\n  budget_warning_share: 1\n", ("thresholds.budget_warning_share",)),
     ("grafana-url-bad", "alerting:\n  grafana_url: grafana\n", ("alerting.grafana_url",)),
     ("watchdog-receiver-empty", "alerting:\n  receiver_watchdog: ''\n", ("alerting.receiver_watchdog",)),
+    # metric sources and pricing
+    ("source-unknown", "metrics:\n  sources: [seed, otel]\n", ("metrics.sources[1]", "unknown source 'otel'")),
+    ("source-twice", "metrics:\n  sources: [seed, seed]\n", ("metrics.sources[1]", "listed twice")),
+    ("sources-empty", "metrics:\n  sources: []\n", ("metrics.sources", "at least one")),
+    ("sources-string", "metrics:\n  sources: seed\n", ("metrics.sources", "expected a list")),
+    ("selector-broken", "metrics:\n  selector: 'job='\n", ("metrics.selector", "label matchers")),
+    ("selector-names-metric", "metrics:\n  selector: '__name__=\"up\"'\n", ("metrics.selector",)),
+    ("selector-injection", "metrics:\n  selector: 'job=\"a\"}) or vector(1'\n", ("metrics.selector",)),
+    ("cluster-label-bad", "metrics:\n  cluster_label: 'my-cluster'\n", ("metrics.cluster_label", "label name")),
+    ("tenant-label-empty", "metrics:\n  tenant_label: ''\n", ("metrics.tenant_label", "label name")),
+    ("price-negative", "pricing:\n  gpt-4o: {input: -1, output: 1}\n", ("pricing.gpt-4o.input", "from 0 to 1000")),
+    ("price-text", "pricing:\n  gpt-4o: {input: cheap}\n", ("pricing.gpt-4o.input", "expected a number")),
+    ("price-unknown-key", "pricing:\n  gpt-4o: {prompt: 1}\n", ("pricing.gpt-4o.prompt", "unknown key")),
+    ("price-list", "pricing: [gpt-4o]\n", ("pricing", "expected a mapping")),
+    ("price-model-quote", "pricing:\n  'gpt\"4': {input: 1, output: 1}\n", ("pricing.gpt",)),
 ]
 
 
