@@ -78,11 +78,12 @@ class Series:
 
     metric: Metric
     name: str
+    target_labels: tuple[str, ...] = TARGET_LABELS
 
     @property
     def labels(self) -> frozenset[str]:
         extra = ("le",) if self.name.endswith("_bucket") and self.metric.type == HISTOGRAM else ()
-        return frozenset(self.metric.labels + TARGET_LABELS + extra)
+        return frozenset(self.metric.labels + self.target_labels + extra)
 
     @property
     def is_counter_like(self) -> bool:
@@ -311,14 +312,16 @@ METRICS: tuple[Metric, ...] = (
 class Catalog:
     """Lookup of series names (including histogram suffixes) to their metric family."""
 
-    def __init__(self, metrics: tuple[Metric, ...] = METRICS):
+    def __init__(self, metrics: tuple[Metric, ...] = METRICS, target_labels: tuple[str, ...] = TARGET_LABELS):
+        """`target_labels`: the labels every scraped series carries (job, instance; a cluster label when the
+        configuration names one, added by external labels or relabelling)."""
         self.metrics = metrics
         self._series: dict[str, Series] = {}
         for metric in metrics:
             for name in metric.series_names():
                 if name in self._series:
                     raise ValueError(f"catalog: series {name} defined twice")
-                self._series[name] = Series(metric, name)
+                self._series[name] = Series(metric, name, target_labels)
 
     def series(self, name: str) -> Series | None:
         return self._series.get(name)

@@ -212,16 +212,16 @@ class Queries:
     ) -> str:
         """Mean observed value: rate of _sum over rate of _count (no sample, rather than NaN, when idle)."""
         group = list(group)
-        on = self.on(group)
-        return (
-            f"{self.rate(histogram + '_sum', group, window, filtered=filtered, fn=fn)}\n/{on}\n"
-            f"({self.rate(histogram + '_count', group, window, filtered=filtered, fn=fn)} > 0)"
-        )
+        total = self.rate(histogram + "_sum", group, window, filtered=filtered, fn=fn)
+        count = self.rate(histogram + "_count", group, window, filtered=filtered, fn=fn)
+        return f"{total}\n/{self.on(group, total, count)}\n({count} > 0)"
 
-    def on(self, group: Iterable[str]) -> str:
-        """` on (group)` for a binary operation between two results grouped by `group` (and the cluster)."""
+    def on(self, group: Iterable[str], *exprs: str) -> str:
+        """` on (group)` for a binary operation between two results grouped by `group`, and by the cluster in
+        rules and alerts (their results keep it; a dashboard query, filtered by `$cluster`, does not)."""
         labels = list(group)
-        if self.cluster_label and labels and self.cluster_label not in labels:
+        in_rule = not any('"$cluster"' in e for e in exprs)
+        if self.cluster_label and labels and in_rule and self.cluster_label not in labels:
             labels.append(self.cluster_label)
         return f" on ({', '.join(labels)})" if labels else ""
 
@@ -234,7 +234,7 @@ class Queries:
         the panel description can say it.
         """
         numerator, denominator = self.same_scope(numerator, denominator)
-        return f"{numerator}\n/{self.on(group)}\n({denominator} > 0)"
+        return f"{numerator}\n/{self.on(group, numerator, denominator)}\n({denominator} > 0)"
 
     def _filters(self, expr: str) -> set[str]:
         return {var for var in self.variable_for_label.values() if f'=~"${var}"' in expr}
@@ -254,7 +254,7 @@ class Queries:
 
     def _common(self, expr: str) -> set[str]:
         """The variables every series selector in `expr` is filtered by."""
-        selectors = re.findall(r"\w+\{[^}]*\}|\bvector\(", expr)
+        selectors = re.findall(r"\w+\{(?:[^{}]|\$\{\w+\})*\}|\bvector\(", expr)
         scopes = [self._filters(s) for s in selectors if not s.startswith("vector(")]
         return set.intersection(*scopes) if scopes else set()
 

@@ -89,12 +89,12 @@ XID_KINDS = (
 )
 
 
-def xid_raised(codes: tuple[int, ...] | None) -> str:
+def xid_raised(ctx: Context, codes: tuple[int, ...] | None) -> str:
     """GPUs that raised an XID of `codes` (None: of neither list) in the last 30 minutes, by host, GPU and code
     (see recording_rules/gpu.py: the gauge keeps its last value for hours, so only a change counts)."""
     listed = "|".join(str(c) for c in (codes or HARDWARE_XIDS + APPLICATION_XIDS))
     matcher = f'xid=~"{listed}"' if codes else f'xid!~"{listed}"'
-    return f"max by (host, gpu, xid) ({RAISED}{{{matcher}}})"
+    return ctx.q.aggregate("max", f"{RAISED}{{{matcher}}}", ["host", "gpu", "xid"], filtered=False)
 
 
 def xids(ctx: Context) -> list[Alert]:
@@ -108,7 +108,7 @@ def xids(ctx: Context) -> list[Alert]:
                 component="gpu",
                 key=f"gpu-{name.removeprefix('GPU').lower()}",
                 group=GROUP,
-                expr=xid_raised(codes),
+                expr=xid_raised(ctx, codes),
                 value=0,
                 threshold_key=f"fixed: any XID {listed} raised in the last {XID_WINDOW} (the value counts them)",
                 for_="0s",

@@ -16,6 +16,7 @@ from agentgrafana import scenario as sc
 from agentgrafana.alerting.define import alert
 from agentgrafana.context import Context
 from agentgrafana.model import Alert
+from agentgrafana.sources import parse_matchers
 
 GROUP = "monitoring-alerts"
 ABSENT_FOR = "15m"
@@ -58,6 +59,8 @@ def absent(ctx: Context) -> Alert:
     # the incident silences one watched family other than the requests (the seed's: vector search)
     quiet = next((n for n in ("vector_search_duration_seconds_count", *names) if n in names and n != REQUESTS), "")
     others = tuple(names)
+    # absent_over_time() returns the selector's equality matchers as labels (metrics.selector's job="..." too)
+    scoped = {k: v for k, op, v in parse_matchers(ctx.config.metrics.selector) if op == "="}
     return alert(
         ctx,
         "MonitoringSeriesAbsent",
@@ -87,7 +90,7 @@ def absent(ctx: Context) -> Alert:
         ),
         incident=sc.Incident(
             sc.Absent(quiet.removesuffix("_count"), quiet, REQUEST, others),
-            sc.labels(metric=names.get(quiet, quiet)),
+            sc.labels(**scoped, metric=names.get(quiet, quiet)),
             breach=1,
             safe=0,
             extra=(
@@ -98,7 +101,7 @@ def absent(ctx: Context) -> Alert:
                         *(sc.flat(n, REQUEST, 30) for n in others if n != REQUESTS),
                     ),
                     26,
-                    ((sc.labels(metric=names.get(REQUESTS, REQUESTS)), 1.0),),
+                    ((sc.labels(**scoped, metric=names.get(REQUESTS, REQUESTS)), 1.0),),
                 ),
                 sc.Case(
                     "MonitoringSeriesAbsent waits 15 minutes: the request metric stopped 9 minutes ago",
@@ -120,7 +123,7 @@ def target_down(ctx: Context) -> Alert:
         component="meta",
         key="target-down",
         group=GROUP,
-        expr="min by (job, instance) (up)",
+        expr=ctx.q.aggregate("min", "up", ["job", "instance"], filtered=False),
         op="<",
         value=1,
         threshold_key="fixed: up is 1 when the last scrape succeeded",

@@ -42,7 +42,7 @@ def with_budget_label(expr: str, usd: float) -> str:
 
 
 def recording_rules(ctx: Context) -> list[RecordingRule]:
-    budgets = ctx.config.budgets
+    q, budgets = ctx.q, ctx.config.budgets
     default = format_number(budgets.daily_usd_default)
     interval = format_number(seconds(ctx.config.alerting.group_interval))
     rules = [
@@ -77,8 +77,9 @@ def recording_rules(ctx: Context) -> list[RecordingRule]:
     rules.append(
         RecordingRule(
             UTILISATION30D,
-            f"{SPEND30D}\n/ on (tenant_id)\n"
-            f"(max by (tenant_id) ({MONTHLY_BUDGET}) or on (tenant_id) {SPEND30D} * 0 + {monthly})",
+            f"{SPEND30D}\n/{q.on(['tenant_id'])}\n"
+            f"(max{q.by(['tenant_id'], filtered=False)} ({MONTHLY_BUDGET}) or{q.on(['tenant_id'])} "
+            f"{SPEND30D} * 0 + {monthly})",
             GROUP,
         )
     )

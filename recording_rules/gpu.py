@@ -21,4 +21,5 @@ def recording_rules(ctx: Context) -> list[RecordingRule]:
     current = f"({XID} < 9e18) > 0"
     raised = f"({current} and changes({XID}[{WINDOW}]) > 0)\nor\n({current} unless {XID} offset {WINDOW})"
     per_gpu = ctx.q.aggregate("max", ctx.q.with_host(f"({raised})"), ["host", "gpu", "err_code"], filtered=False)
-    return [RecordingRule(RAISED, f'count_values by (host, gpu) ("xid", {per_gpu})', GROUP)]
+    by = ctx.q.by(["host", "gpu"], filtered=False)
+    return [RecordingRule(RAISED, f'count_values{by} ("xid", {per_gpu})', GROUP)]

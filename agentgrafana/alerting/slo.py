@@ -18,6 +18,7 @@ the short window (so a trickle never pages): 14.4x over 1h and 5m, 6x over 6h an
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -131,11 +132,12 @@ def sli_rules(ctx: Context, slo: Slo) -> list[RecordingRule]:
             RecordingRule(error_ratio(window), f"{bad}\n/{ctx.q.on([BY, 'slo'])}\n({total} > 0)", GROUP, labels)
         )
     default = f"{slo.selector(error_ratio('3d'))} * 0 + {budget_text(slo.objective)}"
+    # an override is read off the agent's own series, so it keeps every label they have (the cluster's too)
     overrides = [
-        f'label_replace(vector({budget_text(objective)}), "{BY}", "{agent}", "", "")'
+        f'{error_ratio("3d")}{{slo="{slo.name}", {BY}={json.dumps(agent)}}} * 0 + {budget_text(objective)}'
         for agent, objective in sorted(slo.overrides.items())
     ]
-    expr = " or ".join(overrides) + f"\nor on ({BY})\n({default})" if overrides else default
+    expr = " or ".join(overrides) + f"\nor{ctx.q.on([BY])}\n({default})" if overrides else default
     rules.append(RecordingRule(ERROR_BUDGET, expr, GROUP, labels))
     return rules
 
@@ -149,9 +151,9 @@ def budget_text(objective: float) -> str:
     return format_number(error_budget(objective))
 
 
-def burn(slo: Slo, window: str) -> str:
+def burn(ctx: Context, slo: Slo, window: str) -> str:
     """The burn rate over `window`: the error ratio over the agent's error budget."""
-    return f"{slo.selector(error_ratio(window))} / on ({BY}, slo) {slo.selector(ERROR_BUDGET)}"
+    return f"{slo.selector(error_ratio(window))} /{ctx.q.on([BY, 'slo'])} {slo.selector(ERROR_BUDGET)}"
 
 
 def burn_expr(ctx: Context, slo: Slo, w: BurnWindow) -> str:
@@ -163,9 +165,9 @@ def burn_expr(ctx: Context, slo: Slo, w: BurnWindow) -> str:
     minimum = format_number(ctx.config.slos.min_events)
     volume = f"sum_over_time({slo.selector(EVENTS)}[{w.short}]) * {interval}"
     return (
-        f"({burn(slo, w.long)})\n"
-        f"* on ({BY}, slo) ({burn(slo, w.short)} > bool {format_number(w.factor)})\n"
-        f"* on ({BY}, slo) ({volume} >= bool {minimum})"
+        f"({burn(ctx, slo, w.long)})\n"
+        f"*{ctx.q.on([BY, 'slo'])} ({burn(ctx, slo, w.short)} > bool {format_number(w.factor)})\n"
+        f"*{ctx.q.on([BY, 'slo'])} ({volume} >= bool {minimum})"
     )
 
 

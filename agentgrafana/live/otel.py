@@ -27,11 +27,19 @@ from typing import Any
 from ..catalog import HISTOGRAM, Metric
 from ..config import Config
 from ..sources import Dialect
-from ..sources.semconv import AMOUNT, FAIL, INSTRUMENTATION, INSTRUMENTS, OBSERVE, TENANT_ATTRIBUTE, Recording
+from ..sources.semconv import (
+    AMOUNT,
+    FAIL,
+    INSTRUMENTATION,
+    INSTRUMENTS,
+    OBSERVE,
+    SPEND_CONCEPT,
+    TENANT_ATTRIBUTE,
+    Recording,
+)
 
 INPUT_COST_SHARE = 0.5  # of a priced model's spend, the part paid for input tokens
-PRICED_FROM = "llm_tokens_total"
-COST = "llm_cost_dollars_total"
+COST = SPEND_CONCEPT
 
 
 class MissingOtel(RuntimeError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping as MappingType
 
-from ..catalog import Catalog, Metric
+from ..catalog import TARGET_LABELS, Catalog, Metric
 from ..config import Config, ConfigError
 from .base import TENANT, Mapping, Resolved, Source
 from .builtin import ALWAYS, BUILTIN
@@ -13,7 +13,9 @@ from .builtin import ALWAYS, BUILTIN
 class Dialect:
     """The configured sources of one build: resolves concept series and holds the catalog to validate against."""
 
-    def __init__(self, concepts: Catalog, sources: list[Source], tenant_label: str = "tenant_id"):
+    def __init__(
+        self, concepts: Catalog, sources: list[Source], tenant_label: str = "tenant_id", cluster_label: str = ""
+    ):
         self.concepts = concepts
         self.sources = tuple(sources)
         self.tenant_label = tenant_label
@@ -22,7 +24,7 @@ class Dialect:
         for s in self._sources:
             for m in s.metrics:
                 metrics.setdefault(m.name, m)
-        self.catalog = Catalog(tuple(metrics.values()))
+        self.catalog = Catalog(tuple(metrics.values()), (*TARGET_LABELS, *([cluster_label] if cluster_label else [])))
         self._cache: dict[str, Resolved | None] = {}
 
     # --- resolution ------------------------------------------------------------------------------------------
@@ -126,6 +128,6 @@ def dialect(config: Config, concepts: Catalog, project_sources: MappingType[str,
         chosen.append(known[name])
     if not chosen:
         raise ConfigError("metrics.sources: name at least one source (e.g. [seed])")
-    return Dialect(
-        concepts, chosen + list(ALWAYS) + [s for s in project_sources.values() if s.always], config.metrics.tenant_label
-    )
+    always = list(ALWAYS) + [s for s in project_sources.values() if s.always]
+    m = config.metrics
+    return Dialect(concepts, chosen + always, m.tenant_label, m.cluster_label)

@@ -110,5 +110,8 @@ OTEL_GENAI = (
     ),
 )
 
+# Where a source prices tokens (no cost metric), the simulated spend of this concept becomes token usage.
+SPEND_CONCEPT = "llm_cost_dollars_total"
+
 # source name -> its instrumentation
 INSTRUMENTATION = {"otel-genai": OTEL_GENAI}
