@@ -216,12 +216,13 @@ class Queries:
         count = self.rate(histogram + "_count", group, window, filtered=filtered, fn=fn)
         return f"{total}\n/{self.on(group, total, count)}\n({count} > 0)"
 
-    def on(self, group: Iterable[str], *exprs: str) -> str:
-        """` on (group)` for a binary operation between two results grouped by `group`, and by the cluster in
-        rules and alerts (their results keep it; a dashboard query, filtered by `$cluster`, does not)."""
+    def on(self, group: Iterable[str], *exprs: str, recorded: bool = False) -> str:
+        """` on (group)` for a binary operation between two results grouped by `group`, and by the cluster where
+        both sides keep it: in rules and alerts, and between recorded series (`recorded=True`); a dashboard's
+        aggregation, filtered by `$cluster`, sums it away."""
         labels = list(group)
-        in_rule = not any('"$cluster"' in e for e in exprs)
-        if self.cluster_label and labels and in_rule and self.cluster_label not in labels:
+        keeps = recorded or not any('"$cluster"' in e for e in exprs)
+        if self.cluster_label and labels and keeps and self.cluster_label not in labels:
             labels.append(self.cluster_label)
         return f" on ({', '.join(labels)})" if labels else ""
 

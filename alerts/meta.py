@@ -54,13 +54,24 @@ def watched(ctx: Context) -> dict[str, str]:
 
 def absent(ctx: Context) -> Alert:
     names = watched(ctx)
-    gone = {name: f"absent_over_time({ctx.q.raw(name, filtered=False)}[{ABSENT_FOR}])" for name in names}
+    cluster = ctx.config.metrics.cluster_label
+    if cluster:
+        # absent_over_time() sees all clusters at once: one cluster's stopped family would hide behind another's.
+        # Per cluster: clusters where a watched family reports now, less those where this one reported lately.
+        scraped = f"group by ({cluster}) (" + " or ".join(ctx.q.raw(n, filtered=False) for n in names) + ")"
+        gone = {
+            n: f"{scraped} unless on ({cluster}) group by ({cluster}) "
+            f"(present_over_time({ctx.q.raw(n, filtered=False)}[{ABSENT_FOR}]))"
+            for n in names
+        }
+    else:
+        gone = {name: f"absent_over_time({ctx.q.raw(name, filtered=False)}[{ABSENT_FOR}])" for name in names}
     expr = "\nor\n".join(f'label_replace({gone[n]}, "metric", "{series}", "", "")' for n, series in names.items())
     # the incident silences one watched family other than the requests (the seed's: vector search)
     quiet = next((n for n in ("vector_search_duration_seconds_count", *names) if n in names and n != REQUESTS), "")
     others = tuple(names)
     # absent_over_time() returns the selector's equality matchers as labels (metrics.selector's job="..." too)
-    scoped = {k: v for k, op, v in parse_matchers(ctx.config.metrics.selector) if op == "="}
+    scoped = {} if cluster else {k: v for k, op, v in parse_matchers(ctx.config.metrics.selector) if op == "="}
     return alert(
         ctx,
         "MonitoringSeriesAbsent",

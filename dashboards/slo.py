@@ -29,20 +29,19 @@ def dashboard(ctx: Context):
         def sel(record: str, m: str = matcher) -> str:
             return q.sel(record, m, labels=BY)
 
+        on = q.on(["agent_name", "slo"], recorded=True)  # recorded series: per cluster too, when there are clusters
+
         objective = f"{display_number(slo.objective * 100)}%"
         budget = f"{display_number((1 - slo.objective) * 100)}%"
         what = "requests that fail" if slo.latency_bound is None else f"requests slower than {slo.latency_bound:g} s"
         board.row(f"{slo.title.capitalize()}: {objective} of requests good")
-        spent = (
-            f"sum_over_time({sel(BAD_EVENTS)}[{window}])\n/ on (agent_name, slo)\n"
-            f"(sum_over_time({sel(EVENTS)}[{window}]) > 0)"
-        )
+        spent = f"sum_over_time({sel(BAD_EVENTS)}[{window}])\n/{on}\n(sum_over_time({sel(EVENTS)}[{window}]) > 0)"
         board.add(
             bargauge_panel(
                 f"Error budget left: {slo.title}",
                 f"Share of the {format_number(period)}-day error budget ({what}) not yet spent, by agent; below 0 "
                 "the SLO is missed. Per-agent objectives come from `slos.*.agents`.",
-                [Target(f"1 - ({spent})\n/ on (agent_name, slo)\n{sel(ERROR_BUDGET)}", "{{agent_name}}", instant=True)],
+                [Target(f"1 - ({spent})\n/{on}\n{sel(ERROR_BUDGET)}", "{{agent_name}}", instant=True)],
                 "percentunit",
                 ((RED, None), (ORANGE, 0.25), (YELLOW, 0.5), (GREEN, 0.75)),
                 maximum=1,
@@ -57,7 +56,7 @@ def dashboard(ctx: Context):
                 + " ".join(f"Pages above {format_number(w.factor)} over {w.long} (and {w.short})." for w in pages),
                 [
                     Target(
-                        f"{sel(error_ratio(w.long))}\n/ on (agent_name, slo)\n{sel(ERROR_BUDGET)}",
+                        f"{sel(error_ratio(w.long))}\n/{on}\n{sel(ERROR_BUDGET)}",
                         f"{{{{agent_name}}}} {w.long}",
                     )
                     for w in pages

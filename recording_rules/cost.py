@@ -64,7 +64,12 @@ def recording_rules(ctx: Context) -> list[RecordingRule]:
         if not budgets.tenants:
             return with_budget_label(f"{dollars} / {default}", budgets.daily_usd_default)
         fallback = with_budget_label(f"{dollars} * 0 + {default}", budgets.daily_usd_default)
-        return f"{dollars}\n/ on (tenant_id) group_left ({BUDGET_LABEL})\n({BUDGET} or on (tenant_id) {fallback})"
+        if not q.cluster_label:
+            return f"{dollars}\n/ on (tenant_id) group_left ({BUDGET_LABEL})\n({BUDGET} or on (tenant_id) {fallback})"
+        # a budget is the tenant's in every cluster: lift the configured series onto each cluster's spend first
+        lifted = f"({dollars} * 0 + on (tenant_id) group_left ({BUDGET_LABEL}) {BUDGET})"
+        on = q.on(["tenant_id"])
+        return f"{dollars}\n/{on} group_left ({BUDGET_LABEL})\n({lifted} or{on} {fallback})"
 
     rules.append(RecordingRule(UTILISATION, per_budget(SPEND), GROUP))
     # the pace of the last hour, as a share of the daily budget: where a day at this pace would end

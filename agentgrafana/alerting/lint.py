@@ -420,9 +420,9 @@ class Presence(Rule):
     def build(self, view: BuildView) -> Iterator[Finding]:
         recorded = {r.record: r.expr for g in view.groups for r in g.recording}
         alerts = [a for g in view.groups for a in g.alerts]
-        watched = {self._family(name) for a in alerts if "absent" in a.expr for name in self._reads(a.expr, recorded)}
+        watched = {self._family(name) for a in alerts if _watches(a.expr) for name in self._reads(a.expr, recorded)}
         for a in alerts:
-            if "absent" in a.expr:
+            if _watches(a.expr):
                 continue
             for name in sorted(self._reads(a.expr, recorded)):
                 metric = self.catalog.series(name)
@@ -455,6 +455,11 @@ class Presence(Rule):
             elif name not in recorded:
                 out.add(name)
         return out
+
+
+def _watches(expr: str) -> bool:
+    """An alert on series stopping: absent_over_time, or per cluster `... unless present_over_time(...)`."""
+    return "absent" in expr or "present_over_time" in expr
 
 
 class PanelLinks(Rule):

@@ -64,6 +64,8 @@ class SimOptions:
     label_renames: Mapping[str, str] = field(default_factory=dict)  # label name -> new name
     value_renames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # label -> {old: new}
     series_renames: Mapping[str, str] = field(default_factory=dict)  # series name -> new name
+    extra_labels: Mapping[str, str] = field(default_factory=dict)  # on every series (a cluster's external label)
+    incidents: bool = True  # False: the alerts' normal traffic only, no incident acted out (a healthy cluster)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def simulate(
     start = end - duration
     sim = _Simulation(config, topo, windows, options, duration, catalog)
     writer = _Writer(options, start, duration)
-    emitter = _emitter(dialect, config, writer.timestamps)
+    emitter = _emitter(dialect, config, writer.timestamps, options)
     for metric in catalog:
         if dialect is not None and not _provided(dialect, metric):
             continue  # no configured source emits it
@@ -122,15 +124,47 @@ def simulate(
     return Dataset(text, start, end, options.step, windows, topo, writer.series_count, writer.samples)
 
 
+def merge(first: Dataset, *others: Dataset) -> Dataset:
+    """Datasets over the same time range as one (two clusters' traffic, told apart by `extra_labels`); the
+    windows are the first's."""
+    families: dict[str, list[str]] = {}
+    for d in (first, *others):
+        if (d.start, d.end, d.step) != (first.start, first.end, first.step):
+            raise ValueError("datasets to merge must cover the same time range at the same step")
+        head = ""
+        for line in d.text.decode().splitlines():
+            if line == "# EOF":
+                continue
+            if line.startswith("# HELP "):
+                head = line.split(" ", 3)[2]
+                if head in families:
+                    continue
+            elif line.startswith("# TYPE ") and head in families and len(families[head]) > 1 and d is not first:
+                continue
+            families.setdefault(head, []).append(line)
+    text = "\n".join(line for lines in families.values() for line in lines) + "\n# EOF\n"
+    return Dataset(
+        text.encode(),
+        first.start,
+        first.end,
+        first.step,
+        first.windows,
+        first.topology,
+        sum(d.series for d in (first, *others)),
+        sum(d.samples for d in (first, *others)),
+    )
+
+
 def _provided(dialect: Dialect, metric: Metric) -> bool:
     first = metric.name + "_count" if metric.type == HISTOGRAM else metric.name
     return dialect.resolve(first) is not None
 
 
-def _emitter(dialect: Dialect | None, config: Config, timestamps: list[str]) -> OtelEmitter | None:
+def _emitter(dialect: Dialect | None, config: Config, timestamps: list[str], options: SimOptions) -> OtelEmitter | None:
     if dialect is None or not any(s.name in INSTRUMENTATION for s in dialect.sources):
         return None
-    return OtelEmitter(dialect, config, timestamps, {"job": AGENT_JOB[0], "instance": AGENT_JOB[1]})
+    target = {"job": AGENT_JOB[0], "instance": AGENT_JOB[1], **options.extra_labels}
+    return OtelEmitter(dialect, config, timestamps, target)
 
 
 # --- shaping -------------------------------------------------------------------------------------------------
@@ -231,7 +265,7 @@ class _Simulation:
         self.duration = duration
         self.offsets = [i * options.step for i in range(self.n)]
         self.windows = [w for w in windows if w.incident is not None]
-        self.active = {w.name: [w.contains(o) for o in self.offsets] for w in windows}
+        self.active = {w.name: [options.incidents and w.contains(o) for o in self.offsets] for w in windows}
         self.shaping: dict[str, list[Window]] = {}
         for w in self.windows:
             assert w.incident is not None
@@ -459,7 +493,7 @@ class _Simulation:
             budget = self.topo.budgets[tenant]
             per_step = [0.3 * budget * floor / 86400 * self.step] * self.n
             for w in spends:
-                burst = [w.start <= o < w.start + sc.SPEND_BURST for o in self.offsets]
+                burst = [self.options.incidents and w.start <= o < w.start + sc.SPEND_BURST for o in self.offsets]
                 steps = max(1, sum(burst))
                 if tenant == self.topo.overspender:
                     extra = 1.5 * budget * w.limit
@@ -609,6 +643,7 @@ class _Writer:
         o = self.options
         name = o.series_renames.get(name, name)
         renamed = {o.label_renames.get(k, k): o.value_renames.get(k, {}).get(v, v) for k, v in labels.items()}
+        renamed.update(o.extra_labels)
         head = name + "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in renamed.items()) + "} "
         self.series_count += 1
         for ts, v in zip(self.timestamps, values):
