@@ -43,6 +43,30 @@ class LeftOut:
         return f"left out {self.kind} {self.name}: {self.reason}"
 
 
+def shared_variable_queries(q: Queries | None, tenant: str | None = None) -> list[tuple[str, str, str | None]]:
+    """(variable, label, query) of the variables every dashboard carries, each filtered by those before it;
+    the query is None for a constant (a tenant's own dashboard, or a label no configured source has)."""
+    cluster = q.cluster_label if q is not None else ""
+    earlier: dict[str, str] = {}
+    out: list[tuple[str, str, str | None]] = []
+    if cluster and q is not None:
+        query = q.label_values(cluster, SHARED_VARIABLES[0][3], {})
+        out.append(("cluster", "Cluster", query or f"label_values(up, {cluster})"))
+        earlier[cluster] = "cluster"
+    for name, label, series_label, series in SHARED_VARIABLES:
+        if name == "tenant" and tenant is not None:
+            out.append((name, label, None))
+        elif q is None:  # a Board made outside a build: the seed's names
+            where = ", ".join(f'{k}=~"${v}"' for k, v in earlier.items())
+            selector = f"{series[0]}{{{where}}}" if where else series[0]
+            out.append((name, label, f"label_values({selector}, {series_label})"))
+        else:
+            out.append((name, label, q.label_values(series_label, series, earlier)))
+        if name == "tenant":
+            earlier[series_label] = name
+    return out
+
+
 class Board:
     """A dashboard being built; `build()` returns the foundation-sdk dashboard builder."""
 
@@ -91,30 +115,12 @@ class Board:
             .type("prometheus")
             .current(dm.VariableOption(text=ds.prometheus_uid, value=ds.prometheus_uid))
         )
-        cluster = self.q.cluster_label if self.q is not None else ""
-        earlier: dict[str, str] = {}
-        if cluster:
-            query = self._label_values(cluster, SHARED_VARIABLES[0][3], {})
-            self.query_variable("cluster", "Cluster", query or f"label_values(up, {cluster})")
-            earlier[cluster] = "cluster"
-        for name, label, series_label, series in SHARED_VARIABLES:
-            if name == "tenant" and self.tenant is not None:
-                self.sdk = self.sdk.with_variable(dashboard.ConstantVariable(name).value(self.tenant).label(label))
-                earlier[series_label] = name
-                continue
-            query = self._label_values(series_label, series, earlier)
-            if query is None:  # no configured source has the label: the variable matches everything
-                self.sdk = self.sdk.with_variable(dashboard.ConstantVariable(name).value(".*").label(label))
+        for name, label, query in shared_variable_queries(self.q, self.tenant):
+            if query is None:  # the tenant of a tenant's own dashboard; or no configured source has the label
+                value = self.tenant if name == "tenant" and self.tenant is not None else ".*"
+                self.sdk = self.sdk.with_variable(dashboard.ConstantVariable(name).value(value).label(label))
             else:
                 self.query_variable(name, label, query)
-            if name == "tenant":
-                earlier[series_label] = name
-
-    def _label_values(self, label: str, series: tuple[str, ...], filters: dict[str, str]) -> str | None:
-        if self.q is None:  # a Board made outside a build: the seed's names
-            where = ", ".join(f'{k}=~"${v}"' for k, v in filters.items())
-            return f"label_values({series[0]}{{{where}}}, {label})" if where else f"label_values({series[0]}, {label})"
-        return self.q.label_values(label, series, filters)
 
     def query_variable(self, name: str, label: str, query: str, regex: str = "") -> Board:
         """A multi-value variable with "All" (expanding to `.*`), refreshed when the time range changes."""

@@ -87,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
         if name == "lint":
             v.add_argument("--list", action="store_true", help="list every rule: name, severity, objects, description")
 
+    sub.add_parser("sources", help="print what each built-in metric source provides, as a Markdown table")
     c = sub.add_parser("catalog", help="print the metric catalog as a Markdown table")
     c.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
@@ -265,6 +266,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "generate": cmd_generate,
         "validate": cmd_validate,
         "catalog": cmd_catalog,
+        "sources": cmd_sources,
         "config-reference": cmd_config_reference,
         "outputs": cmd_outputs,
         "lint": cmd_lint,
@@ -454,6 +456,13 @@ def cmd_catalog(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(json.dumps(rows, indent=2), file=out)
     else:
         out.write(catalog_mod.to_markdown(catalog_mod.CATALOG))
+    return EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .sources import table
+
+    out.write(table.to_markdown())
     return EXIT_OK
 
 

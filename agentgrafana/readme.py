@@ -9,7 +9,12 @@ import re
 from collections.abc import Callable
 
 # block name -> the CLI command whose output fills it
-BLOCKS = {"config-reference": ["config-reference"], "catalog": ["catalog"], "outputs": ["outputs"]}
+BLOCKS = {
+    "config-reference": ["config-reference"],
+    "catalog": ["catalog"],
+    "sources": ["sources"],
+    "outputs": ["outputs"],
+}
 
 
 def update(text: str, render: Callable[[list[str]], str]) -> str:

@@ -17,8 +17,7 @@ from typing import Any
 from grafanalib import core as gl
 from grafanalib._gen import write_dashboard
 
-from agentgrafana import queries as q
-from agentgrafana.board import GRID_COLUMNS, SHARED_VARIABLES
+from agentgrafana.board import GRID_COLUMNS, shared_variable_queries
 from agentgrafana.config import Config
 from agentgrafana.context import Context
 from agentgrafana.emit import json_bytes
@@ -40,6 +39,7 @@ TITLE = "Bench: agent platform overview"
 DESCRIPTION = "Thirty panels over the agent metric catalog, written once per library for the benchmark."
 KEY = "bench-equivalent"
 REQUESTS = "agent_request_duration_seconds_count"
+q = Context(Config()).q  # the query builders for the default sources (seed)
 Steps = tuple[tuple[str, float | None], ...]
 
 
@@ -384,12 +384,12 @@ def _gl_panel(p: PanelSpec, panel_id: int, pos: dict[str, int]) -> Any:
 def _gl_variables(config: Config) -> list[gl.Template]:
     uid = config.grafana.datasources.prometheus_uid
     variables = [gl.Template(name="datasource", query="prometheus", type="datasource", label="Prometheus", default=uid)]
-    for name, label, series_label, series in SHARED_VARIABLES:
+    for name, label, query in shared_variable_queries(q):
         variables.append(
             gl.Template(
                 name=name,
                 label=label,
-                query=f"label_values({series}, {series_label})",
+                query=query,
                 dataSource=DS,
                 multi=True,
                 includeAll=True,

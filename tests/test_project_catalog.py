@@ -145,3 +145,16 @@ def test_an_unknown_source_lists_the_project_ones(tmp_path) -> None:
     with pytest.raises(ConfigError) as failed:
         build(config_mod.from_mapping({"metrics": {"sources": ["hous"]}}), project(tmp_path))
     assert "unknown source 'hous'" in str(failed.value) and "catalog.yaml defines: house" in str(failed.value)
+
+
+def test_the_readme_catalog_example_builds(tmp_path) -> None:
+    """The README's catalog.yaml, as printed, with a dashboard reading the new metric and the new source."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start = readme.index("A project adds both in `catalog.yaml`")
+    block = readme[readme.index("```yaml\n", start) + len("```yaml\n") : readme.index("```\n", start + 60)]
+    config = config_mod.from_mapping({"metrics": {"sources": ["house", "seed"]}})
+    b = build(config, project(tmp_path, block))
+    exprs = _exprs(b)
+    assert "house_agent_seconds_bucket{" in exprs["Agent P95"]
+    assert "agent_guardrail_blocks_total{" in exprs["Blocked requests by rule"]
+    assert "Active sessions" in exprs  # the seed source, second in the list, provides it
