@@ -97,6 +97,36 @@ SEED_TABLES = "seed tables"
 PROJECT = "project"
 DCGM = "dcgm-exporter"
 PROMETHEUS = "prometheus"
+VLLM = "vllm"  # vLLM 0.33's Prometheus stat logger (vllm/v1/metrics/loggers.py): labels model_name and engine
+VLLM_LABELS = ("model_name", "engine")
+# vLLM's request latency buckets (e2e, queue, prefill, decode, inference time)
+VLLM_LATENCY = (0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680)
+VLLM_TTFT = (
+    0.001,
+    0.005,
+    0.01,
+    0.02,
+    0.04,
+    0.06,
+    0.08,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    1,
+    2.5,
+    5,
+    7.5,
+    10,
+    20,
+    40,
+    80,
+    160,
+    640,
+    2560,
+)
+VLLM_ITL = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80)
+VLLM_LENGTHS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)  # build_1_2_5_buckets(max_model_len=8192)
 
 METRICS: tuple[Metric, ...] = (
     Metric(
@@ -276,6 +306,124 @@ METRICS: tuple[Metric, ...] = (
         "Rule-group evaluations skipped because the previous one was still running.",
         PROMETHEUS,
         per_request=0,
+    ),
+    # vLLM, the model server the platform runs in its inference namespace (names as vLLM 0.33 registers them:
+    # counters end in _total; kv_cache_usage_perc replaced gpu_cache_usage_perc, inter_token_latency_seconds
+    # replaced time_per_output_token_seconds). per_request: per agent request on a self-hosted model.
+    Metric(
+        "vllm:e2e_request_latency_seconds",
+        HISTOGRAM,
+        "s",
+        VLLM_LABELS,
+        "End-to-end latency of requests vLLM finished.",
+        VLLM,
+        VLLM_LATENCY,
+        per_request=2.0,
+        typical=2.5,
+    ),
+    Metric(
+        "vllm:time_to_first_token_seconds",
+        HISTOGRAM,
+        "s",
+        VLLM_LABELS,
+        "Time to the first generated token.",
+        VLLM,
+        VLLM_TTFT,
+        per_request=2.0,
+        typical=0.2,
+    ),
+    Metric(
+        "vllm:inter_token_latency_seconds",
+        HISTOGRAM,
+        "s",
+        VLLM_LABELS,
+        "Time between two generated tokens.",
+        VLLM,
+        VLLM_ITL,
+        per_request=600.0,
+        typical=0.03,
+    ),
+    Metric(
+        "vllm:request_queue_time_seconds",
+        HISTOGRAM,
+        "s",
+        VLLM_LABELS,
+        "Time requests spent waiting before running.",
+        VLLM,
+        VLLM_LATENCY,
+        per_request=2.0,
+        typical=0.05,
+    ),
+    Metric(
+        "vllm:request_prompt_tokens",
+        HISTOGRAM,
+        "short",
+        VLLM_LABELS,
+        "Prompt length of finished requests, in tokens.",
+        VLLM,
+        VLLM_LENGTHS,
+        per_request=2.0,
+        typical=1200,
+    ),
+    Metric(
+        "vllm:request_generation_tokens",
+        HISTOGRAM,
+        "short",
+        VLLM_LABELS,
+        "Generated length of finished requests, in tokens.",
+        VLLM,
+        VLLM_LENGTHS,
+        per_request=2.0,
+        typical=300,
+    ),
+    Metric(
+        "vllm:num_requests_running",
+        GAUGE,
+        "short",
+        VLLM_LABELS,
+        "Requests in the running batch.",
+        VLLM,
+        per_request=5.0,
+    ),
+    Metric(
+        "vllm:num_requests_waiting",
+        GAUGE,
+        "short",
+        VLLM_LABELS,
+        "Requests waiting to be scheduled.",
+        VLLM,
+        per_request=0.1,
+    ),
+    Metric(
+        "vllm:kv_cache_usage_perc",
+        GAUGE,
+        "percentunit",
+        VLLM_LABELS,
+        "KV-cache use (1 = full).",
+        VLLM,
+        typical=0.45,
+    ),
+    Metric(
+        "vllm:prompt_tokens_total", COUNTER, "short", VLLM_LABELS, "Prefill tokens processed.", VLLM, per_request=2400
+    ),
+    Metric("vllm:generation_tokens_total", COUNTER, "short", VLLM_LABELS, "Tokens generated.", VLLM, per_request=600),
+    Metric(
+        "vllm:num_preemptions_total",
+        COUNTER,
+        "short",
+        VLLM_LABELS,
+        "Requests preempted (their KV-cache blocks taken back) because the cache ran out.",
+        VLLM,
+        per_request=0,
+    ),
+    Metric(
+        "vllm:request_success_total",
+        COUNTER,
+        "short",
+        (*VLLM_LABELS, "finished_reason"),
+        "Requests finished, by finished_reason (stop, length, abort).",
+        VLLM,
+        per_request=2.0,
     ),
     # dcgm-exporter default counters used by the GPU dashboard and alerts.
     Metric("DCGM_FI_DEV_GPU_UTIL", GAUGE, "percent", DCGM_LABELS, "GPU utilisation (%).", DCGM, typical=55),

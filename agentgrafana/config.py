@@ -91,6 +91,20 @@ class GpuThresholds:
 
 
 @dataclass(frozen=True)
+class InferenceThresholds:
+    queue_waiting_alert: float = positive(
+        10, "requests waiting in a model server above this for 10 min fires InferenceQueueGrowing", 1e6
+    )
+    preemptions_per_10m_alert: float = positive(
+        5, "requests preempted in 10 min (the KV cache ran out) above this fires InferenceKVCachePreemptions", 1e6
+    )
+    ttft_p95_alert_seconds: float = positive(
+        2, "P95 time to first token above this for 10 min fires InferenceSlowFirstToken", 600
+    )
+    kv_cache_usage_warning: float = ratio(0.9, "KV-cache use drawn as the warning line on the Inference dashboard")
+
+
+@dataclass(frozen=True)
 class Thresholds:
     latency_seconds: LatencySet = field(default_factory=LatencySet)
     agent_error_rate_alert: float = ratio(0.05, "errors / requests by agent above this fires AgentHighErrorRate")
@@ -116,6 +130,7 @@ class Thresholds:
     )
     slow_trace_seconds: float = positive(10, "traces longer than this are listed as slow requests", 86400)
     gpu: GpuThresholds = field(default_factory=GpuThresholds)
+    inference: InferenceThresholds = field(default_factory=InferenceThresholds)
 
 
 def objective(default: float, doc: str) -> Any:
@@ -253,15 +268,12 @@ class Kubernetes:
     )
 
 
-BUILTIN_SOURCES = ("seed", "otel-genai", "dcgm-exporter")
-
-
 @dataclass(frozen=True)
 class Metrics:
     sources: list[str] = checked(
-        ["seed", "dcgm-exporter"],
+        ["seed", "vllm", "dcgm-exporter"],
         "sources",
-        "metric sources the queries are rendered for: seed, otel-genai, dcgm-exporter, or one from catalog.yaml",
+        "metric sources the queries are rendered for: seed, otel-genai, vllm, dcgm-exporter, or one from catalog.yaml",
     )
     selector: str = checked("", "selector", 'matchers on every application series, e.g. job="ai-agents"')
     cluster_label: str = checked("", "label_or_empty", "label naming the cluster: a $cluster variable, kept in alerts")

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from .sources import Dialect, Resolved, rename_matchers
 
 # series label -> dashboard variable that filters it
-VARIABLE_FOR_LABEL = {"tenant_id": "tenant", "agent_name": "agent", "model": "model"}
+VARIABLE_FOR_LABEL = {"tenant_id": "tenant", "agent_name": "agent", "model": "model", "model_name": "model"}
 RATE_INTERVAL = "$__rate_interval"
 UNAVAILABLE = "__unavailable__"
 UNAVAILABLE_RE = re.compile(r"__unavailable__(\w+)")
@@ -263,7 +263,7 @@ class Queries:
         """The dashboard variables one side follows but the ratio of the two does not (VARIABLE_FOR_LABEL order)."""
         every = self._common(numerator) & self._common(denominator)
         used = self._filters(numerator) | self._filters(denominator)
-        return [v for v in self.variable_for_label.values() if v in used and v not in every]
+        return [v for v in dict.fromkeys(self.variable_for_label.values()) if v in used and v not in every]
 
     def scope_note(self, numerator: str, denominator: str) -> str:
         """A sentence for the panel description when the ratio ignores a selected variable ('' when it follows all)."""

@@ -30,6 +30,8 @@ WATCHED = (
     "DCGM_FI_DEV_FB_USED",
     "DCGM_FI_DEV_FB_FREE",
     "DCGM_FI_DEV_XID_ERRORS",
+    "vllm:num_requests_waiting",
+    "vllm:time_to_first_token_seconds_count",
 )
 REQUESTS = "agent_request_duration_seconds_count"
 REQUEST = {"agent_name": "support-bot", "model": "gpt-4o", "tenant_id": "acme"}

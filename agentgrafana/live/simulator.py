@@ -44,11 +44,12 @@ from ..sources.semconv import INSTRUMENTATION
 from . import scenarios as sc
 from .otel import OtelEmitter
 from .scenarios import Window, schedule
-from .topology import AGENT_JOB, XID_MESSAGES, Gpu, Topology, Workload, topology
+from .topology import AGENT_JOB, SELF_HOSTED, XID_MESSAGES, Gpu, Topology, Workload, topology
 
 SEED = 4242
 INPUT_SHARE = 0.75
 ERROR_TYPES = (("timeout", 0.35), ("http_error", 0.25), ("llm_error", 0.25), ("validation", 0.15))
+FINISH_REASONS = (("stop", 0.9), ("length", 0.08), ("abort", 0.02))
 EVENT_DETAIL_LABEL = "err_msg"  # dcgm-exporter's text beside an XID code
 # a GPU gauge's usual level by unit, when the catalog gives none
 LEVEL_BY_UNIT = {"percent": 50.0, "percentunit": 0.5, "celsius": 55.0, "watt": 250.0, "mbytes": 40000.0}
@@ -381,6 +382,12 @@ class _Simulation:
             return [("input", INPUT_SHARE), ("output", 1 - INPUT_SHARE)]
         if label == "error_type":
             return list(ERROR_TYPES)
+        if label == "model_name":  # a model server's model: only the models the platform serves itself
+            return [(w.model, 1.0)] if self.topo.provider(w.model) == SELF_HOSTED else []
+        if label == "engine":
+            return [("0", 1.0)]
+        if label == "finished_reason":
+            return list(FINISH_REASONS)
         return [("default", 1.0)]
 
     # --- histograms --------------------------------------------------------------------------------------

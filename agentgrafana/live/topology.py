@@ -12,6 +12,7 @@ DCGM_JOB = "dcgm-exporter"
 FB_TOTAL_MIB = 81920.0
 
 MODELS = {"gpt-4o": "openai", "claude-3-5-sonnet": "anthropic", "llama-3-70b": "vllm"}
+SELF_HOSTED = "vllm"  # the provider of the models served on the platform's own GPUs
 # agent -> (models it calls, tenants using it, tools, vector collections)
 AGENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "research-agent": (("gpt-4o",), ("acme", "globex", "initech"), ("web_search", "retrieve_docs"), ("docs-kb",)),
@@ -126,6 +127,8 @@ class Topology:
             return self.tenants
         if label == "provider":
             return tuple(dict.fromkeys(self.provider(m) for m in self.models))
+        if label == "model_name":  # a model server's: the models the platform serves itself
+            return tuple(m for m in self.models if self.provider(m) == SELF_HOSTED)
         if label == "tool_name":
             return tuple(sorted({t for tools in self.tools.values() for t in tools}))
         if label == "collection":

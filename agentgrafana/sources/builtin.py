@@ -6,19 +6,28 @@ and, per concept, the family, matchers and label names that provide it.
 
 from __future__ import annotations
 
-from ..catalog import DCGM, HISTOGRAM, METRICS, PROMETHEUS, Metric
+from ..catalog import DCGM, HISTOGRAM, METRICS, PROMETHEUS, VLLM, Metric
 from .base import TENANT, Mapping, Source
 
+
 # --- seed: the example exporter's names, which are also the concept vocabulary ---------------------------------
+def _seed(m: Metric) -> bool:
+    return m.source not in (DCGM, PROMETHEUS, VLLM) and m.name != "tenant_monthly_budget_usd"
+
+
 SEED = Source(
     "seed",
     "The seed's example exporter (agent_request_duration_seconds, llm_tokens_total{token_type}, ...)",
-    tuple(m for m in METRICS if m.source not in (DCGM, PROMETHEUS) and m.name != "tenant_monthly_budget_usd"),
-    {
-        m.name: Mapping()
-        for m in METRICS
-        if m.source not in (DCGM, PROMETHEUS) and m.name != "tenant_monthly_budget_usd"
-    },
+    tuple(m for m in METRICS if _seed(m)),
+    {m.name: Mapping() for m in METRICS if _seed(m)},
+)
+
+VLLM_SERVER = Source(
+    "vllm",
+    "vLLM 0.33's model server metrics (vllm:*; labels model_name, engine)",
+    tuple(m for m in METRICS if m.source == VLLM),
+    {m.name: Mapping() for m in METRICS if m.source == VLLM},
+    application=False,  # scraped from the model servers, not the agent platform's job
 )
 
 DCGM_EXPORTER = Source(
@@ -171,5 +180,5 @@ OTEL_GENAI = Source(
     ),
 )
 
-BUILTIN: dict[str, Source] = {s.name: s for s in (SEED, OTEL_GENAI, DCGM_EXPORTER)}
+BUILTIN: dict[str, Source] = {s.name: s for s in (SEED, OTEL_GENAI, VLLM_SERVER, DCGM_EXPORTER)}
 ALWAYS: tuple[Source, ...] = (CORE,)
