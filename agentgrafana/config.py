@@ -87,6 +87,12 @@ class GpuThresholds:
     memory_used_alert_ratio: float = ratio(
         0.9, "framebuffer used / total above this fires GPUFramebufferMemoryHigh", below_one=True
     )
+    memory_preallocated_namespaces: list[str] = checked(
+        ["inference"],
+        "namespaces",
+        "namespaces whose model servers reserve GPU memory up front (vLLM): no framebuffer alert there; "
+        "InferenceKVCachePreemptions tells their memory pressure",
+    )
     temperature_alert_celsius: float = positive(85, "GPU temperature above this fires GPUHighTemperature", 110)
 
 
@@ -537,6 +543,10 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
             raise ConfigError(f"{key}: expected a list, got {_kind(value)}")
         (item_tp,) = typing.get_args(tp)
         items = [_coerce(item_tp, v, f"{key}[{i}]", {}) for i, v in enumerate(value)]
+        if check == "namespaces" and any(
+            not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", str(i)) for i in items
+        ):
+            raise ConfigError(f"{key}: expected Kubernetes namespace names (lower case letters, digits, '-')")
         if check == "tags" and any(not str(i).strip() or len(str(i)) > 50 for i in items):
             raise ConfigError(f"{key}: tags must be non-empty strings of at most 50 characters (Grafana's limit)")
         return items

@@ -28,10 +28,15 @@ def _max(ctx: Context, metric: str) -> str:
 
 
 def framebuffer(ctx: Context) -> Alert:
+    """Framebuffer use, except in namespaces whose servers reserve the memory up front (vLLM: 90 % at start);
+    there the KV cache running out is the signal (InferenceKVCachePreemptions)."""
     q = ctx.q
-    used = q.aggregate("sum", q.gpu("DCGM_FI_DEV_FB_USED", filtered=False), BY, filtered=False)
-    free = q.aggregate("sum", q.gpu("DCGM_FI_DEV_FB_FREE", filtered=False), BY, filtered=False)
+    reserved = ctx.config.thresholds.gpu.memory_preallocated_namespaces
+    scope = f'namespace!~"{"|".join(reserved)}"' if reserved else ""
+    used = q.aggregate("sum", q.gpu("DCGM_FI_DEV_FB_USED", scope, filtered=False), BY, filtered=False)
+    free = q.aggregate("sum", q.gpu("DCGM_FI_DEV_FB_FREE", scope, filtered=False), BY, filtered=False)
     limit = threshold(ctx, "gpu.memory_used_alert_ratio")
+    served = {**OLD, "namespace": reserved[0]} if reserved else None
 
     return alert(
         ctx,
@@ -53,8 +58,8 @@ def framebuffer(ctx: Context) -> Alert:
         unit="percentunit",
         actions=(
             (
-                "On vLLM-style servers most of the memory is reserved by design: look for preemptions and CUDA "
-                "out-of-memory errors before acting."
+                "Model servers that reserve their memory up front (vLLM, in `thresholds.gpu."
+                "memory_preallocated_namespaces`) are not watched here: their pressure is InferenceKVCachePreemptions."
             ),
             (
                 "Check the GPU (seed guide, *GPU OOM*): `kubectl exec -it <pod> -n inference -- nvidia-smi` and `dcgmi"
@@ -66,10 +71,22 @@ def framebuffer(ctx: Context) -> Alert:
             ),
         ),
         incident=sc.Incident(
-            sc.Fill("DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE", OLD, FRAMEBUFFER_MIB),
+            sc.Fill("DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE", {**OLD, "namespace": "batch"}, FRAMEBUFFER_MIB),
             sc.labels(**TARGET),
             settle_minutes=0,
             breach=(1 + limit) / 2 if limit * 1.1 >= 1 else None,
+            extra=(
+                sc.Case(
+                    f"GPUFramebufferMemoryHigh is silent for 2 hours at 92% on a model server in {served['namespace']}"
+                    " (vLLM reserves the memory up front)",
+                    tuple(
+                        sc.Fill("DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE", served, FRAMEBUFFER_MIB).drive(0.92, 121)
+                    ),
+                    120,
+                ),
+            )
+            if served
+            else (),
         ),
     )
 

@@ -77,7 +77,10 @@ def pick_subject(alert: Alert, incident: Incident, topo: Topology) -> tuple[tupl
     """A simulated entity for each label naming the subject, chosen by the alert's name (stable across runs)."""
     names = incident.subject
     if "gpu" in names or "host" in names:
-        return gpu_subject(topo.gpus[stable_index(alert.name, len(topo.gpus))])
+        # a GPU where the alert can fire: one in the namespace its incident names, if it names one
+        where = {k: v for k, v in getattr(incident.signal, "series", {}).items() if k in ("namespace", "container")}
+        gpus = [g for g in topo.gpus if all(g.labels().get(k) == v for k, v in where.items())] or list(topo.gpus)
+        return gpu_subject(gpus[stable_index(alert.name, len(gpus))])
     if incident.signal.kind == SPEND:
         return (("tenant_id", topo.overspender),)
     if incident.signal.kind == ABSENT or incident.newcomer:  # the family itself, or an entity new to the platform

@@ -65,6 +65,8 @@ class Gpu:
     index: int
     model_name: str
     pod: str
+    namespace: str = "inference"  # where the workload using the GPU runs
+    container: str = "vllm"
 
     @property
     def uuid(self) -> str:
@@ -85,8 +87,8 @@ class Gpu:
             "modelName": self.model_name,
             self.host_label: self.host,
             "pod": self.pod,
-            "namespace": "inference",
-            "container": "vllm",
+            "namespace": self.namespace,
+            "container": self.container,
             "job": DCGM_JOB,
             "instance": f"{self.host}:9400",
         }
@@ -144,7 +146,7 @@ GPUS = (
     Gpu("gpu-node-a", "Hostname", 0, "NVIDIA A100-SXM4-80GB", "vllm-llama-0"),
     Gpu("gpu-node-a", "Hostname", 1, "NVIDIA A100-SXM4-80GB", "vllm-llama-0"),
     Gpu("gpu-node-b", "hostname", 0, "NVIDIA H100 80GB HBM3", "vllm-llama-1"),
-    Gpu("gpu-node-b", "hostname", 1, "NVIDIA H100 80GB HBM3", "vllm-llama-1"),
+    Gpu("gpu-node-b", "hostname", 1, "NVIDIA H100 80GB HBM3", "embed-batch-0", "batch", "worker"),
 )
 
 
