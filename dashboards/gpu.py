@@ -153,12 +153,14 @@ def dashboard(ctx: Context):
         w=8,
     )
 
+    # What these GPUs serve: the model servers' own numbers (vllm source), not the agents' LLM calls, most of
+    # which go to hosted APIs. Left out of the build when no configured source has model-server metrics.
     board.row("Workload served")
     board.add(
         timeseries_panel(
-            "Requests by model",
-            "Agent requests per second by model, for the selected tenants and agents.",
-            [Target(q.rate("agent_request_duration_seconds_count", ["model"]), "{{model}}")],
+            "Requests finished by model",
+            "Requests the model servers on these GPUs finished per second, by served model. Details: **Inference**.",
+            [Target(q.rate("vllm:request_success_total", ["model_name"]), "{{model_name}}")],
             "reqps",
             minimum=0,
         ),
@@ -166,9 +168,9 @@ def dashboard(ctx: Context):
     )
     board.add(
         timeseries_panel(
-            "LLM inference P95 by model",
-            "95th percentile LLM call duration by model.",
-            [Target(q.quantile(0.95, "llm_inference_duration_seconds", ["model"]), "{{model}}", exemplar=True)],
+            "Model server latency P95 by model",
+            "95th percentile end-to-end latency of the requests the model servers finished, by served model.",
+            [Target(q.quantile(0.95, "vllm:e2e_request_latency_seconds", ["model_name"]), "{{model_name}}")],
             "s",
             minimum=0,
         ),

@@ -531,7 +531,10 @@ class _Simulation:
             arrivals = [sum(self._req[w][i] * weight for w, weight, _ in parts) / self.step for i in range(self.n)]
             values = [max(0.0, a * metric.per_request * (1 + e)) for a, e in zip(arrivals, noise)]
         full = {**self.base_labels(parts[0][0]), **labels}
-        return [round(v) for v in self.levels(metric, full, values)]
+        levels = self.levels(metric, full, values)
+        if metric.unit == "percentunit":  # a share (KV-cache use): not a count of things
+            return [round(v, 4) for v in levels]
+        return [round(v) for v in levels]
 
     def levels(self, metric: Metric, full: Labels, values: list[float]) -> list[float]:
         """Gauge values kept short of every level alert's limit, and past it for the subject in its incident."""
