@@ -261,6 +261,12 @@ CASES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("price-text", "pricing:\n  gpt-4o: {input: cheap}\n", ("pricing.gpt-4o.input", "expected a number")),
     ("price-unknown-key", "pricing:\n  gpt-4o: {prompt: 1}\n", ("pricing.gpt-4o.prompt", "unknown key")),
     ("price-list", "pricing: [gpt-4o]\n", ("pricing", "expected a mapping")),
+    (
+        "preallocated-namespace-bad",
+        "thresholds:\n  gpu: {memory_preallocated_namespaces: [Inference_NS]}\n",
+        ("thresholds.gpu.memory_preallocated_namespaces", "namespace"),
+    ),
+    ("inference-queue-zero", "thresholds:\n  inference: {queue_waiting_alert: 0}\n", ("queue_waiting_alert",)),
     ("price-model-quote", "pricing:\n  'gpt\"4': {input: 1, output: 1}\n", ("pricing.gpt",)),
 ]
 

@@ -23,7 +23,7 @@ from agentgrafana.sources.builtin import OTEL_GENAI
 
 ROOT = Path(__file__).resolve().parents[1]
 OTEL = {
-    "metrics": {"sources": ["otel-genai", "dcgm-exporter"]},
+    "metrics": {"sources": ["otel-genai", "vllm", "dcgm-exporter"]},
     # the simulated platform's models, all priced (llama as a hosted provider sells it)
     "pricing": {
         "gpt-4o": {"input": 0.0025, "output": 0.01},
@@ -69,7 +69,7 @@ def _queries(b: Build) -> list[str]:
 
 def test_otel_build_has_the_core_dashboards_and_alerts(otel_build) -> None:
     uids = {d.uid for d in otel_build.dashboards}
-    assert {"agent-overview", "agent-performance", "agent-cost", "agent-traces"} <= uids
+    assert {"agent-overview", "agent-performance", "agent-cost", "agent-traces", "agent-inference"} <= uids
     names = {a.name for a in otel_build.alerts}
     for wanted in (
         "AgentHighLatency",
@@ -78,6 +78,9 @@ def test_otel_build_has_the_core_dashboards_and_alerts(otel_build) -> None:
         "LLMRateLimitErrors",
         "TenantDailyCostBudgetExceeded",
         "LLMModelUnpriced",
+        "InferenceQueueGrowing",
+        "InferenceKVCachePreemptions",
+        "InferenceSlowFirstToken",
     ):
         assert wanted in names, sorted(names)
 
