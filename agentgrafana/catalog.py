@@ -97,6 +97,7 @@ SEED_TABLES = "seed tables"
 PROJECT = "project"
 DCGM = "dcgm-exporter"
 PROMETHEUS = "prometheus"
+KSM = "kube-state-metrics"
 VLLM = "vllm"  # vLLM 0.33's Prometheus stat logger (vllm/v1/metrics/loggers.py): labels model_name and engine
 VLLM_LABELS = ("model_name", "engine")
 # vLLM's request latency buckets (e2e, queue, prefill, decode, inference time)
@@ -424,6 +425,16 @@ METRICS: tuple[Metric, ...] = (
         "Requests finished, by finished_reason (stop, length, abort).",
         VLLM,
         per_request=2.0,
+    ),
+    # kube-state-metrics: container restarts (an OOM-killed model server restarts)
+    Metric(
+        "kube_pod_container_status_restarts_total",
+        COUNTER,
+        "short",
+        ("namespace", "pod", "container"),
+        "Container restarts, from kube-state-metrics (an OOM-killed container restarts).",
+        KSM,
+        per_request=0,
     ),
     # dcgm-exporter default counters used by the GPU dashboard and alerts.
     Metric("DCGM_FI_DEV_GPU_UTIL", GAUGE, "percent", DCGM_LABELS, "GPU utilisation (%).", DCGM, typical=55),

@@ -1,7 +1,8 @@
 """Model-server alerts (group inference-alerts): the queue, the KV cache running out, slow first tokens.
 
 GPU memory is no signal on a vLLM node (it reserves 90 % up front); the KV cache running out is: vLLM then
-preempts running requests, and the queue grows. A server that is down is `TargetDown` (alerts/meta.py).
+preempts running requests, and the queue grows; when memory does run out, the container restarts
+(kube-state-metrics). A server that is down is `TargetDown` (alerts/meta.py).
 """
 
 from agentgrafana import scenario as sc
@@ -17,7 +18,7 @@ BY = ["model_name"]
 
 
 def alerts(ctx: Context) -> list[Alert]:
-    return [queue(ctx), preemptions(ctx), first_token(ctx)]
+    return [queue(ctx), preemptions(ctx), first_token(ctx), restarts(ctx)]
 
 
 def queue(ctx: Context) -> Alert:
@@ -117,5 +118,49 @@ def first_token(ctx: Context) -> Alert:
             sc.Quantile(TTFT, buckets, SERVER, q=0.95),
             sc.labels(model_name=SERVER["model_name"]),
             breach=min(sc.breach_value(">", limit), (limit + max(buckets)) / 2),
+        ),
+    )
+
+
+RESTARTS = "kube_pod_container_status_restarts_total"
+POD = {"namespace": "inference", "pod": "vllm-llama-0", "container": "vllm"}
+
+
+def restarts(ctx: Context) -> Alert:
+    """A model server's container restarted: a CUDA out-of-memory kills it, the pod comes back, and the
+    requests in flight fail. Watched in the namespaces whose servers reserve GPU memory (they are the servers)."""
+    namespaces = ctx.config.thresholds.gpu.memory_preallocated_namespaces or ["inference"]
+    scope = f'namespace=~"{"|".join(namespaces)}"'
+    return alert(
+        ctx,
+        "InferenceServerRestarting",
+        component="inference",
+        key="inference-restarts",
+        group=GROUP,
+        expr=ctx.q.increase(RESTARTS, ["namespace", "pod"], "15m", scope, filtered=False),
+        value=0,
+        threshold_key="fixed: any restart of a model server",
+        for_="0s",
+        severity="warning",
+        summary="Model server {{ $labels.pod }} in {{ $labels.namespace }} restarted in the last 15 minutes.",
+        description=(
+            "Container restarts of {{ $labels.pod }} ({{ $labels.namespace }}) in 15 minutes: {{ $value | humanize }}"
+            ". An out-of-memory kill is the usual cause; the requests it served failed."
+        ),
+        dashboard="inference",
+        panel="Model server restarts",
+        unit="short",
+        actions=(
+            "`kubectl describe pod <pod> -n <namespace>`: *Last State: Terminated, Reason: OOMKilled* (host memory) "
+            "or a CUDA out-of-memory in `kubectl logs <pod> --previous` (GPU memory).",
+            "For GPU memory: lower `--max-num-seqs` or `--max-model-len`, and check **Inference (vLLM)** → "
+            "*KV-cache use* and *Preemptions* just before the restart.",
+        ),
+        incident=sc.Incident(
+            sc.Rate(RESTARTS, POD, per_seconds=900),
+            sc.labels(namespace=POD["namespace"], pod=POD["pod"]),
+            breach=1,
+            safe=0,
+            settle_minutes=15,  # the 15-minute increase reads the restarts in full after 15 minutes
         ),
     )

@@ -24,6 +24,9 @@ def dashboard(ctx: Context):
         tags=("inference",),
     )
 
+    namespaces = ctx.config.thresholds.gpu.memory_preallocated_namespaces or ["inference"]
+    servers = f'namespace=~"{"|".join(namespaces)}"'  # where the model servers run
+
     def quantiles(histogram: str, qs: tuple[float, ...] = (0.5, 0.95, 0.99)) -> list[Target]:
         return [Target(q.quantile(p, histogram, BY), f"P{round(p * 100)} {{{{model_name}}}}") for p in qs]
 
@@ -116,6 +119,25 @@ def dashboard(ctx: Context):
             minimum=0,
         ),
         w=8,
+    )
+
+    board.add(
+        timeseries_panel(
+            "Model server restarts",
+            "Container restarts of the model servers per 15 min (kube-state-metrics): an out-of-memory kill "
+            "shows here, often right after the preemptions above.",
+            [
+                Target(
+                    q.increase("kube_pod_container_status_restarts_total", ["namespace", "pod"], "15m", servers),
+                    "{{namespace}}/{{pod}}",
+                )
+            ],
+            "short",
+            steps=((GREEN, None), (RED, 1)),
+            minimum=0,
+        ),
+        w=24,
+        h=6,
     )
 
     board.row("Tokens")

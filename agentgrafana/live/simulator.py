@@ -386,6 +386,8 @@ class _Simulation:
             return [(w.model, 1.0)] if self.topo.provider(w.model) == SELF_HOSTED else []
         if label == "engine":
             return [("0", 1.0)]
+        if label in ("namespace", "pod", "container"):  # the model servers' pods serve the self-hosted models
+            return even(self.topo.values(label)) if self.topo.provider(w.model) == SELF_HOSTED else []
         if label == "finished_reason":
             return list(FINISH_REASONS)
         return [("default", 1.0)]

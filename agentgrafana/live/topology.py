@@ -105,6 +105,11 @@ class Topology:
     rich_tenant: str | None = None  # a tenant whose override budget lies above the default
 
     @property
+    def model_servers(self) -> tuple[Gpu, ...]:
+        """The GPUs the self-hosted models' servers run on."""
+        return tuple(g for g in self.gpus if g.container == "vllm")
+
+    @property
     def agents(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(w.agent for w in self.workloads))
 
@@ -131,6 +136,8 @@ class Topology:
             return tuple(dict.fromkeys(self.provider(m) for m in self.models))
         if label == "model_name":  # a model server's: the models the platform serves itself
             return tuple(m for m in self.models if self.provider(m) == SELF_HOSTED)
+        if label in ("namespace", "pod", "container"):  # the model servers' pods (kube-state-metrics)
+            return tuple(dict.fromkeys(str(g.labels()[label]) for g in self.model_servers))
         if label == "tool_name":
             return tuple(sorted({t for tools in self.tools.values() for t in tools}))
         if label == "collection":

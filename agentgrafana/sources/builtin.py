@@ -6,13 +6,13 @@ and, per concept, the family, matchers and label names that provide it.
 
 from __future__ import annotations
 
-from ..catalog import DCGM, HISTOGRAM, METRICS, PROMETHEUS, VLLM, Metric
+from ..catalog import DCGM, HISTOGRAM, KSM, METRICS, PROMETHEUS, VLLM, Metric
 from .base import TENANT, Mapping, Source
 
 
 # --- seed: the example exporter's names, which are also the concept vocabulary ---------------------------------
 def _seed(m: Metric) -> bool:
-    return m.source not in (DCGM, PROMETHEUS, VLLM) and m.name != "tenant_monthly_budget_usd"
+    return m.source not in (DCGM, PROMETHEUS, VLLM, KSM) and m.name != "tenant_monthly_budget_usd"
 
 
 SEED = Source(
@@ -28,6 +28,14 @@ VLLM_SERVER = Source(
     tuple(m for m in METRICS if m.source == VLLM),
     {m.name: Mapping() for m in METRICS if m.source == VLLM},
     application=False,  # scraped from the model servers, not the agent platform's job
+)
+
+KUBE_STATE_METRICS = Source(
+    "kube-state-metrics",
+    "kube-state-metrics: Kubernetes objects' state (container restarts)",
+    tuple(m for m in METRICS if m.source == KSM),
+    {m.name: Mapping() for m in METRICS if m.source == KSM},
+    application=False,
 )
 
 DCGM_EXPORTER = Source(
@@ -180,5 +188,5 @@ OTEL_GENAI = Source(
     ),
 )
 
-BUILTIN: dict[str, Source] = {s.name: s for s in (SEED, OTEL_GENAI, VLLM_SERVER, DCGM_EXPORTER)}
+BUILTIN: dict[str, Source] = {s.name: s for s in (SEED, OTEL_GENAI, VLLM_SERVER, KUBE_STATE_METRICS, DCGM_EXPORTER)}
 ALWAYS: tuple[Source, ...] = (CORE,)

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from ..catalog import CATALOG, DCGM, PROMETHEUS, Catalog
+from ..catalog import CATALOG, DCGM, KSM, PROMETHEUS, VLLM, Catalog
 from .base import Source
 from .builtin import BUILTIN
 
 
 def to_markdown(sources: dict[str, Source] = BUILTIN, concepts: Catalog = CATALOG) -> str:
-    names = [n for n in sources if n != "dcgm-exporter"]
+    names = [n for n in sources if n not in ("dcgm-exporter", "kube-state-metrics", "vllm")]
     lines = ["| concept | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for metric in concepts:
-        if metric.source in (DCGM, PROMETHEUS) or metric.name == "tenant_monthly_budget_usd":
+        if metric.source in (DCGM, PROMETHEUS, VLLM, KSM) or metric.name == "tenant_monthly_budget_usd":
             continue
         cells = [_cell(sources[n], metric.name) for n in names]
         lines.append(f"| `{metric.name}` ({metric.type}) | " + " | ".join(cells) + " |")
     gpu = sum(1 for m in concepts if m.source == DCGM)
     lines.append("")
     lines.append(
-        f"The {gpu} GPU series (`DCGM_FI_*`) come from the `dcgm-exporter` source; `up`, Prometheus' rule-evaluation "
-        "series and `tenant_monthly_budget_usd` are read whatever the sources."
+        f"The {gpu} GPU series (`DCGM_FI_*`) come from the `dcgm-exporter` source, the model servers' (`vllm:*`) "
+        "from `vllm`, container restarts from `kube-state-metrics`; `up`, Prometheus' rule-evaluation series and "
+        "`tenant_monthly_budget_usd` are read whatever the sources."
     )
     for n in names:
         renames = sorted(
