@@ -439,6 +439,15 @@ METRICS: tuple[Metric, ...] = (
     # dcgm-exporter default counters used by the GPU dashboard and alerts.
     Metric("DCGM_FI_DEV_GPU_UTIL", GAUGE, "percent", DCGM_LABELS, "GPU utilisation (%).", DCGM, typical=55),
     Metric(
+        "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
+        GAUGE,
+        "percentunit",
+        DCGM_LABELS,
+        "Ratio of time the graphics engine was active (0-1); per GPU instance under MIG.",
+        DCGM,
+        typical=0.55,
+    ),
+    Metric(
         "DCGM_FI_DEV_MEM_COPY_UTIL", GAUGE, "percent", DCGM_LABELS, "Memory copy utilisation (%).", DCGM, typical=25
     ),
     Metric("DCGM_FI_DEV_FB_USED", GAUGE, "mbytes", DCGM_LABELS, "Framebuffer memory used (MiB).", DCGM, typical=45000),

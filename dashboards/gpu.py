@@ -5,10 +5,12 @@ calls `Hostname` before its 2026 releases and `hostname` after, into `host`.
 """
 
 from agentgrafana.context import Context
-from agentgrafana.panels import BLUE, GREEN, RED, YELLOW, Target, timeseries_panel
+from agentgrafana.panels import BLUE, GREEN, RED, YELLOW, Target, table_panel, timeseries_panel
 
-PER_GPU = ("host", "gpu", "pod")
-LEGEND = "{{host}} GPU {{gpu}} {{pod}}"
+# A GPU is its host and index: the pod using it moves (and is exported_pod without honorLabels).
+PER_GPU = ("host", "gpu")
+LEGEND = "{{host}} GPU {{gpu}}"
+PER_INSTANCE = ("host", "gpu", "GPU_I_ID", "GPU_I_PROFILE")  # a MIG instance (both empty on a whole GPU)
 
 
 def dashboard(ctx: Context):
@@ -37,9 +39,16 @@ def dashboard(ctx: Context):
     board.add(
         timeseries_panel(
             "GPU utilisation",
-            f"Share of time the GPU was busy. Daily check: between "
+            f"Share of time the GPU was busy: the profiling counter DCGM_FI_PROF_GR_ENGINE_ACTIVE per GPU instance "
+            f"(MIG-aware) where the exporter has it, else DCGM_FI_DEV_GPU_UTIL. Daily check: between "
             f"{gpu_t.utilisation_low_percent:g}% and {gpu_t.utilisation_high_percent:g}% (dashed).",
-            [Target(per_gpu("DCGM_FI_DEV_GPU_UTIL"), LEGEND)],
+            [
+                Target(
+                    f"100 * {q.aggregate('avg', q.gpu('DCGM_FI_PROF_GR_ENGINE_ACTIVE'), PER_INSTANCE)}\nor\n"
+                    f"{q.aggregate('avg', q.gpu('DCGM_FI_DEV_GPU_UTIL'), PER_INSTANCE)}",
+                    "{{host}} GPU {{gpu}} {{GPU_I_PROFILE}}",
+                )
+            ],
             "percent",
             steps=band,
             minimum=0,
@@ -110,14 +119,25 @@ def dashboard(ctx: Context):
         w=8,
     )
     board.add(
-        timeseries_panel(
+        table_panel(
             "XID errors",
-            "Last XID error code reported by each GPU (0 = none); any other value needs a look "
-            "(e.g. 79: GPU fell off the bus, 48: double-bit ECC).",
-            [Target(q.aggregate("max", q.gpu("DCGM_FI_DEV_XID_ERRORS"), PER_GPU), LEGEND)],
+            "XIDs the GPUs reported in the selected time range, with NVIDIA's message (e.g. 79: GPU fell off the "
+            "bus, 48: double-bit ECC). The gauge keeps the last XID until the driver resets; the alerts fire on "
+            "a change.",
+            [
+                Target(
+                    q.aggregate(
+                        "max",
+                        f"{q.gpu('DCGM_FI_DEV_XID_ERRORS', fn='max_over_time', window='$__range')} > 0 < 9e18",
+                        ("host", "gpu", "err_code", "err_msg"),
+                    ),
+                    instant=True,
+                    table=True,
+                )
+            ],
             "short",
-            steps=((GREEN, None), (RED, 1)),
-            minimum=0,
+            hide=("Time", "Value"),
+            rename={"host": "Host", "gpu": "GPU", "err_code": "XID", "err_msg": "Message"},
         ),
         w=8,
     )

@@ -67,6 +67,7 @@ class Gpu:
     pod: str
     namespace: str = "inference"  # where the workload using the GPU runs
     container: str = "vllm"
+    mig: tuple[str, str] = ("", "")  # (GPU_I_ID, GPU_I_PROFILE) of a MIG instance; empty on a whole GPU
 
     @property
     def uuid(self) -> str:
@@ -89,6 +90,7 @@ class Gpu:
             "pod": self.pod,
             "namespace": self.namespace,
             "container": self.container,
+            **({"GPU_I_ID": self.mig[0], "GPU_I_PROFILE": self.mig[1]} if self.mig[0] else {}),
             "job": DCGM_JOB,
             "instance": f"{self.host}:9400",
         }
@@ -153,7 +155,7 @@ GPUS = (
     Gpu("gpu-node-a", "Hostname", 0, "NVIDIA A100-SXM4-80GB", "vllm-llama-0"),
     Gpu("gpu-node-a", "Hostname", 1, "NVIDIA A100-SXM4-80GB", "vllm-llama-0"),
     Gpu("gpu-node-b", "hostname", 0, "NVIDIA H100 80GB HBM3", "vllm-llama-1"),
-    Gpu("gpu-node-b", "hostname", 1, "NVIDIA H100 80GB HBM3", "embed-batch-0", "batch", "worker"),
+    Gpu("gpu-node-b", "hostname", 1, "NVIDIA H100 80GB HBM3", "embed-batch-0", "batch", "worker", ("1", "3g.40gb")),
 )
 
 
