@@ -6,6 +6,7 @@ order and places panels left to right on Grafana's 24-column grid, wrapping when
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,17 +44,22 @@ class LeftOut:
         return f"left out {self.kind} {self.name}: {self.reason}"
 
 
-def shared_variable_queries(q: Queries | None, tenant: str | None = None) -> list[tuple[str, str, str | None]]:
+def shared_variable_queries(
+    q: Queries | None, tenant: str | None = None, only: set[str] | None = None
+) -> list[tuple[str, str, str | None]]:
     """(variable, label, query) of the variables every dashboard carries, each filtered by those before it;
-    the query is None for a constant (a tenant's own dashboard, or a label no configured source has)."""
+    the query is None for a constant (a tenant's own dashboard, or a label no configured source has).
+    `only`: the variables to make (the ones a dashboard's panels honour); None: all of them."""
     cluster = q.cluster_label if q is not None else ""
     earlier: dict[str, str] = {}
     out: list[tuple[str, str, str | None]] = []
-    if cluster and q is not None:
+    if cluster and q is not None and (only is None or "cluster" in only):
         query = q.label_values(cluster, SHARED_VARIABLES[0][3], {})
         out.append(("cluster", "Cluster", query or f"label_values(up, {cluster})"))
         earlier[cluster] = "cluster"
     for name, label, series_label, series in SHARED_VARIABLES:
+        if only is not None and name not in only:
+            continue
         if name == "tenant" and tenant is not None:
             out.append((name, label, None))
         elif q is None:  # a Board made outside a build: the seed's names
@@ -104,10 +110,16 @@ class Board:
         self._x = 0
         self._y = 0
         self._row_height = 0
-        self._variables()
+        self._own_variables: list[Any] = []  # content's own (host, gpu, tempo), after the shared ones
+        self._queries: list[str] = []  # every panel query, to know which shared variables they honour
+        self._built = False
 
     # --- variables ---------------------------------------------------------------------------------
+    SHARED = ("cluster", "tenant", "agent", "model")
+
     def _variables(self) -> None:
+        """The datasource, then the shared variables the panels honour (a variable that filters nothing would
+        make a reader believe the panels are filtered), then the content's own."""
         ds = self.config.grafana.datasources
         self.sdk = self.sdk.with_variable(
             dashboard.DatasourceVariable("datasource")
@@ -115,15 +127,24 @@ class Board:
             .type("prometheus")
             .current(dm.VariableOption(text=ds.prometheus_uid, value=ds.prometheus_uid))
         )
-        for name, label, query in shared_variable_queries(self.q, self.tenant):
+        text = "\n".join(self._queries)
+        used = {v for v in self.SHARED if re.search(rf"\$(\{{)?{v}\b", text)} if self.q is not None else None
+        for name, label, query in shared_variable_queries(self.q, self.tenant, used):
             if query is None:  # the tenant of a tenant's own dashboard; or no configured source has the label
                 value = self.tenant if name == "tenant" and self.tenant is not None else ".*"
                 self.sdk = self.sdk.with_variable(dashboard.ConstantVariable(name).value(value).label(label))
             else:
-                self.query_variable(name, label, query)
+                self.sdk = self.sdk.with_variable(self._query_variable(name, label, query))
+        for var in self._own_variables:
+            self.sdk = self.sdk.with_variable(var)
 
     def query_variable(self, name: str, label: str, query: str, regex: str = "") -> Board:
         """A multi-value variable with "All" (expanding to `.*`), refreshed when the time range changes."""
+        self._own_variables.append(self._query_variable(name, label, query, regex))
+        return self
+
+    @staticmethod
+    def _query_variable(name: str, label: str, query: str, regex: str = "") -> Any:
         var = (
             dashboard.QueryVariable(name)
             .label(label)
@@ -144,12 +165,11 @@ class Board:
         )
         if regex:
             var = var.regex(regex)
-        self.sdk = self.sdk.with_variable(var)
-        return self
+        return var
 
     def tempo_variable(self) -> Board:
         uid = self.config.grafana.datasources.tempo_uid
-        self.sdk = self.sdk.with_variable(
+        self._own_variables.append(
             dashboard.DatasourceVariable("tempo")
             .label("Tempo")
             .type("tempo")
@@ -196,8 +216,12 @@ class Board:
     def _missing(self, panel: Any) -> str:
         if self.q is None:
             return ""
-        exprs = [str(getattr(t, "expr", "") or "") for t in getattr(panel.build(), "targets", None) or []]
-        return self.q.missing(exprs)
+        targets = getattr(panel.build(), "targets", None) or []
+        exprs = [str(getattr(t, "expr", "") or getattr(t, "query", "") or "") for t in targets]
+        reason = self.q.missing(exprs)
+        if not reason:
+            self._queries.extend(exprs)
+        return reason
 
     def _newline(self) -> None:
         if self._x:
@@ -210,4 +234,7 @@ class Board:
         return panel_id
 
     def build(self) -> dashboard.Dashboard:
+        if not self._built:
+            self._variables()
+            self._built = True
         return self.sdk

@@ -16,6 +16,7 @@ from agentgrafana import config as config_mod
 from agentgrafana.catalog import CATALOG
 from agentgrafana.cli import main
 from agentgrafana.lint import ValidationFailed
+from agentgrafana.model import panels_of
 from agentgrafana.pipeline import build
 from agentgrafana.promql import analyze, expand_variables
 from agentgrafana.writer import MANIFEST, compare, write_tree
@@ -164,7 +165,10 @@ def test_every_dashboard_meets_the_house_rules(default_build) -> None:
         m = d.model
         assert m["schemaVersion"] == 41
         names = {v["name"] for v in m["templating"]["list"]}
-        assert {"datasource", "tenant", "agent", "model"} <= names, d.uid
+        queries = " ".join(str(t.get("expr", "")) for p in panels_of(m) for t in p.get("targets") or [])
+        assert "datasource" in names, d.uid
+        for shared in ("tenant", "agent", "model"):  # a shared variable exactly where some panel honours it
+            assert (shared in names) == (f"${shared}" in queries), (d.uid, shared)
         assert "managed-by-agentgrafana" in m["tags"]
         link_targets = {link["url"] for link in m["links"]}
         assert link_targets == {f"/d/{o.uid}" for o in default_build.dashboards if o.uid != d.uid}

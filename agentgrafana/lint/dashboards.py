@@ -19,7 +19,6 @@ from . import units as units_mod
 UID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 PROMETHEUS_DS = ("prometheus",)
 GRID = 24
-SHARED_VARIABLES = ("tenant", "agent", "model")  # every dashboard has them (links carry the selection)
 
 
 class UidAndTitle(Rule):
@@ -35,24 +34,20 @@ class UidAndTitle(Rule):
 
 class DatasourceVariable(Rule):
     name = "template-datasource"
-    description = "a Prometheus datasource variable and the shared tenant, agent and model variables"
+    description = "a Prometheus datasource variable"
 
     def dashboard(self, d: DashboardOut) -> Located:
         variables = d.model.get("templating", {}).get("list", [])
         if not any(v.get("type") == "datasource" and v.get("query") == "prometheus" for v in variables):
             yield "", "no Prometheus datasource variable", ""
-        names = {v.get("name") for v in variables}
-        for wanted in SHARED_VARIABLES:
-            if wanted not in names:
-                yield "", f"missing the shared '{wanted}' variable", ""
 
 
 class UnusedVariable(Rule):
-    """A variable no query reads. The shared `tenant`/`agent`/`model` variables are exempt: every dashboard
-    carries them so that links between dashboards keep the selection, used or not."""
+    """A variable no query reads: it filters nothing, yet a reader who sets it believes the panels follow it.
+    Links between dashboards still carry every selection (`includeVars`) to the dashboards that have it."""
 
     name = "template-unused"
-    description = "every variable is read by some query (the shared ones are exempt: links carry them)"
+    description = "every variable is read by some query: a variable that filters nothing misleads"
 
     def __init__(self) -> None:
         self._seen: dict[str, frozenset[str]] = {}  # text -> variables it uses (dashboards repeat queries)
@@ -81,7 +76,7 @@ class UnusedVariable(Rule):
             )
         for v in variables:
             name = v.get("name")
-            if v.get("type") in ("query", "custom", "datasource") and name not in used and name not in SHARED_VARIABLES:
+            if v.get("type") in ("query", "custom", "datasource") and name not in used:
                 yield "", f"variable '{v.get('name')}' is defined but no panel uses it", ""
 
 
