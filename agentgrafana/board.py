@@ -7,6 +7,7 @@ order and places panels left to right on Grafana's 24-column grid, wrapping when
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,11 +46,15 @@ class LeftOut:
 
 
 def shared_variable_queries(
-    q: Queries | None, tenant: str | None = None, only: set[str] | None = None
+    q: Queries | None,
+    tenant: str | None = None,
+    only: set[str] | None = None,
+    series_for: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[tuple[str, str, str | None]]:
     """(variable, label, query) of the variables every dashboard carries, each filtered by those before it;
     the query is None for a constant (a tenant's own dashboard, or a label no configured source has).
-    `only`: the variables to make (the ones a dashboard's panels honour); None: all of them."""
+    `only`: the variables to make (the ones a dashboard's panels honour); None: all of them. `series_for`: the
+    concepts a variable's values are read from on this dashboard (tenants from spend on the cost dashboard)."""
     cluster = q.cluster_label if q is not None else ""
     earlier: dict[str, str] = {}
     out: list[tuple[str, str, str | None]] = []
@@ -57,9 +62,10 @@ def shared_variable_queries(
         query = q.label_values(cluster, SHARED_VARIABLES[0][3], {})
         out.append(("cluster", "Cluster", query or f"label_values(up, {cluster})"))
         earlier[cluster] = "cluster"
-    for name, label, series_label, series in SHARED_VARIABLES:
+    for name, label, series_label, default_series in SHARED_VARIABLES:
         if only is not None and name not in only:
             continue
+        series: tuple[str, ...] = (series_for or {}).get(name, default_series)
         if name == "tenant" and tenant is not None:
             out.append((name, label, None))
         elif q is None:  # a Board made outside a build: the seed's names
@@ -85,9 +91,11 @@ class Board:
         tags: tuple[str, ...] = (),
         tenant: str | None = None,
         q: Queries | None = None,
+        variable_series: Mapping[str, tuple[str, ...]] | None = None,
     ):
         self.config = config
         self.q = q
+        self.variable_series = dict(variable_series or {})
         self.left_out: list[LeftOut] = []
         self._pending_row: str | None = None
         self.panel_count = 0
@@ -129,7 +137,7 @@ class Board:
         )
         text = "\n".join(self._queries)
         used = {v for v in self.SHARED if re.search(rf"\$(\{{)?{v}\b", text)} if self.q is not None else None
-        for name, label, query in shared_variable_queries(self.q, self.tenant, used):
+        for name, label, query in shared_variable_queries(self.q, self.tenant, used, self.variable_series):
             if query is None:  # the tenant of a tenant's own dashboard; or no configured source has the label
                 value = self.tenant if name == "tenant" and self.tenant is not None else ".*"
                 self.sdk = self.sdk.with_variable(dashboard.ConstantVariable(name).value(value).label(label))

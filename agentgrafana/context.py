@@ -42,10 +42,27 @@ class Context:
         suffix = f"-{self.tenant}" if self.tenant else ""
         return self.config.uid(name) + suffix
 
-    def board(self, key: str, title: str, description: str, tags: tuple[str, ...] = ()) -> Board:
+    def board(
+        self,
+        key: str,
+        title: str,
+        description: str,
+        tags: tuple[str, ...] = (),
+        variable_series: dict[str, tuple[str, ...]] | None = None,
+    ) -> Board:
+        """`variable_series`: where a shared variable reads its values on this dashboard, e.g. tenants from spend."""
         if self.tenant:
             title = f"{title} — {self.tenant}"
-        return Board(self.config, self.uid(key), title, description, tags, tenant=self.tenant, q=self.q)
+        return Board(
+            self.config,
+            self.uid(key),
+            title,
+            description,
+            tags,
+            tenant=self.tenant,
+            q=self.q,
+            variable_series=variable_series,
+        )
 
     def for_tenant(self, tenant: str) -> Context:
         return replace(self, tenant=tenant)

@@ -281,7 +281,7 @@ class Queries:
         """
         for series in candidates:
             r = self.dialect.resolve(series)
-            if r is None or label not in r.labels:
+            if r is None or r.priced or label not in r.labels:  # a priced concept has no series of its own
                 continue
             names = {**r.labels, **({self.cluster_label: self.cluster_label} if self.cluster_label else {})}
             parts = [f'{names[k]}=~"${v}"' for k, v in filters.items() if k in names]

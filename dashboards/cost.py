@@ -44,6 +44,8 @@ def dashboard(ctx: Context):
         "cost",
         "Agent Cost & Usage",
         f"LLM tokens and spend by model and tenant; daily spend against each tenant's budget ({budget_text}).",
+        # a tenant that spends without agent requests of its own (a batch job) is still listed
+        variable_series={"tenant": (COST, TOKENS), "model": (COST, TOKENS)},
     )
     alert_at = t.budget_utilisation_alert
 
