@@ -6,52 +6,47 @@ and, per concept, the family, matchers and label names that provide it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..catalog import DCGM, HISTOGRAM, KSM, METRICS, PROMETHEUS, VLLM, Metric
 from .base import TENANT, Mapping, Source
 
 
+def identity(
+    name: str, title: str, keep: Callable[[Metric], bool], application: bool = True, always: bool = False
+) -> Source:
+    """A source whose series are catalog metrics under their own names (`keep` picks them)."""
+    metrics = tuple(m for m in METRICS if keep(m))
+    return Source(name, title, metrics, {m.name: Mapping() for m in metrics}, application, always)
+
+
 # --- seed: the example exporter's names, which are also the concept vocabulary ---------------------------------
-def _seed(m: Metric) -> bool:
-    return m.source not in (DCGM, PROMETHEUS, VLLM, KSM) and m.name != "tenant_monthly_budget_usd"
-
-
-SEED = Source(
+SEED = identity(
     "seed",
     "The seed's example exporter (agent_request_duration_seconds, llm_tokens_total{token_type}, ...)",
-    tuple(m for m in METRICS if _seed(m)),
-    {m.name: Mapping() for m in METRICS if _seed(m)},
+    lambda m: m.source not in (DCGM, PROMETHEUS, VLLM, KSM) and m.name != "tenant_monthly_budget_usd",
 )
-
-VLLM_SERVER = Source(
+# scraped from the model servers, kube-state-metrics and the GPU nodes, not the agent platform's job
+VLLM_SERVER = identity(
     "vllm",
     "vLLM 0.33's model server metrics (vllm:*; labels model_name, engine)",
-    tuple(m for m in METRICS if m.source == VLLM),
-    {m.name: Mapping() for m in METRICS if m.source == VLLM},
-    application=False,  # scraped from the model servers, not the agent platform's job
+    lambda m: m.source == VLLM,
+    application=False,
 )
-
-KUBE_STATE_METRICS = Source(
+KUBE_STATE_METRICS = identity(
     "kube-state-metrics",
     "kube-state-metrics: Kubernetes objects' state (container restarts)",
-    tuple(m for m in METRICS if m.source == KSM),
-    {m.name: Mapping() for m in METRICS if m.source == KSM},
+    lambda m: m.source == KSM,
     application=False,
 )
-
-DCGM_EXPORTER = Source(
-    "dcgm-exporter",
-    "NVIDIA dcgm-exporter's default counters",
-    tuple(m for m in METRICS if m.source == DCGM),
-    {m.name: Mapping() for m in METRICS if m.source == DCGM},
-    application=False,
+DCGM_EXPORTER = identity(
+    "dcgm-exporter", "NVIDIA dcgm-exporter's default counters", lambda m: m.source == DCGM, application=False
 )
-
 # Prometheus' own series and the optional monthly-budget gauge: there whatever the sources are.
-CORE = Source(
+CORE = identity(
     "prometheus",
     "Prometheus' own series (up, rule evaluation) and the optional tenant_monthly_budget_usd gauge",
-    tuple(m for m in METRICS if m.source == PROMETHEUS or m.name == "tenant_monthly_budget_usd"),
-    {m.name: Mapping() for m in METRICS if m.source == PROMETHEUS or m.name == "tenant_monthly_budget_usd"},
+    lambda m: m.source == PROMETHEUS or m.name == "tenant_monthly_budget_usd",
     application=False,
     always=True,
 )
