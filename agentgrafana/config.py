@@ -213,6 +213,9 @@ class GrafanaConfig:
     disable_provenance: bool = checked(False, "", "push rules with X-Disable-Provenance (editable in the UI)")
     refresh: str = checked("1m", "refresh", "dashboard auto-refresh")
     time_from: str = checked("now-6h", "time_from", "default time range start")
+    top_n: float = positive(
+        15, "panels comparing tenants show the N that spent most in the time range (plus 'other' in sums)", 500
+    )
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,20 @@ class Queries:
         names = " and ".join(f"${v}" for v in ignored)
         return f" Not filtered by {names}: only one side of the ratio carries that label, and both must match."
 
+    # --- top N -----------------------------------------------------------------------------------------------
+    def top(self, expr: str, label: str, n: int, rank: str = "", other: bool = False) -> str:
+        """`expr` (one series per `label`) for the `n` values of `label` that rank highest, plus (with `other`)
+        the rest summed as `label="other"`. A `rank` over `$__range` is read at the range's end (`@ end()`),
+        so a graph shows the same `n` at every step and never draws more; without one, `topk` of `expr`."""
+        fixed = rank.replace("[$__range]", "[$__range] @ end()")
+        if fixed == rank:
+            return f"topk({n}, {expr})"
+        chosen = f"{expr}\nand on ({label})\ntopk({n}, {fixed})"
+        if not other:
+            return chosen
+        rest = f"sum(\n{expr}\nunless on ({label})\ntopk({n}, {fixed})\n)"
+        return f'{chosen}\nor\nlabel_replace({rest}, "{label}", "other", "", "")'
+
     # --- dashboard variables ---------------------------------------------------------------------------------
     def label_values(self, label: str, candidates: Iterable[str], filters: dict[str, str]) -> str | None:
         """`label_values(series{filters}, source_label)` from the first candidate concept that has `label`.

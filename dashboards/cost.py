@@ -48,6 +48,7 @@ def dashboard(ctx: Context):
         variable_series={"tenant": (COST, TOKENS), "model": (COST, TOKENS)},
     )
     alert_at = t.budget_utilisation_alert
+    top = int(ctx.config.grafana.top_n)  # panels comparing tenants show the highest this many
 
     board.row("Spend")
     board.add(
@@ -102,8 +103,9 @@ def dashboard(ctx: Context):
     board.add(
         bargauge_panel(
             "Daily budget utilisation by tenant",
-            f"Spend over the last 24 h / the tenant's daily budget ({budget_text}). Red: alert at {alert_at:.0%}.",
-            [Target(q.sel(UTILISATION, labels=PER_TENANT), "{{tenant_id}}")],
+            f"Spend over the last 24 h / the tenant's daily budget ({budget_text}), for the {top} highest. Red: "
+            f"alert at {alert_at:.0%}.",
+            [Target(q.top(q.sel(UTILISATION, labels=PER_TENANT), "tenant_id", top), "{{tenant_id}}")],
             "percentunit",
             steps=((GREEN, None), (YELLOW, 0.8 * alert_at), (RED, alert_at)),
             maximum=max(1.5, alert_at * 1.5),
@@ -115,8 +117,13 @@ def dashboard(ctx: Context):
         bargauge_panel(
             "Monthly budget utilisation by tenant",
             "Spend over the last 30 days / the tenant's monthly budget: the tenant_monthly_budget_usd gauge where the "
-            f"platform exports it, else ${ctx.config.budgets.monthly_usd_default:g}.",
-            [Target(q.sel("tenant_id:llm_cost_budget:utilisation30d", labels=PER_TENANT), "{{tenant_id}}")],
+            f"platform exports it, else ${ctx.config.budgets.monthly_usd_default:g}; the {top} highest.",
+            [
+                Target(
+                    q.top(q.sel("tenant_id:llm_cost_budget:utilisation30d", labels=PER_TENANT), "tenant_id", top),
+                    "{{tenant_id}}",
+                )
+            ],
             "percentunit",
             steps=((GREEN, None), (YELLOW, 0.8), (RED, 1)),
             maximum=1.5,
@@ -127,8 +134,8 @@ def dashboard(ctx: Context):
     board.add(
         bargauge_panel(
             "Daily cost by tenant",
-            "Spend over the last 24 h by tenant.",
-            [Target(q.sel(DAILY_COST, labels=PER_TENANT), "{{tenant_id}}")],
+            f"Spend over the last 24 h by tenant, the {top} highest.",
+            [Target(q.top(q.sel(DAILY_COST, labels=PER_TENANT), "tenant_id", top), "{{tenant_id}}")],
             "currencyUSD",
             steps=((GREEN, None),),
         ),
@@ -173,8 +180,19 @@ def dashboard(ctx: Context):
     board.add(
         timeseries_panel(
             "Cost by tenant",
-            "LLM spend per hour by tenant.",
-            [Target(f"3600 * {q.rate(COST, ['tenant_id'])}", "{{tenant_id}}")],
+            f"LLM spend per hour by tenant: the {top} that spent most in the time range, the rest as 'other'.",
+            [
+                Target(
+                    q.top(
+                        f"3600 * {q.rate(COST, ['tenant_id'])}",
+                        "tenant_id",
+                        top,
+                        q.increase(COST, ["tenant_id"], "$__range"),
+                        other=True,
+                    ),
+                    "{{tenant_id}}",
+                )
+            ],
             "currencyUSD",
             stacked=True,
             minimum=0,
