@@ -20,6 +20,7 @@ from agentgrafana.panels import (
 COST = "llm_cost_dollars_total"
 TOKENS = "llm_tokens_total"
 DAILY_COST = "tenant_id:llm_cost_dollars:increase24h"
+MONTHLY = "tenant_id:llm_cost_budget:utilisation30d"
 UTILISATION = "tenant_id:llm_cost_budget:utilisation24h"
 PER_TENANT = ("tenant_id",)
 
@@ -105,7 +106,13 @@ def dashboard(ctx: Context):
             "Daily budget utilisation by tenant",
             f"Spend over the last 24 h / the tenant's daily budget ({budget_text}), for the {top} highest. Red: "
             f"alert at {alert_at:.0%}.",
-            [Target(q.top(q.sel(UTILISATION, labels=PER_TENANT), "tenant_id", top), "{{tenant_id}}")],
+            [
+                Target(
+                    f"sort_desc({q.top(q.sel(UTILISATION, labels=PER_TENANT), 'tenant_id', top)})",
+                    "{{tenant_id}}",
+                    instant=True,
+                )
+            ],
             "percentunit",
             steps=((GREEN, None), (YELLOW, 0.8 * alert_at), (RED, alert_at)),
             maximum=max(1.5, alert_at * 1.5),
@@ -120,8 +127,9 @@ def dashboard(ctx: Context):
             f"platform exports it, else ${ctx.config.budgets.monthly_usd_default:g}; the {top} highest.",
             [
                 Target(
-                    q.top(q.sel("tenant_id:llm_cost_budget:utilisation30d", labels=PER_TENANT), "tenant_id", top),
+                    f"sort_desc({q.top(q.sel(MONTHLY, labels=PER_TENANT), 'tenant_id', top)})",
                     "{{tenant_id}}",
+                    instant=True,  # bars in value order, highest first (an instant result keeps sort_desc's order)
                 )
             ],
             "percentunit",
@@ -135,7 +143,13 @@ def dashboard(ctx: Context):
         bargauge_panel(
             "Daily cost by tenant",
             f"Spend over the last 24 h by tenant, the {top} highest.",
-            [Target(q.top(q.sel(DAILY_COST, labels=PER_TENANT), "tenant_id", top), "{{tenant_id}}")],
+            [
+                Target(
+                    f"sort_desc({q.top(q.sel(DAILY_COST, labels=PER_TENANT), 'tenant_id', top)})",
+                    "{{tenant_id}}",
+                    instant=True,
+                )
+            ],
             "currencyUSD",
             steps=((GREEN, None),),
         ),
