@@ -16,7 +16,7 @@ from . import alerting
 from .board import Board, LeftOut
 from .catalog import CATALOG, Catalog
 from .config import Config
-from .context import Context
+from .context import Context, queries_for
 from .discovery import ContentError, ContentModule, NoContent, call_content, discover
 from .encode import EncodeError, dashboard_json
 from .lint import ERROR, BuildView, Finding, ValidationFailed, exclusions
@@ -24,7 +24,7 @@ from .lint.runner import Linter, all_rules
 from .model import Build, DashboardOut, Folder, RuleGroup
 from .outputs import Inputs, emit_all
 from .queries import Queries
-from .sources import dialect, project
+from .sources import project
 
 
 def build(config: Config, root: Path, catalog: Catalog = CATALOG, *, strict: bool = False) -> Build:
@@ -45,8 +45,7 @@ def build(config: Config, root: Path, catalog: Catalog = CATALOG, *, strict: boo
 def _build(config: Config, root: Path, concepts: Catalog, strict: bool) -> Build:
     own = project.load(root, concepts)
     concepts = own.concepts(concepts)
-    m = config.metrics
-    q = Queries(dialect(config, concepts, own.all_sources()), m.selector, m.cluster_label)
+    q = queries_for(config, concepts, own.all_sources())
     catalog = q.dialect.catalog  # the series of the configured sources: what every query is validated against
     ctx = Context(config, concepts, q=q)
     modules = discover(root)

@@ -38,7 +38,7 @@ def unavailable_concepts(expr: str) -> list[str]:
 class Queries:
     """Query builders for one build: its dialect, `metrics.selector` and `metrics.cluster_label`."""
 
-    def __init__(self, dialect: Dialect, selector: str = "", cluster_label: str = "", tenant_label: str = ""):
+    def __init__(self, dialect: Dialect, selector: str = "", cluster_label: str = ""):
         self.dialect = dialect
         self.selector = selector
         self.cluster_label = cluster_label

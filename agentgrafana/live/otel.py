@@ -68,7 +68,8 @@ class OtelEmitter:
                 resolved = dialect.resolve(_first_series(dialect, rec.concept))
                 if resolved is not None and resolved.source.name == source.name:
                     self.recordings[rec.concept] = rec
-        self.priced = dialect.resolve(COST) is not None and dialect.resolve(COST).priced  # type: ignore[union-attr]
+        cost = dialect.resolve(COST)
+        self.priced = cost is not None and cost.priced
         self.series: list[_Series] = []
         self.costs: list[tuple[dict[str, str], list[float]]] = []
 

@@ -67,9 +67,6 @@ class Resolved:
     def priced(self) -> bool:
         return self.mapping.priced
 
-    def source_label(self, label: str) -> str | None:
-        return self.labels.get(label)
-
     def renamed(self) -> dict[str, str]:
         """Concept labels whose source label has another name."""
         return {c: s for c, s in self.labels.items() if c != s}

@@ -61,15 +61,6 @@ class Dialect:
             return Resolved(series, name, mapping.matchers, labels, source, mapping)
         return None
 
-    def source_of(self, series: str) -> str:
-        """Which configured source provides `series` (a concept), for reports."""
-        r = self.resolve(series)
-        return r.source.name if r else ""
-
-    def providers(self, family: str) -> list[str]:
-        """Names of the configured sources that provide the concept family `family`."""
-        return [s.name for s in self._sources if family in s.concepts]
-
     @property
     def names(self) -> list[str]:
         return [s.name for s in self.sources if not s.always]
