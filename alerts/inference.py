@@ -64,7 +64,10 @@ def preemptions(ctx: Context) -> Alert:
         threshold_key="inference.preemptions_per_10m_alert",
         for_="5m",
         severity="warning",
-        summary=f"Model server {{{{ $labels.model_name }}}}: the KV cache ran out (more than {limit:g} preemptions in 10 min).",
+        summary=(
+            f"Model server {{{{ $labels.model_name }}}}: the KV cache ran out (more than {limit:g} preemptions in "
+            "10 min)."
+        ),
         description=(
             "vLLM preempted {{ $value | humanize }} requests of model {{ $labels.model_name }} in 10 minutes "
             f"(limit {limit:g}): its KV cache is full, so running requests are evicted and recomputed. This is "
