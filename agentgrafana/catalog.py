@@ -5,6 +5,7 @@ Sources:
 - ``seed tables``: named by the seed's metric tables or alerts but not defined in its exporter code, so the
   labels are this project's choice;
 - ``project``: trace-analysis figures the seed lists without naming a metric;
+- ``litellm``: the LiteLLM proxy's gateway-only series (its other families are in ``sources/litellm.py``);
 - ``dcgm-exporter``: NVIDIA's default counters (``etc/default-counters.csv``);
 - ``prometheus``: series Prometheus writes about itself (``up``, rule evaluation).
 
@@ -100,6 +101,49 @@ PROMETHEUS = "prometheus"
 KSM = "kube-state-metrics"
 VLLM = "vllm"  # vLLM 0.33's Prometheus stat logger (vllm/v1/metrics/loggers.py): labels model_name and engine
 VLLM_LABELS = ("model_name", "engine")
+# The LiteLLM proxy (BerriAI/litellm, litellm/integrations/prometheus.py; label lists from
+# litellm/types/integrations/prometheus.py PrometheusMetricLabels, main of late 2026). prometheus_client adds
+# `_total` to its counters. A team is the tenant, a virtual key's alias the agent.
+LITELLM = "litellm"
+LITELLM_LATENCY = (
+    0.005,
+    0.00625,
+    0.0125,
+    0.025,
+    0.05,
+    0.1,
+    0.5,
+    1.0,
+    1.5,
+    2.0,
+    2.5,
+    3.0,
+    3.5,
+    4.0,
+    4.5,
+    5.0,
+    5.5,
+    6.0,
+    6.5,
+    7.0,
+    7.5,
+    8.0,
+    8.5,
+    9.0,
+    9.5,
+    10.0,
+    15.0,
+    20.0,
+    25.0,
+    30.0,
+    60.0,
+    120.0,
+    180.0,
+    240.0,
+    300.0,
+)
+LITELLM_KEY = ("hashed_api_key", "api_key_alias", "team", "team_alias")
+LITELLM_DEPLOYMENT = ("litellm_model_name", "model_id", "api_base", "api_provider")
 # vLLM's request latency buckets (e2e, queue, prefill, decode, inference time)
 VLLM_LATENCY = (0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680)
 VLLM_TTFT = (
@@ -435,6 +479,79 @@ METRICS: tuple[Metric, ...] = (
         "Container restarts, from kube-state-metrics (an OOM-killed container restarts).",
         KSM,
         per_request=0,
+    ),
+    # LiteLLM proxy: what only a gateway knows (deployments, fallbacks, budgets); its request, token and spend
+    # families provide the concepts above (sources/litellm.py, LITELLM_FAMILIES).
+    Metric(
+        "litellm_deployment_failure_responses_total",
+        COUNTER,
+        "short",
+        (
+            "requested_model",
+            *LITELLM_DEPLOYMENT,
+            "exception_status",
+            "exception_class",
+            *LITELLM_KEY,
+            "client_ip",
+            "user_agent",
+        ),
+        "LLM API calls a deployment failed, by exception_status and exception_class.",
+        LITELLM,
+        per_request=0.004,
+    ),
+    Metric(
+        "litellm_deployment_cooled_down_total",
+        COUNTER,
+        "short",
+        (*LITELLM_DEPLOYMENT, "exception_status"),
+        "Times the router took a deployment out of rotation (cooldown) after failures.",
+        LITELLM,
+        per_request=0.0002,
+    ),
+    Metric(
+        "litellm_deployment_successful_fallbacks_total",
+        COUNTER,
+        "short",
+        ("requested_model", "fallback_model", *LITELLM_KEY, "exception_status", "exception_class", "model_id"),
+        "Requests a fallback model answered after the requested one failed.",
+        LITELLM,
+        per_request=0.002,
+    ),
+    Metric(
+        "litellm_deployment_failed_fallbacks_total",
+        COUNTER,
+        "short",
+        ("requested_model", "fallback_model", *LITELLM_KEY, "exception_status", "exception_class", "model_id"),
+        "Requests whose fallback failed too: the client got the error.",
+        LITELLM,
+        per_request=0.0002,
+    ),
+    Metric(
+        "litellm_deployment_state",
+        GAUGE,
+        "short",
+        LITELLM_DEPLOYMENT,
+        "Deployment state: 0 healthy, 1 partial outage, 2 complete outage.",
+        LITELLM,
+        typical=0,
+    ),
+    Metric(
+        "litellm_remaining_team_budget_metric",
+        GAUGE,
+        "currencyUSD",
+        ("team", "team_alias"),
+        "A team's remaining budget (USD) in its current budget period.",
+        LITELLM,
+        typical=600,
+    ),
+    Metric(
+        "litellm_team_max_budget_metric",
+        GAUGE,
+        "currencyUSD",
+        ("team", "team_alias"),
+        "A team's budget (USD) per budget period.",
+        LITELLM,
+        typical=1000,
     ),
     # dcgm-exporter default counters used by the GPU dashboard and alerts.
     Metric("DCGM_FI_DEV_GPU_UTIL", GAUGE, "percent", DCGM_LABELS, "GPU utilisation (%).", DCGM, typical=55),

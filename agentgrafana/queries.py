@@ -14,10 +14,12 @@ and a fixed window, and keep `metrics.cluster_label` in every `by()`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 
 from .sources import Dialect, Resolved, rename_matchers
+from .sources.base import matches, parse_matchers
 
 # series label -> dashboard variable that filters it
 VARIABLE_FOR_LABEL = {"tenant_id": "tenant", "agent_name": "agent", "model": "model", "model_name": "model"}
@@ -89,10 +91,17 @@ class Queries:
 
     # --- selectors -------------------------------------------------------------------------------------------
     def _selector(
-        self, series: str, matchers: str = "", filtered: bool = True, labels: Iterable[str] | None = None
+        self,
+        series: str,
+        matchers: str = "",
+        filtered: bool = True,
+        labels: Iterable[str] | None = None,
+        resolved: Resolved | None = None,
     ) -> tuple[str, Resolved | None]:
-        """`name{...}` for `series` as its source provides it, and the resolution (None: not a concept)."""
-        resolved = None if labels is not None else self.dialect.resolve(series)
+        """`name{...}` for `series` as its source provides it, and the resolution (None: not a concept).
+        `resolved`: one part of a concept split over families (`_parts`)."""
+        if resolved is None:
+            resolved = None if labels is not None else self.dialect.resolve(series)
         if labels is None and resolved is None and self.dialect.is_concept(series):
             return UNAVAILABLE + series, None
         if resolved is not None:
@@ -115,6 +124,26 @@ class Queries:
             parts.append(matchers)
         return (f"{name}{{{', '.join(parts)}}}" if parts else name), resolved
 
+    def _parts(self, series: str, matchers: str) -> list[tuple[str, Resolved, str]] | None:
+        """For a concept split over one family per label value (LiteLLM's token counters): the parts that
+        `matchers` keep, as (label value, part, the other matchers); None for any other series."""
+        resolved = self.dialect.resolve(series) if self.dialect.is_concept(series) else None
+        if resolved is None or not resolved.split_label:
+            return None
+        label = resolved.split_label
+        pairs = parse_matchers(matchers) if matchers else []
+        rest = ", ".join(f"{k}{op}{json.dumps(v)}" for k, op, v in pairs if k != label)
+        on_label = [(op, v) for k, op, v in pairs if k == label]
+        return [
+            (value, part, rest) for value, part in resolved.parts if all(matches(op, v, value) for op, v in on_label)
+        ]
+
+    def _joined(self, parts: list[tuple[str, Resolved, str]], label: str, render) -> str:  # noqa: ANN001
+        """The parts' expressions (`render(part, matchers)`), each given its `label` value, as one `or`."""
+        if not parts:
+            return UNAVAILABLE + "no_part_matches"
+        return "(" + " or ".join(f'label_replace({render(p, m)}, "{label}", "{v}", "", "")' for v, p, m in parts) + ")"
+
     def _named(self, expr: str, resolved: Resolved | None, labels: Iterable[str]) -> str:
         """`expr` with each of `labels` copied from the source's label name to the concept's, where they differ."""
         if resolved is None:
@@ -130,11 +159,21 @@ class Queries:
 
         `labels` overrides the label set (for recording-rule outputs, which are not concepts).
         """
+        split = None if labels is not None else self._parts(series, matchers)
+        if split is not None:
+            label = self.dialect.resolve(series).split_label  # type: ignore[union-attr]
+            return self._joined(
+                split, label, lambda p, m: self._named(self._selector(series, m, filtered, resolved=p)[0], p, p.labels)
+            )
         text, resolved = self._selector(series, matchers, filtered, labels)
         return self._named(text, resolved, resolved.labels if resolved else ())
 
     def raw(self, series: str, matchers: str = "", filtered: bool = True) -> str:
-        """The source's selector for `series` with its own label names (for `count()`, `absent()`: no renames)."""
+        """The source's selector for `series` with its own label names (for `count()`, `absent()`: no renames;
+        a split concept's parts joined with `or`)."""
+        split = self._parts(series, matchers)
+        if split is not None:
+            return "(" + " or ".join(self._selector(series, m, filtered, resolved=p)[0] for _, p, m in split) + ")"
         return self._selector(series, matchers, filtered)[0]
 
     def by(self, labels: Iterable[str], filtered: bool = True) -> str:
@@ -166,6 +205,15 @@ class Queries:
         group = list(group)
         if self.priced(series):
             return self.aggregate(agg, self._priced(group, window, matchers, filtered, fn), group, filtered)
+        split = self._parts(series, matchers)
+        if split is not None:
+            label = self.dialect.resolve(series).split_label  # type: ignore[union-attr]
+
+            def part(p: Resolved, m: str) -> str:
+                text = self._selector(series, m, filtered, resolved=p)[0]
+                return self._named(f"{fn}({text}[{window}])", p, self._group(group, filtered))
+
+            return self.aggregate(agg, self._joined(split, label, part), group, filtered)
         text, resolved = self._selector(series, matchers, filtered)
         inner = self._named(f"{fn}({text}[{window}])", resolved, self._group(group, filtered))
         return self.aggregate(agg, inner, group, filtered)
@@ -214,7 +262,15 @@ class Queries:
         group = list(group)
         total = self.rate(histogram + "_sum", group, window, filtered=filtered, fn=fn)
         count = self.rate(histogram + "_count", group, window, filtered=filtered, fn=fn)
+        if self.count_apart(histogram):  # the count is of another family: divide by the histogram's own
+            count = self.rate(histogram + "_bucket", group, window, 'le="+Inf"', filtered, fn)
         return f"{total}\n/{self.on(group, total, count)}\n({count} > 0)"
+
+    def count_apart(self, histogram: str) -> bool:
+        """Whether the source reads `histogram`'s count from another family than its sum (LiteLLM: all
+        requests, while latency is observed on success only)."""
+        total, count = self.dialect.resolve(histogram + "_sum"), self.dialect.resolve(histogram + "_count")
+        return total is not None and count is not None and count.series != total.series[: -len("_sum")] + "_count"
 
     def on(self, group: Iterable[str], *exprs: str, recorded: bool = False) -> str:
         """` on (group)` for a binary operation between two results grouped by `group`, and by the cluster where

@@ -48,9 +48,12 @@ def watched(ctx: Context) -> dict[str, str]:
     out: dict[str, str] = {}
     priced = ctx.q.priced("llm_cost_dollars_total")  # then cost is read from the tokens: watch those
     for name in (*WATCHED, "llm_tokens_total") if priced else WATCHED:
-        resolved = ctx.q.resolve(name)
-        if resolved is not None and not resolved.priced and resolved.series not in out.values():
-            out[name] = resolved.series
+        histogram = name.removesuffix("_count")
+        # where a histogram's count is another family (LiteLLM's all-requests counter), watch both
+        for series in (name, histogram + "_sum") if ctx.q.count_apart(histogram) else (name,):
+            resolved = ctx.q.resolve(series)
+            if resolved is not None and not resolved.priced and resolved.series not in out.values():
+                out[series] = resolved.series
     return out
 
 
@@ -70,7 +73,14 @@ def absent(ctx: Context) -> Alert:
         gone = {name: f"absent_over_time({ctx.q.raw(name, filtered=False)}[{ABSENT_FOR}])" for name in names}
     expr = "\nor\n".join(f'label_replace({gone[n]}, "metric", "{series}", "", "")' for n, series in names.items())
     # the incident silences one watched family other than the requests (the seed's: vector search)
-    quiet = next((n for n in ("vector_search_duration_seconds_count", *names) if n in names and n != REQUESTS), "")
+    quiet = next(
+        (
+            n
+            for n in ("vector_search_duration_seconds_count", *names)
+            if n in names and n != REQUESTS and not n.endswith("_sum")  # a _sum is the requests' histogram
+        ),
+        "",
+    )
     others = tuple(names)
     # absent_over_time() returns the selector's equality matchers as labels (metrics.selector's job="..." too)
     scoped = {} if cluster else {k: v for k, op, v in parse_matchers(ctx.config.metrics.selector) if op == "="}

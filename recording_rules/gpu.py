@@ -18,8 +18,9 @@ RAISED = "host_gpu:dcgm_xid:raised30m"
 
 
 def recording_rules(ctx: Context) -> list[RecordingRule]:
-    current = f"({XID} < 9e18) > 0"
-    raised = f"({current} and changes({XID}[{WINDOW}]) > 0)\nor\n({current} unless {XID} offset {WINDOW})"
+    xid = ctx.q.raw(XID, filtered=False)  # left out where no source provides it
+    current = f"({xid} < 9e18) > 0"
+    raised = f"({current} and changes({xid}[{WINDOW}]) > 0)\nor\n({current} unless {xid} offset {WINDOW})"
     per_gpu = ctx.q.aggregate("max", ctx.q.with_host(f"({raised})"), ["host", "gpu", "err_code"], filtered=False)
     by = ctx.q.by(["host", "gpu"], filtered=False)
     return [RecordingRule(RAISED, f'count_values{by} ("xid", {per_gpu})', GROUP)]

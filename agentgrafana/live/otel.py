@@ -19,10 +19,9 @@ Needs the `otel` extra (`pip install -e '.[otel]'`; the test extra includes it).
 
 from __future__ import annotations
 
-import math
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..catalog import HISTOGRAM, Metric
 from ..config import Config
@@ -37,6 +36,7 @@ from ..sources.semconv import (
     TENANT_ATTRIBUTE,
     Recording,
 )
+from .replay import Scrapes, absent, delta, observations, whole
 
 INPUT_COST_SHARE = 0.5  # of a priced model's spend, the part paid for input tokens
 COST = SPEND_CONCEPT
@@ -88,8 +88,7 @@ class OtelEmitter:
         try:
             from opentelemetry.exporter.prometheus import PrometheusMetricReader
             from opentelemetry.sdk.metrics import MeterProvider
-            from prometheus_client import CollectorRegistry, generate_latest
-            from prometheus_client.parser import text_string_to_metric_families
+            from prometheus_client import CollectorRegistry
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise MissingOtel(
                 f"the otel-genai live check needs the OpenTelemetry SDK ({exc.name}): pip install -e '.[otel]'"
@@ -104,38 +103,15 @@ class OtelEmitter:
             )
             for i in INSTRUMENTS
         }
-        families: dict[str, tuple[str, str]] = {}  # family -> (type, help)
-        out: dict[str, dict[tuple[tuple[str, str], ...], list[str]]] = {}
+        scrapes = Scrapes(self.target)
         token_series = self._token_series()
-        keys: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[tuple[str, str], ...]] = {}
         for i, ts in enumerate(self.timestamps):
             present = self._record_step(i, instruments, token_series)
             # The exporter's collector yields what its exposition prints (a last check below compares the two).
-            for family in registry.collect():
-                if not _instrument_present(family.name, present):
-                    continue
-                families.setdefault(family.name, (family.type, family.documentation))
-                series = out.setdefault(family.name, {})
-                for sample in family.samples:
-                    raw = (sample.name, tuple(sample.labels.items()))
-                    key = keys.get(raw)
-                    if key is None:
-                        labels = {k: v for k, v in sample.labels.items() if v != ""}
-                        labels.update(self.target)
-                        key = keys[raw] = (("__name__", sample.name), *sorted(labels.items()))
-                    series.setdefault(key, []).append(f"{_number(sample.value)} {ts}")
-        _same_as_exposition(generate_latest(registry).decode(), text_string_to_metric_families, keys)
+            scrapes.take(registry, ts, functools.partial(_instrument_present, present=present))
+        scrapes.check_exposition(registry)
         provider.shutdown()
-        lines = []
-        for name in sorted(out):
-            kind, doc = families[name]
-            lines.append(f"# HELP {name} {doc}")
-            lines.append(f"# TYPE {name} {kind}")
-            for key in sorted(out[name]):
-                (_, sample_name), *pairs = key
-                head = sample_name + "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in pairs) + "} "
-                lines.extend(head + point for point in out[name][key])
-        return lines
+        return scrapes.lines()
 
     def _record_step(self, i: int, instruments: dict, tokens: list[_Series]) -> set[str]:
         """Record interval `i`'s observations; returns the instruments that have data at scrape `i`."""
@@ -145,19 +121,19 @@ class OtelEmitter:
         observed = {s.recording.concept for s in self.series if s.recording.role == OBSERVE}
         live: set[str] = set()
         for n, s in enumerate(self.series):
-            if s.recording.role != OBSERVE or _absent(s.values, i):
+            if s.recording.role != OBSERVE or absent(s.values, i):
                 continue
             present.add(s.recording.instrument)
             live.add(s.recording.concept)
             pending[n] = self._observations(s, i)
             attrs[n] = self._attributes(s.recording, s.labels)
         for s in self.series:
-            if s.recording.role != FAIL or _absent(s.values, i):
+            if s.recording.role != FAIL or absent(s.values, i):
                 continue
             if s.recording.parent in observed and s.recording.parent not in live:
                 continue  # the instrumented calls stopped: their failures are not recorded either
             present.add(s.recording.instrument)
-            k = _whole(s, "", _delta(_counter(s), i))
+            k = whole(s.carry, "", delta(_counter(s), i))
             if not k:
                 continue
             parent = self._parent(s, pending, attrs)
@@ -172,10 +148,10 @@ class OtelEmitter:
             for v in values:
                 instruments[rec.instrument].record(v, attrs[n])
         for s in tokens:
-            if _absent(s.values, i):
+            if absent(s.values, i):
                 continue
             present.add(s.recording.instrument)
-            amount = _delta(_counter(s), i)
+            amount = delta(_counter(s), i)
             if amount > 0:
                 instruments[s.recording.instrument].record(amount, self._attributes(s.recording, s.labels))
         return present
@@ -183,19 +159,7 @@ class OtelEmitter:
     def _observations(self, s: _Series, i: int) -> list[float]:
         """The interval's observations of a histogram series, spread in log space inside each bucket."""
         assert isinstance(s.values, dict)
-        bounds = sorted(((float(k), k) for k in s.values if not k.startswith("_")), key=lambda b: b[0])
-        out: list[float] = []
-        below_cum, lo = 0.0, 0.0
-        for bound, key in bounds:
-            cum = _delta(s.values[key], i)
-            count = _whole(s, key, max(cum - below_cum, 0.0))
-            below_cum = cum
-            hi = bound if math.isfinite(bound) else (lo * 2 if lo else 1.0)
-            low = lo if lo > 0 else hi / 4
-            for j in range(count):
-                out.append(low * (hi / low) ** ((j + 0.5) / count))
-            lo = hi
-        return sorted(out)
+        return observations(s.values, i, s.carry)
 
     def _parent(self, s: _Series, pending: dict[int, list[float]], attrs: dict[int, dict[str, str]]) -> int | None:
         """The parent series (same shared labels) whose observations these failures are, fullest first."""
@@ -238,19 +202,6 @@ class OtelEmitter:
         return kept
 
 
-def _same_as_exposition(text: str, parse, keys: dict) -> None:  # noqa: ANN001 - prometheus_client's parser
-    """The samples read from the collector are the ones the exporter's text exposition prints."""
-
-    def key(name: str, labels: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
-        return name, tuple(sorted((k, v) for k, v in labels if v != ""))  # an empty label is no label
-
-    printed = {key(s.name, s.labels.items()) for f in parse(text) for s in f.samples}
-    collected = {key(name, labels) for name, labels in keys}
-    if not collected <= printed:
-        missing = sorted(collected - printed)[0]
-        raise RuntimeError(f"the exporter's exposition lacks a collected sample: {missing}")
-
-
 def _first_series(dialect: Dialect, concept: str) -> str:
     metric = dialect.concepts.metric(concept)
     return metric.name + "_count" if metric.type == HISTOGRAM else metric.name
@@ -261,39 +212,6 @@ def _counter(s: _Series) -> list[float]:
     return s.values
 
 
-def _absent(values: list[float] | dict[str, list[float]], i: int) -> bool:
-    first = values if isinstance(values, list) else next(iter(values.values()))
-    return first[i] != first[i]
-
-
-def _delta(values: list[float], i: int) -> float:
-    """The increase of a cumulative series into scrape `i` (from 0 before the first; NaN gaps count as 0)."""
-    now = values[i]
-    if not i:
-        before = 0.0
-    elif values[i - 1] == values[i - 1]:
-        before = values[i - 1]
-    else:
-        before = next((v for v in reversed(values[:i]) if v == v), 0.0)
-    return max(now - before, 0.0) if now == now else 0.0
-
-
-def _whole(s: _Series, key: str, amount: float) -> int:
-    """`amount` plus what earlier intervals left over, as a whole number of events (the rest carried on)."""
-    total = s.carry.get(key, 0.0) + amount
-    whole = int(total)
-    s.carry[key] = total - whole
-    return whole
-
-
-def _instrument_present(family: str, present: set[str]) -> bool:
+def _instrument_present(family: str, *, present: set[str]) -> bool:
     """Whether the exposition family `family` belongs to an instrument with data at this scrape."""
     return any(family.startswith(name.replace(".", "_")) for name in present)
-
-
-def _number(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..catalog import CATALOG, COUNTER, GAUGE, HISTOGRAM, Catalog, Metric
+from ..catalog import CATALOG, COUNTER, GAUGE, HISTOGRAM, LITELLM, Catalog, Metric
 from ..config import Config
 from ..model import Alert
 from ..scenario import (
@@ -42,9 +42,12 @@ from ..scenario import (
 from ..sources import Dialect
 from ..sources.semconv import INSTRUMENTATION
 from . import scenarios as sc
+from .litellm import LitellmEmitter
 from .otel import OtelEmitter
 from .scenarios import Window, schedule
 from .topology import AGENT_JOB, SELF_HOSTED, XID_MESSAGES, Gpu, Topology, Workload, topology
+
+Emitter = OtelEmitter | LitellmEmitter
 
 SEED = 4242
 INPUT_SHARE = 0.75
@@ -108,18 +111,19 @@ def simulate(
     start = end - duration
     sim = _Simulation(config, topo, windows, options, duration, catalog)
     writer = _Writer(options, start, duration)
-    emitter = _emitter(dialect, config, writer.timestamps, options)
+    emitters = _emitters(dialect, config, writer.timestamps, options)
     for metric in catalog:
         if dialect is not None and not _provided(dialect, metric):
             continue  # no configured source emits it
-        if emitter is not None and emitter.handles(metric.name):
+        emitter = next((e for e in emitters if e.handles(metric.name)), None)
+        if emitter is not None:
             for labels, values in sim.series(metric):
                 emitter.add(metric, labels, values)
             continue
         writer.family(metric)
         for labels, values in sim.series(metric):
             writer.series(labels, values)
-    if emitter is not None:
+    for emitter in emitters:
         writer.extend(emitter.lines())
     text = writer.finish()
     return Dataset(text, start, end, options.step, windows, topo, writer.series_count, writer.samples)
@@ -161,11 +165,18 @@ def _provided(dialect: Dialect, metric: Metric) -> bool:
     return dialect.resolve(first) is not None
 
 
-def _emitter(dialect: Dialect | None, config: Config, timestamps: list[str], options: SimOptions) -> OtelEmitter | None:
-    if dialect is None or not any(s.name in INSTRUMENTATION for s in dialect.sources):
-        return None
+def _emitters(dialect: Dialect | None, config: Config, timestamps: list[str], options: SimOptions) -> list[Emitter]:
+    """The client libraries that replay the concepts the build's sources read from them."""
+    if dialect is None:
+        return []
     target = {"job": AGENT_JOB[0], "instance": AGENT_JOB[1], **options.extra_labels}
-    return OtelEmitter(dialect, config, timestamps, target)
+    names = {s.name for s in dialect.sources}
+    out: list[Emitter] = []
+    if names & set(INSTRUMENTATION):
+        out.append(OtelEmitter(dialect, config, timestamps, target))
+    if LITELLM in names:
+        out.append(LitellmEmitter(dialect, timestamps, target))
+    return out
 
 
 # --- shaping -------------------------------------------------------------------------------------------------
@@ -390,6 +401,19 @@ class _Simulation:
             return even(self.topo.values(label)) if self.topo.provider(w.model) == SELF_HOSTED else []
         if label == "finished_reason":
             return list(FINISH_REASONS)
+        # the LiteLLM proxy's names for the workload's team, key, model and provider
+        if label in ("team", "team_alias"):
+            return [(w.tenant, 1.0)]
+        if label == "api_key_alias":
+            return [(w.agent, 1.0)]
+        if label in ("litellm_model_name", "requested_model"):
+            return [(w.model, 1.0)]
+        if label == "api_provider":
+            return [(self.topo.provider(w.model), 1.0)]
+        if label == "fallback_model":
+            return [(next((m for m in self.topo.models if m != w.model), w.model), 1.0)]
+        if label == "exception_status":  # the gateway's failures other than rate limits (429: that concept's)
+            return [("500", 0.6), ("503", 0.4)]
         return [("default", 1.0)]
 
     # --- histograms --------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 
@@ -24,6 +26,10 @@ class Mapping:
     `example`: label values that satisfy `matchers`, for test inputs (`{"error_type": "429"}`).
     `subset_of`: the concept whose counts include this one's (errors are requests whose `error_type` is set), so
     test inputs for both stay consistent. `priced`: cost computed as tokens x `pricing` (no cost metric).
+    `series`: a concept series read from another family than the rest (`_count` from LiteLLM's total-requests
+    counter, which counts failures that its latency histogram never observes), keyed by suffix.
+    `split_label` / `parts`: a concept spread over one family per value of a label (LiteLLM's input and output
+    token counters are `llm_tokens_total{token_type}`); queries read every part and set the label.
     """
 
     family: str = ""
@@ -33,6 +39,18 @@ class Mapping:
     example: MappingType[str, str] = field(default_factory=dict)
     subset_of: str = ""
     priced: bool = False
+    series: MappingType[str, Mapping] = field(default_factory=dict)
+    split_label: str = ""
+    parts: MappingType[str, Mapping] = field(default_factory=dict)
+
+    def replace_labels(self, fix: Callable[[str | None], str | None]) -> Mapping:
+        """This mapping (and the ones inside it) with every source label name passed through `fix`."""
+        return dataclasses.replace(
+            self,
+            labels={k: fix(v) for k, v in self.labels.items()},
+            series={k: m.replace_labels(fix) for k, m in self.series.items()},
+            parts={k: m.replace_labels(fix) for k, m in self.parts.items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,8 @@ class Resolved:
     labels: MappingType[str, str]  # concept label -> source label, for every concept label the source has
     source: Source
     mapping: Mapping
+    split_label: str = ""  # set: the concept is read from `parts`, one family per value of this label
+    parts: tuple[tuple[str, Resolved], ...] = ()
 
     @property
     def priced(self) -> bool:
@@ -100,3 +120,13 @@ def parse_matchers(matchers: str) -> list[tuple[str, str, str]]:
         out.append((label, op, bytes(value[1:-1], "utf-8").decode("unicode_escape")))
         pos = m.end()
     return out
+
+
+def matches(op: str, pattern: str, value: str) -> bool:
+    """Whether `value` satisfies the PromQL matcher `op "pattern"`."""
+    if op == "=":
+        return value == pattern
+    if op == "!=":
+        return value != pattern
+    hit = re.fullmatch(pattern, value) is not None
+    return hit if op == "=~" else not hit

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..catalog import DCGM, HISTOGRAM, KSM, METRICS, PROMETHEUS, VLLM, Metric
+from ..catalog import DCGM, HISTOGRAM, KSM, LITELLM, METRICS, PROMETHEUS, VLLM, Metric
 from .base import TENANT, Mapping, Source
+from .litellm import LITELLM_PROXY
 
 
 def identity(
@@ -24,7 +25,7 @@ def identity(
 SEED = identity(
     "seed",
     "The seed's example exporter (agent_request_duration_seconds, llm_tokens_total{token_type}, ...)",
-    lambda m: m.source not in (DCGM, PROMETHEUS, VLLM, KSM) and m.name != "tenant_monthly_budget_usd",
+    lambda m: m.source not in (DCGM, PROMETHEUS, VLLM, KSM, LITELLM) and m.name != "tenant_monthly_budget_usd",
 )
 # scraped from the model servers, kube-state-metrics and the GPU nodes, not the agent platform's job
 VLLM_SERVER = identity(
@@ -183,5 +184,7 @@ OTEL_GENAI = Source(
     ),
 )
 
-BUILTIN: dict[str, Source] = {s.name: s for s in (SEED, OTEL_GENAI, VLLM_SERVER, KUBE_STATE_METRICS, DCGM_EXPORTER)}
+BUILTIN: dict[str, Source] = {
+    s.name: s for s in (SEED, OTEL_GENAI, LITELLM_PROXY, VLLM_SERVER, KUBE_STATE_METRICS, DCGM_EXPORTER)
+}
 ALWAYS: tuple[Source, ...] = (CORE,)

@@ -45,25 +45,34 @@ class Dialect:
         suffix = series[len(metric.name) :]
         for source in self._sources:
             mapping = source.concepts.get(metric.name)
-            if mapping is None:
-                continue
-            labels = {}
-            for label in metric.labels:
-                target = mapping.labels.get(label, label)
-                if target is not None:
-                    labels[label] = target
-            if mapping.priced:
-                name = series
-            elif mapping.part:
-                name = mapping.family + mapping.part
-            else:
-                name = (mapping.family or metric.name) + suffix
-            return Resolved(series, name, mapping.matchers, labels, source, mapping)
+            if mapping is not None:
+                return _resolved(series, metric, suffix, mapping, source)
         return None
 
     @property
     def names(self) -> list[str]:
         return [s.name for s in self.sources if not s.always]
+
+
+def _resolved(series: str, metric: Metric, suffix: str, mapping: Mapping, source: Source) -> Resolved:
+    """`series` (concept `metric` + `suffix`) as `mapping` of `source` provides it."""
+    mapping = mapping.series.get(suffix, mapping)
+    if mapping.split_label:
+        parts = tuple((value, _resolved(series, metric, suffix, part, source)) for value, part in mapping.parts.items())
+        first = parts[0][1]
+        return Resolved(series, first.series, "", first.labels, source, mapping, mapping.split_label, parts)
+    labels = {}
+    for label in metric.labels:
+        target = mapping.labels.get(label, label)
+        if target is not None:
+            labels[label] = target
+    if mapping.priced:
+        name = series
+    elif mapping.part:
+        name = mapping.family + mapping.part
+    else:
+        name = (mapping.family or metric.name) + suffix
+    return Resolved(series, name, mapping.matchers, labels, source, mapping)
 
 
 def _with_tenant(source: Source, tenant_label: str) -> Source:
@@ -86,18 +95,7 @@ def _with_tenant(source: Source, tenant_label: str) -> Source:
         )
         for m in source.metrics
     )
-    concepts = {
-        name: Mapping(
-            mapping.family,
-            mapping.part,
-            {k: fix(v) for k, v in mapping.labels.items()},
-            mapping.matchers,
-            mapping.example,
-            mapping.subset_of,
-            mapping.priced,
-        )
-        for name, mapping in source.concepts.items()
-    }
+    concepts = {name: mapping.replace_labels(fix) for name, mapping in source.concepts.items()}
     return Source(source.name, source.title, metrics, concepts, source.application, source.always, source.notes)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from ..config import Config, ConfigError
 from ..scenario import InputSeries, number, selector
-from .base import Resolved, parse_matchers
+from .base import Resolved, matches, parse_matchers
 from .dialect import Dialect
 
 SERIES_RE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?$")
@@ -75,6 +75,15 @@ def render(series: Sequence[InputSeries], dialect: Dialect, config: Config) -> l
             out.append((s, None, labels))
             continue
         values = s.values
+        if resolved.split_label:  # one family per value of the label: the series goes to its value's family
+            value = labels.pop(resolved.split_label, "")
+            part = dict(resolved.parts).get(value)
+            if part is None:
+                raise ConfigError(
+                    f"{name}: the test series {s.series} needs {resolved.split_label} set to one of "
+                    f"{', '.join(dict(resolved.parts))} ({resolved.source.name} has one family per value)"
+                )
+            resolved = part
         if resolved.priced:
             resolved, labels, values = _as_tokens(dialect, config, labels, values)
         new_labels = _labels(resolved, labels, scoped)
@@ -91,7 +100,7 @@ def _labels(resolved: Resolved, labels: MappingType[str, str], scoped: MappingTy
             new[resolved.labels[label]] = value
         # else: a concept label the source lacks: dropped
     for label, op, value in parse_matchers(resolved.matchers) if resolved.matchers else []:
-        if label in new and _matches(op, value, new[label]):
+        if label in new and matches(op, value, new[label]):
             continue
         example = resolved.mapping.example.get(label)
         chosen = example if example is not None else satisfying(op, value)
@@ -107,15 +116,6 @@ def _labels(resolved: Resolved, labels: MappingType[str, str], scoped: MappingTy
 def _known(resolved: Resolved) -> set[str]:
     """Labels of the concept (whether or not the source has them)."""
     return set(resolved.labels) | {k for k, v in resolved.mapping.labels.items() if v is None}
-
-
-def _matches(op: str, pattern: str, value: str) -> bool:
-    if op == "=":
-        return value == pattern
-    if op == "!=":
-        return value != pattern
-    hit = re.fullmatch(pattern, value) is not None
-    return hit if op == "=~" else not hit
 
 
 def _as_tokens(

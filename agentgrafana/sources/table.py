@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from ..catalog import CATALOG, DCGM, KSM, PROMETHEUS, VLLM, Catalog
-from .base import Source
+import dataclasses
+from collections.abc import Iterator
+
+from ..catalog import CATALOG, DCGM, KSM, LITELLM, PROMETHEUS, VLLM, Catalog
+from .base import Mapping, Source
 from .builtin import BUILTIN
 
 
@@ -11,7 +14,7 @@ def to_markdown(sources: dict[str, Source] = BUILTIN, concepts: Catalog = CATALO
     names = [n for n in sources if n not in ("dcgm-exporter", "kube-state-metrics", "vllm")]
     lines = ["| concept | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for metric in concepts:
-        if metric.source in (DCGM, PROMETHEUS, VLLM, KSM) or metric.name == "tenant_monthly_budget_usd":
+        if metric.source in (DCGM, PROMETHEUS, VLLM, KSM, LITELLM) or metric.name == "tenant_monthly_budget_usd":
             continue
         cells = [_cell(sources[n], metric.name) for n in names]
         lines.append(f"| `{metric.name}` ({metric.type}) | " + " | ".join(cells) + " |")
@@ -19,12 +22,13 @@ def to_markdown(sources: dict[str, Source] = BUILTIN, concepts: Catalog = CATALO
     lines.append("")
     lines.append(
         f"The {gpu} GPU series (`DCGM_FI_*`) come from the `dcgm-exporter` source, the model servers' (`vllm:*`) "
-        "from `vllm`, container restarts from `kube-state-metrics`; `up`, Prometheus' rule-evaluation series and "
-        "`tenant_monthly_budget_usd` are read whatever the sources."
+        "from `vllm`, container restarts from `kube-state-metrics`, LiteLLM's deployment, fallback and budget "
+        "series (`litellm_deployment_*`, `litellm_*_budget_metric`) from `litellm`; `up`, Prometheus' "
+        "rule-evaluation series and `tenant_monthly_budget_usd` are read whatever the sources."
     )
     for n in names:
         renames = sorted(
-            {(c, s) for m in sources[n].concepts.values() for c, s in m.labels.items() if s is not None and c != s}
+            {(c, s) for m in _mappings(sources[n]) for c, s in m.labels.items() if s is not None and c != s}
         )
         if renames:
             shown = ", ".join(f"`{c}` ← `{s.replace('$tenant_label', 'metrics.tenant_label')}`" for c, s in renames)
@@ -35,12 +39,28 @@ def to_markdown(sources: dict[str, Source] = BUILTIN, concepts: Catalog = CATALO
     return "\n".join(lines) + "\n"
 
 
+def _mappings(source: Source) -> Iterator[Mapping]:
+    """Every mapping of `source`, the ones inside others (series overrides, split parts) included."""
+    stack = list(source.concepts.values())
+    while stack:
+        mapping = stack.pop()
+        yield mapping
+        stack.extend(mapping.series.values())
+        stack.extend(mapping.parts.values())
+
+
 def _cell(source: Source, concept: str) -> str:
     mapping = source.concepts.get(concept)
     if mapping is None:
         return "—"
     if mapping.priced:
         return "tokens x `pricing`"
+    if mapping.split_label:
+        return " + ".join(f"`{p.family}{p.part}` ({mapping.split_label}={v})" for v, p in mapping.parts.items())
+    if mapping.series:
+        main = _cell(dataclasses.replace(source, concepts={concept: dataclasses.replace(mapping, series={})}), concept)
+        extra = ", ".join(f"`{suffix}`: `{m.family}{m.part}`" for suffix, m in mapping.series.items())
+        return f"{main} ({extra})"
     name = (mapping.family or concept) + mapping.part
     if name == concept and not mapping.matchers:
         return "same name"
