@@ -282,8 +282,8 @@ class Metrics:
     sources: list[str] = checked(
         ["seed", "vllm", "kube-state-metrics", "dcgm-exporter"],
         "sources",
-        "metric sources the queries are rendered for: seed, otel-genai, vllm, kube-state-metrics, dcgm-exporter, "
-        "or one from catalog.yaml",
+        "metric sources the queries are rendered for: seed, otel-genai, litellm, vllm, kube-state-metrics, "
+        "dcgm-exporter, or one from catalog.yaml",
     )
     selector: str = checked("", "selector", 'matchers on every application series, e.g. job="ai-agents"')
     cluster_label: str = checked("", "label_or_empty", "label naming the cluster: a $cluster variable, kept in alerts")

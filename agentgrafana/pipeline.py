@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
@@ -122,6 +123,26 @@ def tenant_folder(config: Config, tenant: str) -> Folder:
     return main_folder(config).for_tenant(tenant)
 
 
+NEEDS_RE = re.compile(r"^needs (.+), which no configured source \((.+)\) provides$")
+
+
+def _dashboard_reason(items: list[LeftOut]) -> str:
+    """Why a dashboard with no panel left is left out: the concepts its panels need, or their reasons."""
+    needs: dict[str, None] = {}
+    sources = ""
+    for item in items:
+        m = NEEDS_RE.match(item.reason)
+        if m is None:
+            reasons = "; ".join(dict.fromkeys(i.reason for i in items))
+            return f"none of its {len(items)} panels has data in this build ({reasons})"
+        needs.update(dict.fromkeys(m.group(1).split(", ")))
+        sources = m.group(2)
+    return (
+        f"none of its {len(items)} panels has data: they need {', '.join(sorted(needs))}, which no configured "
+        f"source ({sources}) provides"
+    )
+
+
 def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> tuple[list[DashboardOut], list[LeftOut]]:
     """Call every dashboard module, encode the results, then link the core dashboards to each other.
 
@@ -133,10 +154,10 @@ def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> tuple[list
         for result in _call(ctx, m):
             if isinstance(result, Board):
                 source = m.path.as_posix()
-                left += [replace(item, source=source) for item in result.left_out]
-                if result.left_out and not result.panel_count:
-                    left.append(LeftOut("dashboard", result.uid, "none of its panels has data in this build", source))
+                if result.left_out and not result.panel_count:  # one line for the dashboard, not one per panel
+                    left.append(LeftOut("dashboard", result.uid, _dashboard_reason(result.left_out), source))
                     continue
+                left += [replace(item, source=source) for item in result.left_out]
             try:
                 model = call_content(
                     m,

@@ -22,10 +22,19 @@ from .sources import Dialect, Resolved, rename_matchers
 from .sources.base import matches, parse_matchers
 
 # series label -> dashboard variable that filters it
-VARIABLE_FOR_LABEL = {"tenant_id": "tenant", "agent_name": "agent", "model": "model", "model_name": "model"}
+VARIABLE_FOR_LABEL = {
+    "tenant_id": "tenant",
+    "agent_name": "agent",
+    "model": "model",
+    "model_name": "model",  # vLLM
+    # LiteLLM's gateway-only series: a team is the tenant, a virtual key the agent
+    "team_alias": "tenant",
+    "api_key_alias": "agent",
+    "litellm_model_name": "model",
+}
 RATE_INTERVAL = "$__rate_interval"
 UNAVAILABLE = "__unavailable__"
-UNAVAILABLE_RE = re.compile(r"__unavailable__(\w+)")
+UNAVAILABLE_RE = re.compile(r"__unavailable__([\w:]+)")
 PRICE = "model_token_type:llm_price_dollars_per_token:pricing"
 TOKENS = "llm_tokens_total"
 # dcgm-exporter reports an unsupported field as 9223372036854775794; drop such samples.

@@ -12,6 +12,7 @@ TTFT = "vllm:time_to_first_token_seconds"
 ITL = "vllm:inter_token_latency_seconds"
 QUEUE = "vllm:request_queue_time_seconds"
 BY = ["model_name"]
+OOM_ERRORS = 'error_type=~"(?i).*(oom|out.?of.?memory).*"'  # CUDA OOM as the agents report it
 
 
 def dashboard(ctx: Context):
@@ -26,6 +27,7 @@ def dashboard(ctx: Context):
 
     namespaces = ctx.config.thresholds.gpu.memory_preallocated_namespaces or ["inference"]
     servers = f'namespace=~"{"|".join(namespaces)}"'  # where the model servers run
+    oom_panel = q.provides("vllm:num_requests_waiting")  # OOMs of the platform's own model servers
 
     def quantiles(histogram: str, qs: tuple[float, ...] = (0.5, 0.95, 0.99)) -> list[Target]:
         return [Target(q.quantile(p, histogram, BY), f"P{round(p * 100)} {{{{model_name}}}}") for p in qs]
@@ -136,9 +138,23 @@ def dashboard(ctx: Context):
             steps=((GREEN, None), (RED, 1)),
             minimum=0,
         ),
-        w=24,
+        w=12 if oom_panel else 24,
         h=6,
     )
+    if oom_panel:
+        board.add(
+            timeseries_panel(
+                "Out-of-memory errors the agents saw",
+                "Agent errors per 15 min whose type names an out-of-memory failure (CUDA OOM from a model "
+                "server, error_type matching oom / out of memory), by agent: what the users felt of the OOM.",
+                [Target(q.increase("agent_errors_total", ["agent_name"], "15m", OOM_ERRORS), "{{agent_name}}")],
+                "short",
+                steps=((GREEN, None), (RED, 1)),
+                minimum=0,
+            ),
+            w=12,
+            h=6,
+        )
 
     board.row("Tokens")
     board.add(

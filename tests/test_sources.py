@@ -130,9 +130,11 @@ def test_generate_prints_each_left_out_item_and_json_lists_them(tmp_path) -> Non
     ).items()
 
 
-def test_default_build_has_no_pricing_rules_and_leaves_nothing_out() -> None:
+def test_default_build_has_no_pricing_rules_and_leaves_out_only_the_gateway_dashboard() -> None:
+    """The default sources fill everything but the LiteLLM gateway's dashboard, left out in one line."""
     b = build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
-    assert b.left_out == []
+    assert [(x.kind, x.name) for x in b.left_out] == [("dashboard", "agent-gateway")]
+    assert "litellm_deployment_state" in b.left_out[0].reason
     assert not [r for r in b.recording_rules if r.record.endswith(":pricing")]
     assert "LLMModelUnpriced" not in {a.name for a in b.alerts}
 

@@ -26,7 +26,17 @@ from typing import Any
 
 from ..catalog import COUNTER, GAUGE, HISTOGRAM, LITELLM, Metric
 from ..sources import Dialect
-from ..sources.litellm import AMOUNT, BY_CONCEPT, FAIL, GATEWAY, GATEWAY_NAMES, LITELLM_FAMILIES, OBSERVE, Recording
+from ..sources.litellm import (
+    AMOUNT,
+    BY_CONCEPT,
+    FAIL,
+    GATEWAY,
+    GATEWAY_NAMES,
+    LITELLM_FAMILIES,
+    OBSERVE,
+    REQUEST_LABELS,
+    Recording,
+)
 from .replay import Scrapes, absent, delta, observations, whole
 
 
@@ -117,9 +127,13 @@ class LitellmEmitter:
             if not k:
                 continue
             fixed = {key: value for key, value in rec.fixed.items() if key != "status_code"}
-            metrics[rec.metric].labels(**self._labels(rec.metric, rec.labels, s.labels, fixed)).inc(k)
-            self._count(metrics, rec, s.labels, k)
             parent = self._parent(s, rec, pending)
+            # a failed request keeps what the request had (its model, which the error concept does not carry)
+            labels = {**self.series[parent].labels, **s.labels} if parent is not None else s.labels
+            metrics[rec.metric].labels(**self._labels(rec.metric, {**REQUEST_LABELS, **rec.labels}, labels, fixed)).inc(
+                k
+            )
+            self._count(metrics, rec, labels, k)
             if parent is not None:  # failures are not observed: LiteLLM records latency on success only
                 del pending[parent][: min(k, len(pending[parent]))]
         for n, values in pending.items():

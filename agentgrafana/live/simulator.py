@@ -51,7 +51,14 @@ Emitter = OtelEmitter | LitellmEmitter
 
 SEED = 4242
 INPUT_SHARE = 0.75
-ERROR_TYPES = (("timeout", 0.35), ("http_error", 0.25), ("llm_error", 0.25), ("validation", 0.15))
+# an agent's error types; out_of_memory: a self-hosted model server's CUDA OOM, as the agent reports it
+ERROR_TYPES = (
+    ("timeout", 0.35),
+    ("http_error", 0.25),
+    ("llm_error", 0.25),
+    ("validation", 0.1),
+    ("out_of_memory", 0.05),
+)
 FINISH_REASONS = (("stop", 0.9), ("length", 0.08), ("abort", 0.02))
 EVENT_DETAIL_LABEL = "err_msg"  # dcgm-exporter's text beside an XID code
 # a GPU gauge's usual level by unit, when the catalog gives none
@@ -410,6 +417,8 @@ class _Simulation:
             return [(w.model, 1.0)]
         if label == "api_provider":
             return [(self.topo.provider(w.model), 1.0)]
+        if label == "api_base":
+            return [(f"https://{self.topo.provider(w.model)}.internal/v1", 1.0)]
         if label == "fallback_model":
             return [(next((m for m in self.topo.models if m != w.model), w.model), 1.0)]
         if label == "exception_status":  # the gateway's failures other than rate limits (429: that concept's)

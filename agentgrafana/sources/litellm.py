@@ -10,6 +10,9 @@ How the concepts map:
 - agent requests are the proxy's client requests: latency from `litellm_request_total_latency_metric` (which
   LiteLLM observes on success only), the request count from `litellm_proxy_total_requests_metric` (every
   request, failed ones too), errors and timeouts from `litellm_proxy_failed_requests_metric`;
+- `model` is the model LiteLLM routed to (`model`) on latency, tokens and spend, and the model the client asked
+  for (`requested_model`) on the request counters, which carry no other: the two agree where the proxy's
+  `model_list` names each model after itself, and `$model` selects both;
 - model calls are LiteLLM's calls to the provider: `litellm_llm_api_latency_metric`, counted by
   `litellm_deployment_total_requests`; rate limits are `litellm_deployment_failure_responses` with
   `exception_status="429"`;
@@ -111,7 +114,9 @@ LITELLM_FAMILIES = (
 GATEWAY = tuple(m for m in METRICS if m.source == LITELLM)
 
 AGENT = {"agent_name": "api_key_alias", "tenant_id": "team_alias"}
-PROXY_REQUESTS = Mapping("litellm_proxy_total_requests_metric", "_total", {**AGENT, "model": None})
+# The proxy's request counters carry the model the client asked for (requested_model), not the one routed to.
+REQUEST_LABELS = {**AGENT, "model": "requested_model"}
+PROXY_REQUESTS = Mapping("litellm_proxy_total_requests_metric", "_total", REQUEST_LABELS)
 FAILED = "litellm_proxy_failed_requests_metric"
 DEPLOYMENT = {"model": "litellm_model_name", "provider": "api_provider", "tenant_id": "team_alias"}
 TOKENS = {"model": "model", "tenant_id": "team_alias", "token_type": None}
@@ -153,7 +158,9 @@ LITELLM_PROXY = Source(
     notes=(
         "A team (`team_alias`) is the tenant and a virtual key (`api_key_alias`) the agent. Requests count every "
         "client request (litellm_proxy_total_requests_metric), latency is of the successful ones; tokens are "
-        "the input and output counters; spend is LiteLLM's own. No tools, sessions or vector search."
+        "the input and output counters; spend is LiteLLM's own. `model` is the routed model, on the request "
+        "counters the requested one (name models after themselves in `model_list` and they agree). No tools, "
+        "sessions or vector search."
     ),
 )
 
@@ -186,7 +193,7 @@ RECORDINGS = (
         LATENCY,
         {**AGENT, "model": "model"},
         counted_in=REQUESTS,
-        counted_labels=AGENT,
+        counted_labels=REQUEST_LABELS,
         fixed={"status_code": "200"},
     ),
     Recording(
@@ -196,7 +203,7 @@ RECORDINGS = (
         {**AGENT, "error_type": "exception_class"},
         {"exception_status": "500", "status_code": "500"},
         REQUESTS,
-        AGENT,
+        REQUEST_LABELS,
         "agent_request_duration_seconds",
     ),
     Recording(
@@ -206,7 +213,7 @@ RECORDINGS = (
         AGENT,
         {"exception_class": "Timeout", "exception_status": "408", "status_code": "408"},
         REQUESTS,
-        AGENT,
+        REQUEST_LABELS,
         "agent_request_duration_seconds",
     ),
     Recording(
