@@ -16,10 +16,12 @@ from .alerting import alertmanager, prometheus, promtool_tests, runbooks
 from .alerting import grafana as grafana_rules
 from .config import Config
 from .emit import dashboards as dashboard_emit
+from .emit import resources
 from .model import DashboardOut, GrafanaRuleGroup, RuleGroup
 from .sources import Dialect
 
 DASHBOARD, PROVISIONING, KUBERNETES = "dashboard", "grafana-provisioning", "kubernetes"
+RESOURCE = "grafana-resource"
 GRAFANA_ALERTING, PROMETHEUS_RULES, PROMTOOL_TESTS = "grafana-alerting", "prometheus-rules", "promtool-tests"
 PROMTOOL_TEST_RULES = "promtool-test-rules"
 RUNBOOK = "runbook"
@@ -80,6 +82,16 @@ FORMATS: tuple[Format, ...] = (
         lambda i: {
             dashboard_emit.configmap_path(d): dashboard_emit.dashboard_configmap(i.config, d) for d in i.dashboards
         },
+    ),
+    Format(
+        "grafana-resources",
+        f"{resources.ROOT}/<Kind>.<version>.<group>/<name>.json",
+        re.compile(
+            rf"^{re.escape(resources.ROOT)}/(Dashboard|Folder)\.v1beta1\.(dashboard|folder)\.grafana\.app/[^/]+\.json$"
+        ),
+        RESOURCE,
+        "app-platform resources (Grafana 12+): one per dashboard and folder, for Git Sync and gcx resources push",
+        lambda i: resources.files(i.dashboards),
     ),
     Format(
         "prometheus-rules",
