@@ -223,7 +223,7 @@ def traceql_table(
 ) -> table.Panel:
     """A Tempo TraceQL search as a table; the trace id column links to Langfuse/LangSmith."""
     q = (
-        tempo.TempoQuery()
+        tempo.Dataquery()
         .query(query)
         .ref_id("A")
         .datasource(TEMPO)

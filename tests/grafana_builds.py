@@ -28,7 +28,7 @@ def dashboard_model(uid: str, title: str, expr: str = "sum(rate(agent_requests_t
         "uid": uid,
         "title": title,
         "tags": ["ai-agents", OWNER_TAG],
-        "schemaVersion": 41,
+        "schemaVersion": 42,
         "editable": True,
         "graphTooltip": 1,
         "time": {"from": "now-6h", "to": "now"},

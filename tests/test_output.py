@@ -163,7 +163,7 @@ def test_every_dashboard_meets_the_house_rules(default_build) -> None:
     assert default_build.dashboards  # a property of every dashboard, whatever the content holds
     for d in default_build.dashboards:
         m = d.model
-        assert m["schemaVersion"] == 41
+        assert m["schemaVersion"] == 42
         names = {v["name"] for v in m["templating"]["list"]}
         queries = " ".join(str(t.get("expr", "")) for p in panels_of(m) for t in p.get("targets") or [])
         assert "datasource" in names, d.uid
