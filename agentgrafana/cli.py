@@ -520,18 +520,14 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .grafana import commands
 
     cfg, result = pushed_build(args)
-    return commands.plan_command(
-        args, result, disable_provenance=cfg.grafana.disable_provenance, stdout=out, stderr=err
-    )
+    return commands.plan_command(args, result, grafana=cfg.grafana, stdout=out, stderr=err)
 
 
 def cmd_push(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .grafana import commands
 
     cfg, result = pushed_build(args)
-    return commands.push_command(
-        args, result, disable_provenance=cfg.grafana.disable_provenance, stdout=out, stderr=err
-    )
+    return commands.push_command(args, result, grafana=cfg.grafana, stdout=out, stderr=err)
 
 
 def cmd_verify_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -211,6 +211,12 @@ class GrafanaConfig:
     datasources: Datasources = field(default_factory=Datasources)
     tags: list[str] = checked(["ai-agents"], "tags", "tags on every dashboard")
     disable_provenance: bool = checked(False, "", "push rules with X-Disable-Provenance (editable in the UI)")
+    api: str = checked(
+        "auto", "grafana_api", "API for dashboards and folders: auto (app-platform from Grafana 12), legacy or apps"
+    )
+    namespace: str = checked(
+        "default", "k8s_name", "app-platform namespace: default (org 1), org-<id>, or stacks-<id> on Grafana Cloud"
+    )
     refresh: str = checked("1m", "refresh", "dashboard auto-refresh")
     time_from: str = checked("now-6h", "time_from", "default time range start")
     top_n: float = positive(
@@ -643,6 +649,7 @@ _STRING_CHECKS: dict[str, tuple[Any, str]] = {
     "time_from": (TIME_FROM_RE.match, "a Grafana relative time such as now-6h, now-7d or now/d"),
     "provider": (lambda v: v in ("langfuse", "langsmith"), "langfuse or langsmith"),
     "engine": (lambda v: v in ("grafana", "prometheus", "both"), "grafana, prometheus or both"),
+    "grafana_api": (lambda v: v in ("auto", "legacy", "apps"), "auto, legacy or apps"),
     "no_data_state": (lambda v: v in ("NoData", "Alerting", "OK", "KeepLast"), "NoData, Alerting, OK or KeepLast"),
     "exec_err_state": (lambda v: v in ("Error", "Alerting", "OK", "KeepLast"), "Error, Alerting, OK or KeepLast"),
     "k8s_name": (re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$").match, "a Kubernetes name (lower case, '-')"),

@@ -65,6 +65,7 @@ class Recorded:
     disable_provenance: bool
     auth: str  # bearer | basic | none
     status: int = 0
+    body: Any = None  # the decoded JSON body of a write (None without one)
 
 
 @dataclass
@@ -76,6 +77,9 @@ class StoredDashboard:
     message: str = ""
     created: str = ""
     updated: str = ""
+    resource_version: str = ""  # app-platform: changes on every write, whichever API made it
+    generation: int = 1  # app-platform: changes only when the spec or the folder does
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -127,7 +131,13 @@ def _now() -> str:
 
 
 class GrafanaDouble:
-    """Grafana 11.6 as far as agentgrafana talks to it. Use as a context manager; `url` is its base URL."""
+    """Grafana as far as agentgrafana talks to it. Use as a context manager; `url` is its base URL.
+
+    `version` is what /api/health reports (None: hidden, as with `hide_version`). From 12 on the double also
+    serves the app-platform API (`/apis/dashboard.grafana.app/v1beta1/...`, `/apis/folder.grafana.app/...`;
+    13 adds `v1`), over the same objects as the legacy API, following the shared reference's "App-platform API
+    details": Kubernetes objects and `Status` errors, resourceVersion conflicts, `limit` + `continue` paging.
+    """
 
     def __init__(
         self,
@@ -137,7 +147,12 @@ class GrafanaDouble:
         user: str | None = None,
         password: str | None = None,
         latency: float = 0.0,
+        version: str | None = "11.6.0",
+        namespace: str = "default",
     ) -> None:
+        self.version = version
+        self.namespace = namespace
+        self._resource_version = 1000
         self.token = token
         self.read_only_token = read_only_token
         self.user = user
@@ -281,8 +296,10 @@ class GrafanaDouble:
             mutate(model)
             stored.version += 1
             model["version"] = stored.version
+            stored.generation += _spec(stored.model) != _spec(model)
             stored.model = model
             stored.updated = _now()
+            stored.resource_version = self._next_resource_version()
             return stored.version
 
     def add_rule(
@@ -310,6 +327,11 @@ class GrafanaDouble:
             handler.headers.get("X-Disable-Provenance") is not None,
             auth.split(" ", 1)[0].lower() if auth else "none",
         )
+        if raw:
+            try:
+                record.body = json.loads(raw)
+            except ValueError:
+                record.body = None
         keys = ((method, path), (method, "*"))
         with self._lock:
             self.requests.append(record)
@@ -372,7 +394,9 @@ class GrafanaDouble:
         self, method: str, path: str, query: dict[str, list[str]], raw: bytes, handler: BaseHTTPRequestHandler
     ) -> tuple[int, Any]:
         if path == "/api/health" and method == "GET":
-            body = {"commit": "0000000", "database": "ok" if self.healthy else "failing", "version": "11.6.0"}
+            body = {"commit": "0000000", "database": "ok" if self.healthy else "failing"}
+            if self.version is not None:
+                body["version"] = self.version
             return (200 if self.healthy else 503), body
         self._authorize(handler, method)
         try:
@@ -380,6 +404,8 @@ class GrafanaDouble:
         except ValueError:
             raise ApiError(400, {"message": "invalid X-Grafana-Org-Id"}) from None
         with self._lock:
+            if path.startswith("/apis/") and self._major() >= 12:
+                return self._apps(method, path, query, raw)
             if path == "/api/folders":
                 if method == "GET":
                     return 200, self._list_folders(query)
@@ -418,6 +444,238 @@ class GrafanaDouble:
                     self._delete_rule(m.group(1), "" if disable else "api")
                     return 204, None
         raise ApiError(404, {"message": "Not found"})
+
+    # ---- app-platform API (Grafana 12+) ---------------------------------------------------------
+
+    def _major(self) -> int:
+        m = re.match(r"^(\d+)\.", self.version or "")
+        return int(m.group(1)) if m else 12  # a hidden version: a current Grafana
+
+    def _next_resource_version(self) -> str:
+        self._resource_version += 1
+        return str(self._resource_version)
+
+    def _apps(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> tuple[int, Any]:
+        versions = "v1beta1|v1" if self._major() >= 13 else "v1beta1"
+        m = re.fullmatch(
+            rf"/apis/(dashboard|folder)\.grafana\.app/({versions})/namespaces/([^/]+)/(\w+)(?:/([^/]+))?", path
+        )
+        if m is None or m.group(4) != f"{m.group(1)}s":
+            raise ApiError(404, status(404, "NotFound", "the server could not find the requested resource"))
+        group, version, namespace, _, name = m.groups()
+        kind = group.capitalize()
+        if namespace != self.namespace:  # e.g. stacks-<id> sent to an OSS instance
+            raise ApiError(
+                404, status(404, "NotFound", f'namespaces "{namespace}" not found', namespace, "", "namespaces")
+            )
+        api = {"group": f"{group}.grafana.app", "version": version}
+        if name is None and method == "GET":
+            return 200, self._apps_list(kind, api, query)
+        if name is None and method == "POST":
+            return 201, self._apps_write(kind, api, _json(raw, status(400, "BadRequest", "invalid JSON")), None)
+        if name is not None and method == "GET":
+            return 200, self._apps_get(kind, api, name)
+        if name is not None and method == "PUT":
+            body = _json(raw, status(400, "BadRequest", "invalid JSON"))
+            existed = name in (self.dashboards if kind == "Dashboard" else self.folders)
+            return (200 if existed else 201), self._apps_write(kind, api, body, name)
+        if name is not None and method == "DELETE":
+            return 200, self._apps_delete(kind, api, name)
+        raise ApiError(405, status(405, "MethodNotAllowed", f"{method} is not supported"))
+
+    def _apps_object(self, kind: str, api: dict[str, str], name: str) -> dict[str, Any]:
+        if kind == "Folder":
+            f = self.folders[name]
+            annotations = {"grafana.app/folder": f["parentUid"]} if f.get("parentUid") else {}
+            return {
+                "apiVersion": f"{api['group']}/{api['version']}",
+                "kind": "Folder",
+                "metadata": {
+                    "name": name,
+                    "namespace": self.namespace,
+                    "resourceVersion": f.get("resourceVersion", "1"),
+                    "generation": f.get("version", 1),
+                    "annotations": annotations,
+                    "labels": dict(f.get("labels") or {}),
+                },
+                "spec": {"title": f["title"]},
+            }
+        d = self.dashboards[name]
+        annotations = {
+            "grafana.app/createdBy": "user:admin",
+            "grafana.app/updatedBy": "user:admin",
+            "grafana.app/updatedTimestamp": d.updated,
+        }
+        if d.folder_uid:
+            annotations["grafana.app/folder"] = d.folder_uid
+        if d.message:
+            annotations["grafana.app/message"] = d.message
+        # Grafana keeps the uid as the name and the id as a label, and drops them (and version) from the spec
+        spec = {k: v for k, v in d.model.items() if k not in ("id", "uid", "version")}
+        return {
+            "apiVersion": f"{api['group']}/{api['version']}",
+            "kind": "Dashboard",
+            "metadata": {
+                "name": name,
+                "namespace": self.namespace,
+                "resourceVersion": d.resource_version,
+                "generation": d.generation,
+                "creationTimestamp": d.created,
+                "annotations": annotations,
+                "labels": {**d.labels, "grafana.app/deprecatedInternalID": str(d.id)},
+            },
+            "spec": copy.deepcopy(spec),
+        }
+
+    def _apps_list(self, kind: str, api: dict[str, str], query: dict[str, list[str]]) -> dict[str, Any]:
+        names = sorted(self.dashboards if kind == "Dashboard" else self.folders)
+        try:
+            limit = int((query.get("limit") or ["50"])[0])
+            start = int(base64.urlsafe_b64decode((query.get("continue") or [""])[0] or "MA==").decode())
+        except ValueError:
+            raise ApiError(400, status(400, "BadRequest", "invalid continue token or limit")) from None
+        page = names[start : start + max(limit, 1)]
+        meta: dict[str, Any] = {"resourceVersion": str(self._resource_version)}
+        if start + len(page) < len(names):
+            meta["continue"] = base64.urlsafe_b64encode(str(start + len(page)).encode()).decode()
+        return {
+            "apiVersion": f"{api['group']}/{api['version']}",
+            "kind": f"{kind}List",
+            "metadata": meta,
+            "items": [self._apps_object(kind, api, n) for n in page],
+        }
+
+    def _apps_get(self, kind: str, api: dict[str, str], name: str) -> dict[str, Any]:
+        store = self.dashboards if kind == "Dashboard" else self.folders
+        if name not in store:
+            plural = kind.lower() + "s"
+            raise ApiError(
+                404, status(404, "NotFound", f'{plural}.{api["group"]} "{name}" not found', name, api["group"], plural)
+            )
+        return self._apps_object(kind, api, name)
+
+    def _apps_invalid(self, api: dict[str, str], kind: str, name: str, message: str, code: int = 400) -> ApiError:
+        reason = {400: "BadRequest", 422: "Invalid"}.get(code, "Invalid")
+        return ApiError(code, status(code, reason, message, name, api["group"], kind.lower() + "s"))
+
+    def _apps_write(self, kind: str, api: dict[str, str], body: Any, path_name: str | None) -> dict[str, Any]:
+        """Create (POST, or PUT to a missing name) or update (PUT) one object, as the app-platform does."""
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("metadata"), dict)
+            or not isinstance(body.get("spec"), dict)
+        ):
+            raise self._apps_invalid(api, kind, path_name or "", "the object needs metadata and spec")
+        if body.get("kind") != kind or body.get("apiVersion") != f"{api['group']}/{api['version']}":
+            raise self._apps_invalid(
+                api, kind, path_name or "", f"expected kind {kind}, apiVersion {api['group']}/{api['version']}"
+            )
+        meta, spec = body["metadata"], copy.deepcopy(body["spec"])
+        name = str(meta.get("name") or "")
+        if path_name is not None and name != path_name:
+            raise self._apps_invalid(api, kind, name, "the name of the object does not match the name on the URL")
+        if not UID_RE.match(name):
+            raise self._apps_invalid(api, kind, name, "metadata.name: must be 1 to 40 letters, digits, '-' or '_'")
+        if not str(spec.get("title") or "").strip():
+            raise self._apps_invalid(api, kind, name, "spec.title: Required value")
+        annotations = meta.get("annotations") or {}
+        message = str(annotations.get("grafana.app/message") or "")
+        if len(message) > 500:
+            raise self._apps_invalid(api, kind, name, "grafana.app/message: must be at most 500 characters")
+        folder_uid = str(annotations.get("grafana.app/folder") or "")
+        if folder_uid and folder_uid not in self.folders:
+            raise ApiError(
+                404,
+                status(
+                    404,
+                    "NotFound",
+                    f'folders.folder.grafana.app "{folder_uid}" not found',
+                    folder_uid,
+                    "folder.grafana.app",
+                    "folders",
+                ),
+            )
+        store = self.dashboards if kind == "Dashboard" else self.folders
+        existing = store.get(name)
+        given = meta.get("resourceVersion")
+        plural = kind.lower() + "s"
+        if path_name is None:  # POST: a create
+            if given:
+                raise self._apps_invalid(api, kind, name, "resourceVersion should not be set on objects to be created")
+            if existing is not None:
+                raise ApiError(
+                    409,
+                    status(
+                        409,
+                        "AlreadyExists",
+                        f'{plural}.{api["group"]} "{name}" already exists',
+                        name,
+                        api["group"],
+                        plural,
+                    ),
+                )
+        current = (
+            None
+            if existing is None
+            else (existing.resource_version if kind == "Dashboard" else existing.get("resourceVersion"))
+        )
+        if existing is not None and given and str(given) != current:
+            raise ApiError(
+                409,
+                status(
+                    409,
+                    "Conflict",
+                    f'Operation cannot be fulfilled on {plural}.{api["group"]} "{name}": the object has been '
+                    "modified; please apply your changes to the latest version and try again",
+                    name,
+                    api["group"],
+                    plural,
+                ),
+            )
+        if kind == "Folder":
+            if existing is None:
+                self._create_folder({"uid": name, "title": spec["title"], "parentUid": folder_uid})
+            else:
+                existing.update(title=spec["title"], version=existing["version"] + 1, updated=_now())
+            folder = self.folders[name]
+            folder["resourceVersion"] = self._next_resource_version()
+            folder["labels"] = dict(meta.get("labels") or {})
+            return self._apps_object(kind, api, name)
+        if int(spec.get("schemaVersion") or 0) > 42:
+            raise self._apps_invalid(
+                api,
+                kind,
+                name,
+                f"spec.schemaVersion {spec.get('schemaVersion')} is newer than this Grafana knows (42)",
+                422,
+            )
+        for key in ("id", "uid", "version"):
+            spec.pop(key, None)
+        version = existing.version + 1 if existing else 1
+        dash_id = existing.id if existing else self._take_id()
+        model = {**spec, "id": dash_id, "uid": name, "version": version}
+        changed = existing is None or _spec(existing.model) != spec or existing.folder_uid != folder_uid
+        self.dashboards[name] = StoredDashboard(
+            id=dash_id,
+            model=model,
+            folder_uid=folder_uid,
+            version=version,
+            message=message,
+            created=existing.created if existing else _now(),
+            updated=_now(),
+            resource_version=self._next_resource_version(),
+            generation=(existing.generation + changed) if existing else 1,
+            labels={str(k): str(v) for k, v in (meta.get("labels") or {}).items()},
+        )
+        return self._apps_object(kind, api, name)
+
+    def _apps_delete(self, kind: str, api: dict[str, str], name: str) -> dict[str, Any]:
+        self._apps_get(kind, api, name)  # 404 when missing
+        if kind == "Folder":
+            self._delete_folder(name, False)
+        else:
+            del self.dashboards[name]
+        return status(200, "", "", name, api["group"], kind.lower() + "s")
 
     # ---- folders ---------------------------------------------------------------------------------
 
@@ -522,6 +780,7 @@ class GrafanaDouble:
         version = existing.version + 1 if existing else 1
         dash_id = existing.id if existing else self._take_id()
         dash.update(id=dash_id, uid=uid, version=version)
+        changed = existing is None or _spec(existing.model) != _spec(dash) or existing.folder_uid != folder_uid
         self.dashboards[uid] = StoredDashboard(
             id=dash_id,
             model=dash,
@@ -530,6 +789,9 @@ class GrafanaDouble:
             message=str(body.get("message") or ""),
             created=existing.created if existing else _now(),
             updated=_now(),
+            resource_version=self._next_resource_version(),
+            generation=(existing.generation + changed) if existing else 1,
+            labels=dict(existing.labels) if existing else {},
         )
         slug = slugify(title)
         return {
@@ -759,6 +1021,27 @@ class GrafanaDouble:
         if stored is not None:
             self._check_provenance(stored, provenance)
             del self.rules[uid]
+
+
+def _spec(model: dict[str, Any]) -> dict[str, Any]:
+    """A dashboard without the fields the server sets (what `generation` follows)."""
+    return {k: v for k, v in model.items() if k not in ("id", "uid", "version")}
+
+
+def status(code: int, reason: str, message: str, name: str = "", group: str = "", kind: str = "") -> dict[str, Any]:
+    """A Kubernetes `Status` object, as the app-platform API answers errors (and deletes)."""
+    body: dict[str, Any] = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success" if code < 400 else "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
+    if name or group or kind:
+        body["details"] = {"name": name, "group": group, "kind": kind}
+    return body
 
 
 def _json(raw: bytes, error: dict[str, Any]) -> Any:

@@ -12,6 +12,7 @@ import socket
 import pytest
 from grafana_builds import TOKEN, double, make_build, no_proxies, with_expr  # noqa: F401
 
+from agentgrafana.config import GrafanaConfig
 from agentgrafana.grafana import commands
 
 
@@ -25,7 +26,8 @@ def parse(*argv: str, push: bool = True) -> argparse.Namespace:
 
 def run(command, args, build, *, disable_provenance: bool = False) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = command(args, build, disable_provenance=disable_provenance, stdout=out, stderr=err)
+    grafana = GrafanaConfig(disable_provenance=disable_provenance)
+    code = command(args, build, grafana=grafana, stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
 

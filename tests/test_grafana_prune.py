@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from grafana_builds import (  # noqa: F401
     FOLDER,
     OTHER_FOLDER,
+    TOKEN,
     dashboard_model,
     double,
     make_build,
@@ -101,9 +103,9 @@ def test_prune_of_an_edited_leftover_needs_force(double, settings):
 
 
 def test_search_is_paged(double, settings, monkeypatch):
-    import agentgrafana.grafana.plan as plan_module
+    import agentgrafana.grafana.stores as stores
 
-    monkeypatch.setattr(plan_module, "SEARCH_PAGE", 2)
+    monkeypatch.setattr(stores, "SEARCH_PAGE", 2)
     uids = tuple(f"agent-{i}" for i in range(5))
     push(make_build(uids=uids, groups=()), settings)
     double.reset_log()
@@ -115,13 +117,26 @@ def test_search_is_paged(double, settings, monkeypatch):
     assert set(double.dashboards) == {"agent-0"}
 
 
-def test_prune_finds_removed_tenants_by_their_folders_not_by_the_configuration(double, monkeypatch, tmp_path):
-    """12 tenants pushed, then 6: --prune deletes exactly the 6 removed tenants' dashboards and folders."""
+@pytest.mark.parametrize("version", ["11.6.0", "13.0.1"])
+def test_prune_finds_removed_tenants_by_their_folders_not_by_the_configuration(version, monkeypatch, tmp_path):
+    """12 tenants pushed, then 6: --prune deletes exactly the 6 removed tenants' dashboards and folders, through
+    the legacy API on Grafana 11 and the app-platform API on 13."""
+    from grafana_double import GrafanaDouble
+
+    with GrafanaDouble(token=TOKEN, version=version) as double:
+        _prune_tenants(double, version.startswith("13"), monkeypatch, tmp_path)
+        assert double.errors == []
+
+
+def _prune_tenants(double, apps: bool, monkeypatch, tmp_path) -> None:  # noqa: ANN001
     import io
 
-    from grafana_builds import TOKEN
-
     from agentgrafana.cli import main
+
+    dashboards = (
+        "/apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards/" if apps else "/api/dashboards/uid/"
+    )
+    folders = "/apis/folder.grafana.app/v1beta1/namespaces/default/folders/" if apps else "/api/folders/"
 
     monkeypatch.setenv("GRAFANA_TOKEN", TOKEN)
     root = __import__("pathlib").Path(__file__).resolve().parents[1]
@@ -156,11 +171,9 @@ def test_prune_finds_removed_tenants_by_their_folders_not_by_the_configuration(d
     assert code == 0, text
     deleted = sorted(w.path for w in double.writes() if w.method == "DELETE")
     removed = range(6, 12)
-    assert [p for p in deleted if p.startswith("/api/dashboards/")] == [
-        f"/api/dashboards/uid/agent-cost-t{i:02d}" for i in removed
-    ]
-    assert [p for p in deleted if p.startswith("/api/folders/")] == [
-        f"/api/folders/ai-agents-t{i:02d}" for i in removed if i != 11
+    assert [p for p in deleted if p.startswith(dashboards)] == [f"{dashboards}agent-cost-t{i:02d}" for i in removed]
+    assert [p for p in deleted if p.startswith(folders)] == [
+        f"{folders}ai-agents-t{i:02d}" for i in removed if i != 11
     ]  # t11 still holds a hand-made dashboard
     assert set(double.folders) == {
         "ai-agents",

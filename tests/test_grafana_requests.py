@@ -18,6 +18,7 @@ from grafana_builds import (  # noqa: F401
 from grafana_double import Fault, GrafanaDouble
 
 import agentgrafana.grafana.plan as plan_module
+import agentgrafana.grafana.stores as stores
 from agentgrafana.grafana import PushOptions, push
 from agentgrafana.model import Build, Folder
 
@@ -103,7 +104,7 @@ def test_a_dashboard_gone_between_search_and_read_is_created(double, settings):
 
 
 def test_searches_by_uid_are_split_to_keep_urls_short(double, settings, monkeypatch):
-    monkeypatch.setattr(plan_module, "QUERY_BUDGET", 100)
+    monkeypatch.setattr(stores, "QUERY_BUDGET", 100)
     build = per_tenant_build()
     for d in build.dashboards:  # unowned copies: the search by uid must find every one, in any batch
         double.add_folder(d.folder.uid, d.folder.title)
@@ -123,7 +124,7 @@ def test_searches_by_uid_are_split_to_keep_urls_short(double, settings, monkeypa
 
 
 def test_folder_list_is_paged(double, settings, monkeypatch):
-    monkeypatch.setattr(plan_module, "FOLDER_PAGE", 2)
+    monkeypatch.setattr(stores, "FOLDER_PAGE", 2)
     build = per_tenant_build(4)
     for folder in build.folders:
         double.add_folder(folder.uid, folder.title)

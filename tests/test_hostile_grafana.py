@@ -146,9 +146,9 @@ SERVER_CASES = [
 
 @pytest.mark.parametrize("case_id,routes,names", SERVER_CASES, ids=[c[0] for c in SERVER_CASES])
 def test_a_hostile_grafana_is_one_line_and_exit_1(monkeypatch, case_id, routes, names) -> None:
-    from agentgrafana.grafana import plan
+    from agentgrafana.grafana import stores
 
-    monkeypatch.setattr(plan, "MAX_PAGES", 5)  # the bound itself is 200; 5 keeps the endless case short
+    monkeypatch.setattr(stores, "MAX_PAGES", 5)  # the bound itself is 200; 5 keeps the endless case short
     with HostileGrafana() as server:
         for (method, path), fn in routes.items():
             server.route(method, path, fn)

@@ -23,20 +23,17 @@ from agentgrafana.grafana.plan import (
     DELETE,
     FOLDER,
     RULE_GROUP,
-    SEARCH_PAGE,
     UPDATE,
     Change,
     Plan,
     PushOptions,
-    as_object,
     compared_dashboard,
-    dashboard_path,
     make_plan,
-    paged,
     rule_group_path,
 )
 from agentgrafana.grafana.report import ObjectResult, PushReport
 from agentgrafana.grafana.settings import GrafanaSettings
+from agentgrafana.grafana.stores import LegacyStore, Stale, Store, store_for
 from agentgrafana.model import Build
 
 OnResult = Callable[[ObjectResult], None]
@@ -97,32 +94,22 @@ def _execute(run: _Run, change: Change, action: str, write: Callable[[], str], n
     run.emit(ObjectResult(change.kind, change.key, change.title, _DONE[action], detail, change.diff()))
 
 
-def _create_folder(client: GrafanaClient, change: Change) -> str:
-    try:
-        client.request("POST", "/api/folders", body=change.payload)
-    except GrafanaError as exc:
-        # 409: it exists after all (e.g. an earlier attempt of this request landed before the connection dropped).
-        path = f"/api/folders/{quote(change.key, safe='')}"
-        if exc.status == 409 and client.request("GET", path, missing_ok=True) is not None:
-            return "already existed"
-        raise
-    return ""
+def _create_folder(store: Store, change: Change) -> str:
+    return store.create_folder(change.key, change.title)
 
 
-def _save_dashboard(client: GrafanaClient, change: Change, force: bool) -> str:
-    body = dict(change.payload or {}, overwrite=force)
+def _save_dashboard(store: Store, change: Change, force: bool) -> str:
+    body = change.payload or {}
     try:
-        saved = client.request("POST", "/api/dashboards/db", body=body) or {}
-    except GrafanaError as exc:
-        if exc.status != 412 or force or "version-mismatch" not in exc.grafana_message:
-            raise
-        # Our version is stale: either an earlier attempt of this request landed, or someone saved meanwhile.
-        live = client.request("GET", dashboard_path(change.key), missing_ok=True)
-        live = as_object(live, f"dashboard {change.key}", "dashboard", "meta") if live is not None else None
-        if live and compared_dashboard(live["dashboard"], str(live["meta"].get("folderUid") or "")) == change.desired:
+        return store.save(body["dashboard"], change.folder_uid, body.get("version"), body.get("message", ""), force)
+    except Stale as exc:
+        # The version we planned against is stale: an earlier attempt of this request landed, or someone saved.
+        live = store.fresh(change.key, f"dashboard {change.key}")
+        if live and compared_dashboard(live.model, live.folder_uid) == change.desired:
             return "already as generated"
-        raise GrafanaError(f"{exc}; it changed in Grafana during this push: run again to re-plan", status=412) from None
-    return f"version {saved.get('version')}"
+        raise GrafanaError(
+            f"{exc}; it changed in Grafana during this push: run again to re-plan", status=exc.status
+        ) from None
 
 
 def _provenance_headers(options: PushOptions) -> dict[str, str] | None:
@@ -142,8 +129,8 @@ def _delete_rule_group(client: GrafanaClient, change: Change, options: PushOptio
     return f"{len(change.rule_uids)} rules"
 
 
-def _delete_dashboard(client: GrafanaClient, change: Change) -> str:
-    client.request("DELETE", dashboard_path(change.key), missing_ok=True)
+def _delete_dashboard(store: Store, change: Change) -> str:
+    store.delete(change.key)
     return ""
 
 
@@ -151,17 +138,14 @@ class _LeftAlone(Exception):
     """A planned delete that must not happen after all (the folder is not empty)."""
 
 
-def _delete_folder(client: GrafanaClient, change: Change) -> str:
+def _delete_folder(store: Store, change: Change) -> str:
     """Delete a removed tenant's folder only when it is empty: Grafana deletes a folder's dashboards with it."""
-    what = f"folder {change.key}"
-    left = paged(client, "/api/search", [("folderUIDs", change.key)], SEARCH_PAGE, f"contents of {what}")
+    left = store.folder_contents(change.key)
     if left:
         raise _LeftAlone(
-            f"left alone: it still holds {len(left)} item(s) not deleted by this push "
-            f"({', '.join(sorted(str(h.get('title') or h.get('uid')) for h in left)[:3])})"
+            f"left alone: it still holds {len(left)} item(s) not deleted by this push ({', '.join(sorted(left)[:3])})"
         )
-    path = f"/api/folders/{quote(change.key, safe='')}"
-    client.request("DELETE", path, params=[("forceDeleteRules", "false")], what=what, missing_ok=True)
+    store.delete_folder(change.key, f"folder {change.key}")
     return "it was empty"
 
 
@@ -194,9 +178,15 @@ def _each(
 
 
 def apply_plan(
-    client: GrafanaClient, plan: Plan, options: PushOptions, on_result: OnResult | None = None
+    client: GrafanaClient,
+    plan: Plan,
+    options: PushOptions,
+    on_result: OnResult | None = None,
+    store: Store | None = None,
 ) -> list[ObjectResult]:
-    """Write what the plan says, in dependency order; report every object exactly once."""
+    """Write what the plan says, in dependency order; report every object exactly once. `store`: the API
+    dashboards and folders go through (the legacy one by default, as for `make_plan`)."""
+    store = store or LegacyStore(client)
     run = _Run(on_result)
     writes: dict[str, list[tuple[Change, str, str]]] = {FOLDER: [], DASHBOARD: [], RULE_GROUP: []}
     deletes: list[tuple[Change, str, str]] = []
@@ -209,12 +199,12 @@ def apply_plan(
         else:
             writes[change.kind].append((change, *intent))
 
-    _each(run, writes[FOLDER], lambda c: _create_folder(client, c), client)
-    _each(run, writes[DASHBOARD], lambda c: _save_dashboard(client, c, options.force), client)
+    _each(run, writes[FOLDER], lambda c: _create_folder(store, c), client)
+    _each(run, writes[DASHBOARD], lambda c: _save_dashboard(store, c, options.force), client)
     _each(run, writes[RULE_GROUP], lambda c: _put_rule_group(client, c, options))
     _each(run, [d for d in deletes if d[0].kind == RULE_GROUP], lambda c: _delete_rule_group(client, c, options))
-    _each(run, [d for d in deletes if d[0].kind == DASHBOARD], lambda c: _delete_dashboard(client, c), client)
-    _each(run, [d for d in deletes if d[0].kind == FOLDER], lambda c: _delete_folder(client, c))
+    _each(run, [d for d in deletes if d[0].kind == DASHBOARD], lambda c: _delete_dashboard(store, c), client)
+    _each(run, [d for d in deletes if d[0].kind == FOLDER], lambda c: _delete_folder(store, c))
     return run.results
 
 
@@ -233,21 +223,23 @@ def push(
     options = options or PushOptions()
     started = time.monotonic()
     with GrafanaClient(settings) as client:
-        client.health()
-        plan = make_plan(client, build, options)
+        health = client.health()
+        store = store_for(client, options.api, options.namespace, health)
+        plan = make_plan(client, build, options, store)
         if options.dry_run:
             results = [_planned_result(c, options) for c in plan.changes]
             for result in results:
                 if on_result:
                     on_result(result)
         else:
-            results = apply_plan(client, plan, options, on_result)
+            results = apply_plan(client, plan, options, on_result, store)
         return PushReport(
             url=settings.url,
             dry_run=options.dry_run,
             force=options.force,
             results=results,
             requests=dict(client.stats.by_method),
+            api=store.name,
             retries=client.stats.retries,
             seconds=time.monotonic() - started,
         )

@@ -133,7 +133,8 @@ def _grafana_message(response: requests.Response, content: bytes, scrub: Callabl
         text = scrub(" ".join(content.decode("utf-8", errors="replace").split()))
         return _shorten(text) or str(response.reason or "")
     if isinstance(body, dict) and body.get("message"):
-        status = body.get("status")
+        # a Kubernetes Status (the app-platform API) says why in `reason`; the legacy API in `status`
+        status = body.get("reason") if body.get("kind") == "Status" else body.get("status")
         message = f"{body['message']} ({status})" if isinstance(status, str) and status else str(body["message"])
         return _shorten(scrub(" ".join(message.split())))
     return str(response.reason or "")

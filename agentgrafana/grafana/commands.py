@@ -12,6 +12,7 @@ import subprocess
 import threading
 from typing import TextIO
 
+from agentgrafana.config import GrafanaConfig
 from agentgrafana.grafana.apply import push
 from agentgrafana.grafana.client import GrafanaError
 from agentgrafana.grafana.plan import DEFAULT_MESSAGE, PushOptions
@@ -47,28 +48,32 @@ def commit_message() -> str:
 
 
 def plan_command(
-    args: argparse.Namespace, build: Build, *, disable_provenance: bool, stdout: TextIO, stderr: TextIO
+    args: argparse.Namespace, build: Build, *, grafana: GrafanaConfig, stdout: TextIO, stderr: TextIO
 ) -> int:
     """Show what a push would create, update or delete, with a unified diff per changed object."""
     options = PushOptions(
         dry_run=True,
         prune=getattr(args, "prune", False),
         force=getattr(args, "force", False),
-        disable_provenance=disable_provenance,
+        disable_provenance=grafana.disable_provenance,
+        api=grafana.api,
+        namespace=grafana.namespace,
     )
     return _run(args, build, options, stdout, stderr, diff_states=("update", "conflict"))
 
 
 def push_command(
-    args: argparse.Namespace, build: Build, *, disable_provenance: bool, stdout: TextIO, stderr: TextIO
+    args: argparse.Namespace, build: Build, *, grafana: GrafanaConfig, stdout: TextIO, stderr: TextIO
 ) -> int:
     """Push the build to Grafana (or only plan with --dry-run) and report per object."""
     options = PushOptions(
         dry_run=args.dry_run,
         prune=args.prune,
         force=args.force,
-        disable_provenance=disable_provenance,
+        disable_provenance=grafana.disable_provenance,
         message=commit_message(),
+        api=grafana.api,
+        namespace=grafana.namespace,
     )
     return _run(args, build, options, stdout, stderr, diff_states=("conflict",))
 

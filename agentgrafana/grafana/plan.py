@@ -24,7 +24,10 @@ Rule groups have no such marker (labels and annotations reach notifications); a 
 updated whenever its normalised form differs, and is a conflict only when it holds unowned rules,
 which the whole-group PUT would delete.
 
-Reading what Grafana holds costs a handful of list requests plus one GET per object that exists:
+Dashboards and folders are read and written through a `stores.Store`: the legacy API (below) or, from
+Grafana 12 on, the app-platform API, where one paged listing brings every dashboard with its spec.
+
+Reading what Grafana holds (legacy API) costs a handful of list requests plus one GET per object that exists:
 one `GET /api/folders` (paged) says which of our folders exist; one search for owned dashboards in
 our folders (needed for orphans anyway) and one search by uid for the generated dashboards it did not
 find say which dashboards exist; one list of alert rules says which rule groups hold rules. Only
@@ -39,12 +42,12 @@ from __future__ import annotations
 
 import copy
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote
 
-from agentgrafana.grafana.client import GrafanaClient, GrafanaError
+from agentgrafana.grafana.client import GrafanaClient
 from agentgrafana.grafana.normalize import (
     OWNER_LABEL,
     OWNER_TAG,
@@ -60,7 +63,8 @@ from agentgrafana.grafana.normalize import (
     rule_fields,
     strip_hash_tags,
 )
-from agentgrafana.model import Build, DashboardOut, Folder, GrafanaRuleGroup, json_kind
+from agentgrafana.grafana.stores import AUTO, Hit, LegacyStore, Store, as_list, as_object
+from agentgrafana.model import Build, DashboardOut, Folder, GrafanaRuleGroup
 
 CREATE, UPDATE, UNCHANGED, DELETE, CONFLICT, ORPHANED = (
     "create",
@@ -72,10 +76,6 @@ CREATE, UPDATE, UNCHANGED, DELETE, CONFLICT, ORPHANED = (
 )
 FOLDER, DASHBOARD, RULE_GROUP = "folder", "dashboard", "rule-group"
 DEFAULT_MESSAGE = "agentgrafana push"
-SEARCH_PAGE = 1000  # hits per search page (Grafana's default; it allows up to 5000)
-FOLDER_PAGE = 1000  # folders per page of GET /api/folders (Grafana's default)
-MAX_PAGES = 200  # 200 pages of 1,000: far beyond any real Grafana; a server that never ends paging is stopped
-QUERY_BUDGET = 6000  # characters of uid parameters per search URL: under the 8 KiB request line many proxies allow
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ class PushOptions:
     force: bool = False
     disable_provenance: bool = False
     message: str = DEFAULT_MESSAGE
+    api: str = AUTO  # grafana.api: auto | legacy | apps (see stores.store_for)
+    namespace: str = "default"  # grafana.namespace: the app-platform namespace (stacks-<id> on Grafana Cloud)
 
 
 @dataclass
@@ -166,10 +168,6 @@ def desired_rule_group(g: GrafanaRuleGroup) -> dict[str, Any]:
     return {"title": g.name, "folderUid": g.folder.uid, "interval": g.interval_seconds, "rules": rules}
 
 
-def dashboard_path(uid: str) -> str:
-    return f"/api/dashboards/uid/{quote(uid, safe='')}"
-
-
 def rule_group_path(folder_uid: str, group: str) -> str:
     return f"/api/v1/provisioning/folder/{quote(folder_uid, safe='')}/rule-groups/{quote(group, safe='')}"
 
@@ -178,30 +176,32 @@ def compared_dashboard(model: dict[str, Any], folder_uid: str) -> dict[str, Any]
     return {"folderUid": folder_uid, "dashboard": normalize_dashboard(model)}
 
 
-def make_plan(client: GrafanaClient, build: Build, options: PushOptions) -> Plan:
+def make_plan(client: GrafanaClient, build: Build, options: PushOptions, store: Store | None = None) -> Plan:
     """Read what Grafana holds for the build and classify every object. Raises GrafanaError on read failure.
 
     The project's scope is the build's folders plus every live folder of the exact form of a tenant folder
     of the build's main folder (`<uid>-<tenant>`, titled `<title>: <tenant>`): a tenant removed from the
     configuration leaves such a folder behind, and its owned dashboards and the folder are orphans.
+    `store`: the API dashboards and folders go through (the legacy one by default).
     """
+    store = store or LegacyStore(client)
     folder_uids = sorted({f.uid for f in build.folders})
     if not folder_uids:
         return Plan([])
-    live_folders = _list_folders(client)
+    live_folders = store.folders()
     folders = [_plan_folder(f, live_folders.get(f.uid)) for f in build.folders]
     main = build.main_folder
     left_behind = sorted(
         uid
-        for uid, f in live_folders.items()
-        if uid not in folder_uids and main is not None and main.is_tenant_folder(uid, str(f.get("title", "")))
+        for uid, title in live_folders.items()
+        if uid not in folder_uids and main is not None and main.is_tenant_folder(uid, title)
     )
     scope = sorted(set(folder_uids) | set(left_behind))
-    owned = _search_owned(client, scope)
-    owned_uids = {str(h.get("uid")) for h in owned}
-    existing = owned_uids | _search_uids(client, [d.uid for d in build.dashboards if d.uid not in owned_uids])
-    dashboards = client.map(lambda d: _plan_dashboard(client, d, options, d.uid in existing), build.dashboards)
-    orphans = _plan_orphan_dashboards(client, build, options, owned)
+    owned = store.owned(scope)
+    owned_uids = {h.uid for h in owned}
+    existing = owned_uids | store.existing([d.uid for d in build.dashboards if d.uid not in owned_uids])
+    dashboards = client.map(lambda d: _plan_dashboard(store, d, options, d.uid in existing), build.dashboards)
+    orphans = _plan_orphan_dashboards(client, store, build, options, owned)
     rules = as_list(
         client.request("GET", "/api/v1/provisioning/alert-rules", what="list of alert rules"), "list of alert rules"
     )
@@ -210,7 +210,7 @@ def make_plan(client: GrafanaClient, build: Build, options: PushOptions) -> Plan
         lambda g: _plan_rule_group(client, g, options, (g.folder.uid, g.name) in with_rules), build.grafana_rule_groups
     )
     orphan_groups = _plan_orphan_rule_groups(build, options, rules, set(scope))
-    orphan_folders = [_plan_orphan_folder(uid, str(live_folders[uid].get("title", "")), options) for uid in left_behind]
+    orphan_folders = [_plan_orphan_folder(uid, live_folders[uid], options) for uid in left_behind]
     return Plan(folders + dashboards + groups + orphan_groups + orphans + orphan_folders)
 
 
@@ -222,89 +222,34 @@ def _plan_orphan_folder(uid: str, title: str, options: PushOptions) -> Change:
     return Change(FOLDER, uid, title, DELETE, reason="tenant no longer configured; deleted if nothing else is in it")
 
 
-def as_list(body: Any, what: str) -> list[dict[str, Any]]:
-    """A JSON list of objects, or GrafanaError naming the endpoint (never a traceback on a wrong shape)."""
-    if body is None:
-        return []
-    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
-        raise GrafanaError(f"{what}: Grafana answered with {json_kind(body)} where a list of objects was expected")
-    return body
-
-
-def as_object(body: Any, what: str, *required: str) -> dict[str, Any]:
-    """A JSON object whose `required` keys hold objects (e.g. a dashboard's "dashboard" and "meta")."""
-    if not isinstance(body, dict) or any(not isinstance(body.get(key), dict) for key in required):
-        wanted = "an object" + (f" with {', '.join(required)}" if required else "")
-        raise GrafanaError(f"{what}: Grafana answered with {json_kind(body)} where {wanted} was expected")
-    return body
-
-
-def paged(
-    client: GrafanaClient, path: str, params: list[tuple[str, Any]], page_size: int, what: str
-) -> list[dict[str, Any]]:
-    """Every item of a `limit`/`page` listing, with the paging bounded: a page that repeats the one before
-    (a server ignoring `page`) or more than MAX_PAGES pages is an error, not an endless loop."""
-    found: list[dict[str, Any]] = []
-    previous: list[Any] | None = None
-    for page in range(1, MAX_PAGES + 1):
-        items = as_list(
-            client.request("GET", path, params=[*params, ("limit", page_size), ("page", page)], what=what), what
-        )
-        keys = [item.get("uid", item.get("id")) for item in items]
-        if items and keys == previous:
-            raise GrafanaError(
-                f"{what}: page {page} repeats page {page - 1}: this server ignores paging "
-                f"(limit/page), so the listing cannot be read completely"
-            )
-        found.extend(items)
-        if len(items) < page_size:
-            return found
-        previous = keys
-    raise GrafanaError(f"{what}: more than {MAX_PAGES} pages of {page_size}: stopping (is this really Grafana?)")
-
-
-def _list_folders(client: GrafanaClient) -> dict[str, dict[str, Any]]:
-    """Top-level folders by uid, from `GET /api/folders`, paged.
-
-    `limit` and `page` (default 1000, pages from 1) are from Grafana's public folder API docs; the
-    reference page lists the endpoint without them.
-    """
-    listed = paged(client, "/api/folders", [], FOLDER_PAGE, "list of folders")
-    return {str(f.get("uid")): f for f in listed}
-
-
-def _plan_folder(folder: Folder, live: dict[str, Any] | None) -> Change:
+def _plan_folder(folder: Folder, live_title: str | None) -> Change:
     desired = {"uid": folder.uid, "title": folder.title}
-    if live is None:
+    if live_title is None:
         return Change(FOLDER, folder.uid, folder.title, CREATE, payload=desired)
-    reason = "" if live.get("title") == folder.title else f'exists with the title "{live.get("title")}" (left as is)'
+    reason = "" if live_title == folder.title else f'exists with the title "{live_title}" (left as is)'
     return Change(FOLDER, folder.uid, folder.title, UNCHANGED, reason=reason)
 
 
-def _plan_dashboard(client: GrafanaClient, d: DashboardOut, options: PushOptions, exists: bool) -> Change:
-    """Classify one generated dashboard; it is read only when a search said it `exists`."""
+def _plan_dashboard(store: Store, d: DashboardOut, options: PushOptions, exists: bool) -> Change:
+    """Classify one generated dashboard; it is read only when a listing said it `exists`."""
     model, normalized, content_hash = _desired(d)
     title = str(model.get("title", d.title))
     change = Change(DASHBOARD, d.uid, title, CREATE, folder_uid=d.folder.uid)
     change.desired = {"folderUid": d.folder.uid, "dashboard": normalized}
-    live = None
-    if exists:  # missing_ok: it may have been deleted since the search
-        what = f'dashboard "{title}" ({d.uid})'
-        live = client.request("GET", dashboard_path(d.uid), what=what, missing_ok=True)
-        live = None if live is None else as_object(live, what, "dashboard", "meta")
+    # missing: it may have been deleted since the listing
+    live = store.get(d.uid, f'dashboard "{title}" ({d.uid})') if exists else None
     if live is None:
         change.payload = _dashboard_body(model, d.folder.uid, None, options)
         return change
-    live_model = live["dashboard"]
-    live_folder = str((live.get("meta") or {}).get("folderUid") or "")
-    if live_folder == d.folder.uid and _same_json(live_model, model):
+    live_model = live.model
+    if live.folder_uid == d.folder.uid and _same_json(live_model, model):
         change.live, change.action = change.desired, UNCHANGED  # as sent: normalising it would give the same
         return change
-    change.live = compared_dashboard(live_model, live_folder)
+    change.live = compared_dashboard(live_model, live.folder_uid)
     if change.live == change.desired:
         change.action = UNCHANGED
         return change
-    change.payload = _dashboard_body(model, d.folder.uid, live_model.get("version"), options)
+    change.payload = _dashboard_body(model, d.folder.uid, live.version, options)
     live_hash = normalized_content_hash(change.live["dashboard"])
     if not is_owned_dashboard(live_model):
         change.action, change.resolution = CONFLICT, UPDATE
@@ -325,78 +270,32 @@ def _same_json(live: dict[str, Any], ours: dict[str, Any]) -> bool:
     return all(k in ignored or (k in live and live[k] == v) for k, v in ours.items())
 
 
-def _dashboard_body(
-    model: dict[str, Any], folder_uid: str, version: int | None, options: PushOptions
-) -> dict[str, Any]:
-    dashboard = dict(model)
-    if version is not None:
-        dashboard["version"] = version  # Grafana refuses (412) if someone saved since we read it
-    return {"dashboard": dashboard, "folderUid": folder_uid, "message": options.message[:500], "overwrite": False}
-
-
-def _batches(values: list[str], name: str) -> Iterator[list[tuple[str, str]]]:
-    """`values` as repeated `name=value` query parameters, split so that no URL gets too long."""
-    batch: list[tuple[str, str]] = []
-    size = 0
-    for value in values:
-        cost = len(name) + len(quote_plus(value)) + 2  # with '&' and '=', as requests encodes it
-        if batch and size + cost > QUERY_BUDGET:
-            yield batch
-            batch, size = [], 0
-        batch.append((name, value))
-        size += cost
-    if batch:
-        yield batch
-
-
-def _search(client: GrafanaClient, filters: list[tuple[str, str]], what: str) -> list[dict[str, Any]]:
-    """Every dashboard hit of one search, page by page."""
-    return paged(client, "/api/search", [("type", "dash-db"), *filters], SEARCH_PAGE, what)
-
-
-def _search_owned(client: GrafanaClient, folder_uids: list[str]) -> list[dict[str, Any]]:
-    """Dashboards carrying our tag in these folders (one search, or a few for very many folders)."""
-    by_uid: dict[str, dict[str, Any]] = {}
-    for batch in _batches(folder_uids, "folderUIDs"):
-        for hit in _search(client, [("tag", OWNER_TAG), *batch], "search for owned dashboards"):
-            by_uid.setdefault(str(hit.get("uid")), hit)
-    return list(by_uid.values())
-
-
-def _search_uids(client: GrafanaClient, uids: list[str]) -> set[str]:
-    """Which of these dashboard uids exist in Grafana, owned or not, in any folder."""
-    found: set[str] = set()
-    wanted = set(uids)
-    for batch in _batches(uids, "dashboardUIDs"):
-        hits = _search(client, batch, "search for generated dashboards")
-        found.update(str(h.get("uid")) for h in hits if h.get("uid") in wanted)
-    return found
+def _dashboard_body(model: dict[str, Any], folder_uid: str, version: Any, options: PushOptions) -> dict[str, Any]:
+    """What the store's save needs: the dashboard, its folder, the live version planned against, the message."""
+    return {"dashboard": model, "folderUid": folder_uid, "version": version, "message": options.message[:500]}
 
 
 def _plan_orphan_dashboards(
-    client: GrafanaClient, build: Build, options: PushOptions, owned: list[dict[str, Any]]
+    client: GrafanaClient, store: Store, build: Build, options: PushOptions, owned: list[Hit]
 ) -> list[Change]:
     generated = {d.uid for d in build.dashboards}
-    hits = sorted((h for h in owned if h.get("uid") and h.get("uid") not in generated), key=lambda h: str(h.get("uid")))
-    return client.map(lambda h: _plan_orphan_dashboard(client, h, options), hits)
+    hits = sorted((h for h in owned if h.uid and h.uid not in generated), key=lambda h: h.uid)
+    return client.map(lambda h: _plan_orphan_dashboard(store, h, options), hits)
 
 
-def _plan_orphan_dashboard(client: GrafanaClient, hit: dict[str, Any], options: PushOptions) -> Change:
-    uid, title = str(hit["uid"]), str(hit.get("title", ""))
-    change = Change(DASHBOARD, uid, title, ORPHANED, folder_uid=str(hit.get("folderUid") or ""))
+def _plan_orphan_dashboard(store: Store, hit: Hit, options: PushOptions) -> Change:
+    change = Change(DASHBOARD, hit.uid, hit.title, ORPHANED, folder_uid=hit.folder_uid)
     if not options.prune:
         change.reason = "no longer generated (use --prune)"
         return change
-    what = f'dashboard "{title}" ({uid})'
-    live = client.request("GET", dashboard_path(uid), what=what, missing_ok=True)
+    live = store.get(hit.uid, f'dashboard "{hit.title}" ({hit.uid})')
     if live is None:  # deleted by someone else in the meantime
         change.action = UNCHANGED
         return change
-    live_model = as_object(live, what, "dashboard")["dashboard"]
-    change.live = compared_dashboard(live_model, change.folder_uid)
-    if not is_owned_dashboard(live_model):
+    change.live = compared_dashboard(live.model, change.folder_uid)
+    if not is_owned_dashboard(live.model):
         change.action, change.reason = UNCHANGED, "no longer carries our tag (left alone)"
-    elif recorded_hash(live_model) != dashboard_content_hash(live_model):
+    elif recorded_hash(live.model) != dashboard_content_hash(live.model):
         change.action, change.resolution = CONFLICT, DELETE
         change.reason = "no longer generated, but edited in Grafana since the last push"
     else:

@@ -41,6 +41,7 @@ class PushReport:
     requests: dict[str, int] = field(default_factory=dict)
     retries: int = 0
     seconds: float = 0.0
+    api: str = "legacy"  # the API dashboards and folders went through: legacy | apps
 
     def counts(self) -> dict[str, int]:
         found = Counter(r.state for r in self.results)
@@ -62,6 +63,7 @@ class PushReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "grafana": self.url,
+            "api": self.api,
             "dry_run": self.dry_run,
             "ok": self.ok,
             "summary": self.counts(),
@@ -80,7 +82,10 @@ def summary_line(report: PushReport) -> str:
     methods = ", ".join(f"{m} {n}" for m, n in sorted(report.requests.items()))
     total = sum(report.requests.values())
     head = "Plan" if report.dry_run else "Push"
-    text = f"{head}: {counts}. HTTP requests: {total} ({methods}), {report.retries} retried; {report.seconds:.1f} s"
+    text = (
+        f"{head}: {counts}. HTTP requests: {total} ({methods}), {report.retries} retried; {report.seconds:.1f} s"
+        f" ({'app-platform' if report.api == 'apps' else 'legacy'} API)"
+    )
     if report.of("conflict") and not report.dry_run:
         text += "\nConflicts were not written: review the diffs, then re-run with --force to overwrite."
     if report.of("failed"):
