@@ -127,6 +127,12 @@ def parser() -> argparse.ArgumentParser:
 
     live_command.add_arguments(lv)
 
+    dr = sub.add_parser(
+        "doctor", help="check every panel, variable, rule and alert of the build against your own Prometheus"
+    )
+    _common(dr)
+    live_command.add_doctor_arguments(dr)
+
     rd = sub.add_parser("readme", help="refresh the README's configuration reference and metric catalog")
     rd.add_argument("--file", type=Path, default=Path("README.md"), help="the README to update (default: README.md)")
     rd.add_argument("--check", action="store_true", help="write nothing; exit 1 when the README is stale")
@@ -275,6 +281,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "push": cmd_push,
         "preview": cmd_preview,
         "verify-live": cmd_verify_live,
+        "doctor": cmd_doctor,
         "readme": cmd_readme,
     }
     try:
@@ -539,6 +546,15 @@ def cmd_verify_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     cfg = load_config(args)
     return command.verify_live(args, build(cfg, Path(args.root).resolve()), cfg, out, err)
+
+
+def cmd_doctor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import os
+
+    from .live import command
+
+    cfg = load_config(args)
+    return command.doctor(args, build(cfg, Path(args.root).resolve()), out, err, dict(os.environ))
 
 
 def render_command(command: list[str]) -> str:

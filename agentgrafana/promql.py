@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 import promql_parser as pp
 
@@ -357,3 +358,35 @@ def scope_mismatches(expr: str) -> list[tuple[str, frozenset[str], frozenset[str
         return []
     first_name, first = scopes[0]
     return [(name, scope, first) for name, scope in scopes[1:] if scope != first]
+
+
+_OPS = ((pp.MatchOp.Equal, "="), (pp.MatchOp.NotEqual, "!="), (pp.MatchOp.Re, "=~"), (pp.MatchOp.NotRe, "!~"))
+
+
+def _op(op: Any) -> str:
+    return next(text for value, text in _OPS if op == value)
+
+
+def selectors(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """Every series selector of `expr` (variables already expanded): (metric name, [(label, op, value)]),
+    in order of appearance, each once. Selectors without a metric name are left out."""
+    found: list[tuple[str, list[tuple[str, str, str]]]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, pp.MatrixSelector):
+            node = node.vector_selector
+        if isinstance(node, pp.VectorSelector):
+            matchers = [(m.name, _op(m.op), m.value) for m in node.matchers.matchers if m.name != "__name__"]
+            names = [m.value for m in node.matchers.matchers if m.name == "__name__" and m.op == pp.MatchOp.Equal]
+            name = node.name or (names[0] if names else "")
+            if name and (name, matchers) not in found:
+                found.append((name, matchers))
+            return
+        for child in ("expr", "lhs", "rhs", "param"):
+            if getattr(node, child, None) is not None:
+                walk(getattr(node, child))
+        for arg in getattr(node, "args", None) or []:
+            walk(arg)
+
+    walk(parse(expr))
+    return found

@@ -16,7 +16,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -27,7 +27,7 @@ from ..outputs import PROMETHEUS_RULES, files_with_role
 from ..promql import expand_variables
 from ..scenario import ALWAYS
 from . import scenarios as sc
-from .prometheus import LiveServer, Prometheus, QueryError, finite_points, live_prometheus
+from .prometheus import LiveServer, QueryApi, QueryError, finite_points, live_prometheus
 from .simulator import Dataset, SimOptions, simulate
 
 MAX_POINTS = 120  # per series in the recorded results (and the panel query resolution)
@@ -37,6 +37,21 @@ NOT_CHECKED_TYPES = ("tempo",)
 PANELS_WITHOUT_QUERIES = ("row", "text", "news", "dashlist", "alertlist", "annolist", "welcome")
 DURATION_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+class Span(Protocol):
+    """The time range checked: a simulated dataset's, or the recent window of a user's Prometheus (doctor)."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+    @property
+    def step(self) -> int:
+        """The scrape interval."""
+        ...
 
 
 def parse_duration(text: str) -> float:
@@ -168,7 +183,7 @@ def _labels_text(items: list[dict[str, str]], limit: int = 3) -> str:
 
 @dataclass
 class LiveReport:
-    dataset: Dataset
+    dataset: Any  # Dataset (the live check) or Span (doctor)
     prometheus_version: str
     targets: list[TargetCheck] = field(default_factory=list)
     variables: list[VariableCheck] = field(default_factory=list)
@@ -305,13 +320,13 @@ def check(build: Build, server: LiveServer) -> LiveReport:
     return report
 
 
-def query_step(d: Dataset) -> int:
+def query_step(d: Span) -> int:
     """Range-query resolution: at most MAX_POINTS points over the window, a multiple of the scrape step."""
     steps = math.ceil((d.end - d.start) / MAX_POINTS / d.step)
     return max(1, steps) * d.step
 
 
-def builtin_values(d: Dataset) -> dict[str, str]:
+def builtin_values(d: Span) -> dict[str, str]:
     """Grafana's interval variables for a panel showing the whole simulated window."""
     step = query_step(d)
     rng = d.end - d.start
@@ -330,7 +345,7 @@ def builtin_values(d: Dataset) -> dict[str, str]:
 
 
 def variable_values(
-    model: dict[str, Any], prom: Prometheus, d: Dataset, checks: list[VariableCheck] | None = None
+    model: dict[str, Any], prom: QueryApi, d: Span, checks: list[VariableCheck] | None = None
 ) -> dict[str, str]:
     """What each dashboard variable expands to when the user selects "All" (or its first value).
 
@@ -374,7 +389,7 @@ QUERY_RESULT_RE = re.compile(r"\s*query_result\((.*)\)\s*", re.S)
 
 
 def _check_variable(
-    dashboard: str, name: str, var: dict[str, Any], values: dict[str, str], prom: Prometheus, d: Dataset
+    dashboard: str, name: str, var: dict[str, Any], values: dict[str, str], prom: QueryApi, d: Span
 ) -> _VariableRun:
     """Run a Prometheus query variable as Grafana would (label_values, query_result or a PromQL query)."""
     query = var.get("query")
@@ -437,7 +452,7 @@ LEGEND_LABEL_RE = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
 TABLE_FIELDS = re.compile(r"^(Time|Value( #\w+)?|Metric|__name__)$")
 
 
-def check_dashboards(build: Build, prom: Prometheus, d: Dataset, report: LiveReport) -> None:
+def check_dashboards(build: Build, prom: QueryApi, d: Span, report: LiveReport) -> None:
     for dash in build.dashboards:
         values = variable_values(dash.model, prom, d, report.variables)
         recorded: dict[str, list[dict[str, Any]]] = {}
@@ -472,8 +487,8 @@ def _check_target(
     panel: dict[str, Any],
     target: dict[str, Any],
     values: dict[str, str],
-    prom: Prometheus,
-    d: Dataset,
+    prom: QueryApi,
+    d: Span,
     report: LiveReport,
     recorded: dict[str, list[dict[str, Any]]],
 ) -> TargetCheck | None:
@@ -548,7 +563,7 @@ def _downsample(result: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def check_rules(build: Build, prom: Prometheus, d: Dataset, report: LiveReport) -> None:
+def check_rules(build: Build, prom: QueryApi, d: Span, report: LiveReport) -> None:
     step = query_step(d)
     for path, body in sorted(rule_files(build).items()):
         for group in (yaml.safe_load(body) or {}).get("groups") or []:
@@ -577,7 +592,7 @@ def recorded_exprs(build: Build) -> dict[str, str]:
 ANNOTATION_LABEL_RE = re.compile(r"\$labels\.([A-Za-z_]\w*)")
 
 
-def check_alerts(build: Build, prom: Prometheus, d: Dataset, report: LiveReport) -> None:
+def check_alerts(build: Build, prom: QueryApi, d: Dataset, report: LiveReport) -> None:
     normal = d.window(sc.NORMAL)
     for alert in build.alerts:
         scenario = sc.window_for(alert, d.windows)

@@ -106,8 +106,70 @@ def write_config(
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
+class QueryApi:
+    """Prometheus' HTTP query API over `self.session` at `self.url`: what the live check and doctor run."""
+
+    session: requests.Session
+    timeout: float = 60.0
+
+    @property
+    def url(self) -> str:
+        raise NotImplementedError
+
+    def _api(self, path: str, params: dict[str, Any]) -> Any:
+        try:
+            resp = self.session.post(f"{self.url}/api/v1/{path}", data=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise QueryError(f"request failed: {exc}") from None
+        try:
+            body = resp.json()
+        except ValueError:
+            raise QueryError(f"HTTP {resp.status_code}: {resp.text[:300]}") from None
+        if body.get("status") != "success":
+            raise QueryError(f"{body.get('errorType', 'error')}: {body.get('error', resp.text[:300])}")
+        return body["data"]
+
+    def api_get(self, path: str, params: dict[str, Any]) -> Any:
+        """GET an API path (label values, series, ...); returns `data`."""
+        try:
+            resp = self.session.get(f"{self.url}/api/v1/{path}", params=params, timeout=self.timeout)
+            body = resp.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise QueryError(f"request failed: {exc}") from None
+        if body.get("status") != "success":
+            raise QueryError(f"{body.get('errorType', 'error')}: {body.get('error', '')}")
+        return body["data"]
+
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
+        """Matrix result: [{"metric": {...}, "values": [[ts, "value"], ...]}, ...]."""
+        data = self._api("query_range", {"query": expr, "start": start, "end": end, "step": step})
+        return list(data.get("result", []))
+
+    def query(self, expr: str, at: float) -> Any:
+        return self._api("query", {"query": expr, "time": at})
+
+    def version(self) -> str:
+        try:
+            return str(self.session.get(f"{self.url}/api/v1/status/buildinfo", timeout=5).json()["data"]["version"])
+        except (requests.RequestException, ValueError, KeyError):
+            return "?"
+
+
 @dataclass
-class Prometheus:
+class RemotePrometheus(QueryApi):
+    """A user's Prometheus (`agentgrafana doctor`): its URL and a session carrying auth and TLS settings."""
+
+    address: str
+    session: requests.Session
+    timeout: float = 30.0
+
+    @property
+    def url(self) -> str:
+        return self.address.rstrip("/")
+
+
+@dataclass
+class Prometheus(QueryApi):
     """One Prometheus process on 127.0.0.1; `start`/`stop`/`restart`, and the query API."""
 
     binary: str
@@ -187,45 +249,6 @@ class Prometheus:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    # --- queries --------------------------------------------------------------------------------------------
-    def _api(self, path: str, params: dict[str, Any]) -> Any:
-        try:
-            resp = self.session.post(f"{self.url}/api/v1/{path}", data=params, timeout=60)
-        except requests.RequestException as exc:
-            raise QueryError(f"request failed: {exc}") from None
-        try:
-            body = resp.json()
-        except ValueError:
-            raise QueryError(f"HTTP {resp.status_code}: {resp.text[:300]}") from None
-        if body.get("status") != "success":
-            raise QueryError(f"{body.get('errorType', 'error')}: {body.get('error', resp.text[:300])}")
-        return body["data"]
-
-    def api_get(self, path: str, params: dict[str, Any]) -> Any:
-        """GET an API path (label values, series, ...); returns `data`."""
-        try:
-            resp = self.session.get(f"{self.url}/api/v1/{path}", params=params, timeout=60)
-            body = resp.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise QueryError(f"request failed: {exc}") from None
-        if body.get("status") != "success":
-            raise QueryError(f"{body.get('errorType', 'error')}: {body.get('error', '')}")
-        return body["data"]
-
-    def query_range(self, expr: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
-        """Matrix result: [{"metric": {...}, "values": [[ts, "value"], ...]}, ...]."""
-        data = self._api("query_range", {"query": expr, "start": start, "end": end, "step": step})
-        return list(data.get("result", []))
-
-    def query(self, expr: str, at: float) -> Any:
-        return self._api("query", {"query": expr, "time": at})
-
-    def version(self) -> str:
-        try:
-            return str(self.session.get(f"{self.url}/api/v1/status/buildinfo", timeout=5).json()["data"]["version"])
-        except (requests.RequestException, ValueError, KeyError):
-            return "?"
 
 
 def finite_points(series: dict[str, Any]) -> int:
