@@ -7,8 +7,12 @@ REQUESTS = "agent_request_duration_seconds_count"
 
 
 def _quantiles(ctx: Context, histogram: str, group: str, quantiles: tuple[float, ...]) -> list[Target]:
+    """One target per quantile; exemplars on the highest only: the same trace ids on every line would draw each
+    dot once per quantile, and Grafana queries the exemplars once per target that asks for them."""
     return [
-        Target(ctx.q.quantile(q, histogram, [group]), f"P{round(q * 100)} {{{{{group}}}}}", exemplar=True)
+        Target(
+            ctx.q.quantile(q, histogram, [group]), f"P{round(q * 100)} {{{{{group}}}}}", exemplar=q == max(quantiles)
+        )
         for q in quantiles
     ]
 

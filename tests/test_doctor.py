@@ -99,8 +99,7 @@ def test_a_missing_family_lists_exactly_what_reads_it(default_build_and_data, pr
         assert p["state"] == "empty", p
         assert reads_removed(p["query"]), f"{p['name']} is reported empty but reads nothing that was removed"
         named = [
-            a or b
-            for a, b in re.findall(r"(?:no series|recording rule) ([\w:]+)|no ([\w:]+) series with", p["detail"])
+            a or b for a, b in re.findall(r"(?:no series|recording rule) ([\w:]+)|no ([\w:]+) series with", p["detail"])
         ]
         assert named and all(n.startswith(REMOVED) or n in rules for n in named), p["detail"]
     empty = {p["name"] for p in problems}
