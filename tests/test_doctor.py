@@ -55,6 +55,13 @@ def test_full_data_is_all_live_and_exits_0(default_build_and_data, prometheus_bi
         assert code == 0, out + err
         assert "ALL LIVE" in out and "seed (configured): 29 of 29" in out
         code, out, _ = doctor(server.prometheus.url, d.end, "--format", "json")
+        tight, tight_out, _ = doctor(
+            server.prometheus.url, d.end, "--format", "json", "--series-budget", "50", "--label-budget", "3"
+        )
+    warned = json.loads(tight_out)["cardinality"]
+    assert tight == 0  # warnings do not fail the check
+    assert any(w.startswith("agent_request_duration_seconds_bucket: ") and "(budget 50)" in w for w in warned), warned
+    assert any(w.startswith("label ") for w in warned) and not any("__name__" in w for w in warned), warned
     report = json.loads(out)
     assert code == 0 and report["ok"] is True and report["problems"] == []
     assert report["summary"]["panel"]["live"] >= 80 and report["summary"]["alert"] == {
@@ -138,3 +145,18 @@ def test_credentials_never_travel_in_clear_or_show_in_errors(monkeypatch) -> Non
     assert code == 2 and "refusing to send credentials over plain http" in err and token not in err
     code, out, err = doctor("http://127.0.0.1:1", 1_800_000_000, "--format", "json")
     assert code == 2 and token not in out + err and json.loads(out)["exit_code"] == 2
+
+
+def test_credentials_come_from_the_environment_only() -> None:
+    import argparse
+
+    from agentgrafana.live.command import doctor_api
+
+    args = argparse.Namespace(
+        url="https://prom.example.com", allow_insecure_http=False, insecure_skip_verify=False, ca_bundle=None
+    )
+    bearer = doctor_api(args, {"PROMETHEUS_TOKEN": "tok-123456789"})
+    assert bearer.session.headers["Authorization"] == "Bearer tok-123456789" and bearer.session.verify is True
+    basic = doctor_api(args, {"PROMETHEUS_USER": "ops", "PROMETHEUS_PASSWORD": "pw-987654321"})
+    assert basic.session.auth == ("ops", "pw-987654321") and "Authorization" not in basic.session.headers
+    assert basic.session.trust_env is False  # no netrc, no proxy credentials from elsewhere
