@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .alerting import alertmanager, prometheus, promtool_tests, runbooks
+from .alerting import alertmanager, grafana_policies, prometheus, promtool_tests, runbooks
 from .alerting import grafana as grafana_rules
 from .config import Config
 from .emit import dashboards as dashboard_emit
@@ -25,6 +25,7 @@ RESOURCE = "grafana-resource"
 GRAFANA_ALERTING, PROMETHEUS_RULES, PROMTOOL_TESTS = "grafana-alerting", "prometheus-rules", "promtool-tests"
 PROMTOOL_TEST_RULES = "promtool-test-rules"
 RUNBOOK = "runbook"
+NOTIFICATION_POLICIES = "grafana-notification-policies"
 ALERTMANAGER = "alertmanager"
 
 
@@ -134,6 +135,14 @@ FORMATS: tuple[Format, ...] = (
         ALERTMANAGER,
         "Alertmanager routes (cost to FinOps, critical to the pager) and inhibit rules; amtool check-config",
         lambda i: alertmanager.files(i.config, i.groups),
+    ),
+    Format(
+        "grafana-notification-policies",
+        grafana_policies.PATH,
+        re.compile(rf"^{re.escape(grafana_policies.PATH)}$"),
+        NOTIFICATION_POLICIES,
+        "the Alertmanager routes as a Grafana notification policy tree (engine grafana; copy on purpose)",
+        lambda i: grafana_policies.files(i.config, i.groups),
     ),
     Format(
         "prometheusrule",

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from procs import PYTHON, REPO, run_child  # noqa: E402
 from report import Metric, machine, markdown, table, write_json  # noqa: E402
 
-SECTIONS = ("cold", "scale", "scale30", "builders", "promql", "push")
+SECTIONS = ("cold", "scale", "scale30", "builders", "promql", "push", "querycost")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Params:
     promql_seconds: float  # per mode (cold, cached)
     push_dashboards: int
     push_latency: float
+    cost_tenants: int = 10  # query cost: tenants actually backfilled (samples are reported at 500)
+    cost_pods: int = 8
 
 
 FULL = Params(
@@ -57,6 +59,8 @@ QUICK = Params(
     promql_seconds=0.2,
     push_dashboards=20,
     push_latency=0.02,
+    cost_tenants=2,
+    cost_pods=2,
 )
 SIZE_NAMES = ("small", "medium", "large")
 
@@ -277,6 +281,13 @@ def push_round_trips(p: Params) -> tuple[list[Metric], dict[str, Any]]:
     return metrics, found
 
 
+def query_cost(p: Params) -> tuple[list[Metric], dict[str, Any]]:
+    """Samples the cost rule group reads per evaluation, on a real Prometheus (bench/query_cost.py)."""
+    from query_cost import rule_group_cost
+
+    return rule_group_cost(p.cost_tenants, p.cost_pods)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes and few iterations (CI)")
@@ -314,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
             "builders": lambda: builders(params),
             "promql": lambda: promql_throughput(params),
             "push": lambda: push_round_trips(params),
+            "querycost": lambda: query_cost(params),
         }
         for name in SECTIONS:
             if name in only:

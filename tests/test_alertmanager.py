@@ -96,3 +96,69 @@ def test_inhibitions_never_let_rate_limits_silence_a_page(default_build) -> None
     assert 'severity="warning"' in rate["target_matchers"]
     critical = next(r for r in rules if 'severity="critical"' in r["source_matchers"])
     assert critical["equal"] == ["agent_name"] and 'component="agent"' in critical["source_matchers"]
+
+
+POLICIES = "grafana/notification-policies/agentgrafana.yaml"
+
+
+def _grafana_receiver(policy: dict, labels: dict[str, str]) -> str:
+    """Grafana's routing: the first child policy whose object matchers all hold, recursively; else this one."""
+    import re
+
+    def holds(matcher: list[str]) -> bool:
+        label, op, value = matcher
+        have = labels.get(label, "")
+        return {
+            "=": have == value,
+            "!=": have != value,
+            "=~": re.fullmatch(value, have) is not None,
+            "!~": re.fullmatch(value, have) is None,
+        }[op]
+
+    for child in policy.get("routes") or []:
+        if all(holds(m) for m in child.get("object_matchers") or []):
+            return _grafana_receiver(child, labels)
+    return policy["receiver"]
+
+
+def test_the_grafana_policy_tree_routes_every_alert_as_alertmanager_does(amtool, default_build, config_file) -> None:
+    """With the default engine Grafana notifies: its policy tree sends each of the build's alerts to the same
+    receiver as `amtool config routes test` finds in the Alertmanager configuration."""
+    text = default_build.files[POLICIES].decode()
+    assert "REPLACES the organisation's whole tree" in text  # said where it matters
+    tree = yaml.safe_load(text)
+    assert tree["apiVersion"] == 1 and len(tree["policies"]) == 1 and tree["policies"][0]["orgId"] == 1
+    root = tree["policies"][0]
+    assert root["group_by"][0] == "alertname" and root["repeat_interval"] == "4h"
+    seen = set()
+    for alert in default_build.alerts:
+        labels = {
+            "alertname": alert.name,
+            "severity": alert.severity,
+            "component": alert.component,
+            **dict(alert.labels),
+        }
+        done = subprocess.run(
+            [
+                amtool,
+                "config",
+                "routes",
+                "test",
+                f"--config.file={config_file}",
+                *(f"{k}={v}" for k, v in labels.items()),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert _grafana_receiver(root, labels) == done.stdout.strip(), (alert.name, labels)
+        seen.add(done.stdout.strip())
+    assert seen == {"default", "pager", "finops", "watchdog"}
+
+
+def test_the_policy_tree_exists_only_where_grafana_notifies() -> None:
+    prometheus_only = build(config_mod.from_mapping({"alerting": {"engine": "prometheus"}}), ROOT)
+    assert POLICIES not in prometheus_only.files and PATH in prometheus_only.files
+    both = build(config_mod.from_mapping({"alerting": {"engine": "both"}}), ROOT)
+    assert POLICIES in both.files

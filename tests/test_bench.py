@@ -35,6 +35,11 @@ EXPECTED = {
     "push_noop_s",
     "push_noop_writes",
     *(f"push_{run}_{method}" for run in ("first", "noop") for method in ("get", "post", "put", "delete")),
+    "cost_group_samples_per_eval",
+    "seed_daily_spend_samples_per_eval",
+    "seed_monthly_spend_samples_per_eval",
+    "cost_group_cheaper_x",
+    "cost_group_samples_per_day",
 }
 
 
@@ -60,4 +65,6 @@ def test_quick_run_reports_every_metric_with_a_number(tmp_path: Path) -> None:
         assert metric["label"] and metric["pass"] in (True, False, None), key
     assert metrics["scale30_panels_per_dashboard"]["value"] == 30
     assert metrics["push_noop_writes"]["value"] == 0  # a count, not a timing: a re-push never writes
+    # samples are counted by Prometheus, not timed: the cost group must read 10x less than the seed's daily rule
+    assert metrics["cost_group_cheaper_x"]["value"] >= 10, metrics["cost_group_cheaper_x"]
     assert metrics["builders_speedup"]["label"] in done.stdout  # the table is printed
