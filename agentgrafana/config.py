@@ -211,6 +211,9 @@ class GrafanaConfig:
     datasources: Datasources = field(default_factory=Datasources)
     tags: list[str] = checked(["ai-agents"], "tags", "tags on every dashboard")
     disable_provenance: bool = checked(False, "", "push rules with X-Disable-Provenance (editable in the UI)")
+    dashboard_schema: str = checked(
+        "v1", "dashboard_schema", "v1 (classic JSON) or v2 (Grafana 12+ schema v2 resources, pushed as v2beta1)"
+    )
     api: str = checked(
         "auto", "grafana_api", "API for dashboards and folders: auto (app-platform from Grafana 12), legacy or apps"
     )
@@ -650,6 +653,7 @@ _STRING_CHECKS: dict[str, tuple[Any, str]] = {
     "provider": (lambda v: v in ("langfuse", "langsmith"), "langfuse or langsmith"),
     "engine": (lambda v: v in ("grafana", "prometheus", "both"), "grafana, prometheus or both"),
     "grafana_api": (lambda v: v in ("auto", "legacy", "apps"), "auto, legacy or apps"),
+    "dashboard_schema": (lambda v: v in ("v1", "v2"), "v1 or v2"),
     "no_data_state": (lambda v: v in ("NoData", "Alerting", "OK", "KeepLast"), "NoData, Alerting, OK or KeepLast"),
     "exec_err_state": (lambda v: v in ("Error", "Alerting", "OK", "KeepLast"), "Error, Alerting, OK or KeepLast"),
     "k8s_name": (re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$").match, "a Kubernetes name (lower case, '-')"),

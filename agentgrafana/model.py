@@ -40,6 +40,7 @@ class DashboardOut:
     folder: Folder
     model: dict[str, Any]
     source: str  # content module that defined it, e.g. "dashboards/overview.py"
+    v2: dict[str, Any] | None = None  # the schema v2 spec (grafana.dashboard_schema: v2); `model` is then its view
 
 
 @dataclass(frozen=True)

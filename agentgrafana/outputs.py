@@ -88,7 +88,8 @@ FORMATS: tuple[Format, ...] = (
         "grafana-resources",
         f"{resources.ROOT}/<Kind>.<version>.<group>/<name>.json",
         re.compile(
-            rf"^{re.escape(resources.ROOT)}/(Dashboard|Folder)\.v1beta1\.(dashboard|folder)\.grafana\.app/[^/]+\.json$"
+            rf"^{re.escape(resources.ROOT)}/"
+            r"(Dashboard\.v[12]beta1\.dashboard|Folder\.v1beta1\.folder)\.grafana\.app/[^/]+\.json$"
         ),
         RESOURCE,
         "app-platform resources (Grafana 12+): one per dashboard and folder, for Git Sync and gcx resources push",

@@ -13,12 +13,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from . import alerting
 from .board import Board, LeftOut
 from .catalog import CATALOG, Catalog
 from .config import Config
 from .context import Context, queries_for
 from .discovery import ContentError, ContentModule, NoContent, call_content, discover
+from .emit import schema_v2
 from .encode import EncodeError, dashboard_json
 from .lint import ERROR, BuildView, Finding, ValidationFailed, exclusions
 from .lint.runner import Linter, all_rules
@@ -178,7 +181,20 @@ def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> tuple[list
                     source=m.path.as_posix(),
                 )
             )
-    return add_navigation(out, ctx.config), left
+    out = add_navigation(out, ctx.config)
+    if ctx.config.grafana.dashboard_schema == "v2":
+        out = [_as_v2(d) for d in out]
+    return out, left
+
+
+def _as_v2(d: DashboardOut) -> DashboardOut:
+    """The dashboard as schema v2, and as the classic view of that v2 spec, which every check then reads."""
+    try:
+        v2 = schema_v2.to_v2(orjson.loads(orjson.dumps(d.model)))  # plain JSON values (the SDK's enums as text)
+        view = schema_v2.from_v2(v2, d.uid)
+    except schema_v2.SchemaError as exc:
+        raise ContentError(f"{d.source}: {exc}") from None
+    return replace(d, model=view, v2=v2)
 
 
 def _call(ctx: Context, m: ContentModule) -> Iterable[Any]:

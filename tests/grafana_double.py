@@ -80,6 +80,7 @@ class StoredDashboard:
     resource_version: str = ""  # app-platform: changes on every write, whichever API made it
     generation: int = 1  # app-platform: changes only when the spec or the folder does
     labels: dict[str, str] = field(default_factory=dict)
+    schema: str = "v1"  # v2: written through dashboard.grafana.app/v2beta1, `model` is the v2 spec
 
 
 @dataclass
@@ -456,7 +457,7 @@ class GrafanaDouble:
         return str(self._resource_version)
 
     def _apps(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> tuple[int, Any]:
-        versions = "v1beta1|v1" if self._major() >= 13 else "v1beta1"
+        versions = "v1beta1|v1|v2beta1|v2" if self._major() >= 13 else "v1beta1|v2beta1"
         m = re.fullmatch(
             rf"/apis/(dashboard|folder)\.grafana\.app/({versions})/namespaces/([^/]+)/(\w+)(?:/([^/]+))?", path
         )
@@ -468,7 +469,12 @@ class GrafanaDouble:
             raise ApiError(
                 404, status(404, "NotFound", f'namespaces "{namespace}" not found', namespace, "", "namespaces")
             )
-        api = {"group": f"{group}.grafana.app", "version": version}
+        # the double serves each dashboard in the schema it was written in (Grafana converts between them)
+        api = {
+            "group": f"{group}.grafana.app",
+            "version": version,
+            "schema": "v2" if version.startswith("v2") else "v1",
+        }
         if name is None and method == "GET":
             return 200, self._apps_list(kind, api, query)
         if name is None and method == "POST":
@@ -511,7 +517,7 @@ class GrafanaDouble:
         if d.message:
             annotations["grafana.app/message"] = d.message
         # Grafana keeps the uid as the name and the id as a label, and drops them (and version) from the spec
-        spec = {k: v for k, v in d.model.items() if k not in ("id", "uid", "version")}
+        spec = d.model if d.schema == "v2" else {k: v for k, v in d.model.items() if k not in ("id", "uid", "version")}
         return {
             "apiVersion": f"{api['group']}/{api['version']}",
             "kind": "Dashboard",
@@ -528,7 +534,10 @@ class GrafanaDouble:
         }
 
     def _apps_list(self, kind: str, api: dict[str, str], query: dict[str, list[str]]) -> dict[str, Any]:
-        names = sorted(self.dashboards if kind == "Dashboard" else self.folders)
+        if kind == "Dashboard":
+            names = sorted(n for n, d in self.dashboards.items() if d.schema == api["schema"])
+        else:
+            names = sorted(self.folders)
         try:
             limit = int((query.get("limit") or ["50"])[0])
             start = int(base64.urlsafe_b64decode((query.get("continue") or [""])[0] or "MA==").decode())
@@ -641,7 +650,7 @@ class GrafanaDouble:
             folder["resourceVersion"] = self._next_resource_version()
             folder["labels"] = dict(meta.get("labels") or {})
             return self._apps_object(kind, api, name)
-        if int(spec.get("schemaVersion") or 0) > 42:
+        if api["schema"] == "v1" and int(spec.get("schemaVersion") or 0) > 42:
             raise self._apps_invalid(
                 api,
                 kind,
@@ -649,11 +658,13 @@ class GrafanaDouble:
                 f"spec.schemaVersion {spec.get('schemaVersion')} is newer than this Grafana knows (42)",
                 422,
             )
+        if api["schema"] == "v2" and (not isinstance(spec.get("elements"), dict) or "layout" not in spec):
+            raise self._apps_invalid(api, kind, name, "spec: a v2 dashboard needs elements and a layout")
         for key in ("id", "uid", "version"):
             spec.pop(key, None)
         version = existing.version + 1 if existing else 1
         dash_id = existing.id if existing else self._take_id()
-        model = {**spec, "id": dash_id, "uid": name, "version": version}
+        model = spec if api["schema"] == "v2" else {**spec, "id": dash_id, "uid": name, "version": version}
         changed = existing is None or _spec(existing.model) != spec or existing.folder_uid != folder_uid
         self.dashboards[name] = StoredDashboard(
             id=dash_id,
@@ -666,6 +677,7 @@ class GrafanaDouble:
             resource_version=self._next_resource_version(),
             generation=(existing.generation + changed) if existing else 1,
             labels={str(k): str(v) for k, v in (meta.get("labels") or {}).items()},
+            schema=api["schema"],
         )
         return self._apps_object(kind, api, name)
 

@@ -224,7 +224,7 @@ def push(
     started = time.monotonic()
     with GrafanaClient(settings) as client:
         health = client.health()
-        store = store_for(client, options.api, options.namespace, health)
+        store = store_for(client, options.api, options.namespace, health, options.schema)
         plan = make_plan(client, build, options, store)
         if options.dry_run:
             results = [_planned_result(c, options) for c in plan.changes]

@@ -58,6 +58,7 @@ def plan_command(
         disable_provenance=grafana.disable_provenance,
         api=grafana.api,
         namespace=grafana.namespace,
+        schema=grafana.dashboard_schema,
     )
     return _run(args, build, options, stdout, stderr, diff_states=("update", "conflict"))
 
@@ -74,6 +75,7 @@ def push_command(
         message=commit_message(),
         api=grafana.api,
         namespace=grafana.namespace,
+        schema=grafana.dashboard_schema,
     )
     return _run(args, build, options, stdout, stderr, diff_states=("conflict",))
 

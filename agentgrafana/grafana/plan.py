@@ -89,6 +89,7 @@ class PushOptions:
     message: str = DEFAULT_MESSAGE
     api: str = AUTO  # grafana.api: auto | legacy | apps (see stores.store_for)
     namespace: str = "default"  # grafana.namespace: the app-platform namespace (stacks-<id> on Grafana Cloud)
+    schema: str = "v1"  # grafana.dashboard_schema: v2 dashboards go through dashboard.grafana.app/v2beta1
 
 
 @dataclass

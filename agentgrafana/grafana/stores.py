@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote, quote_plus
 
+from agentgrafana.emit import schema_v2
 from agentgrafana.grafana.client import GrafanaClient, GrafanaError
 from agentgrafana.grafana.normalize import OWNER_TAG
 from agentgrafana.model import json_kind
@@ -252,21 +253,26 @@ class LegacyStore:
 class AppsStore:
     name = APPS
 
-    def __init__(self, client: GrafanaClient, namespace: str = "default", version: str = "v1beta1") -> None:
+    def __init__(
+        self, client: GrafanaClient, namespace: str = "default", version: str = "v1beta1", schema_v2: bool = False
+    ) -> None:
+        """`schema_v2`: dashboards go as schema v2 specs through `v2beta1` (folders stay on `version`)."""
         self.client = client
         self.namespace = namespace
         self.version = version
+        self.schema_v2 = schema_v2
+        self.dashboard_version = "v2beta1" if schema_v2 else version
         self._dashboards: dict[str, dict[str, Any]] | None = None
 
-    def _path(self, group: str, plural: str, name: str = "") -> str:
-        base = f"/apis/{group}/{self.version}/namespaces/{quote(self.namespace, safe='')}/{plural}"
+    def _path(self, group: str, version: str, plural: str, name: str = "") -> str:
+        base = f"/apis/{group}/{version}/namespaces/{quote(self.namespace, safe='')}/{plural}"
         return f"{base}/{quote(name, safe='')}" if name else base
 
     def _dashboard_path(self, name: str = "") -> str:
-        return self._path("dashboard.grafana.app", "dashboards", name)
+        return self._path("dashboard.grafana.app", self.dashboard_version, "dashboards", name)
 
     def _folder_path(self, name: str = "") -> str:
-        return self._path("folder.grafana.app", "folders", name)
+        return self._path("folder.grafana.app", self.version, "folders", name)
 
     def _list(self, path: str, what: str) -> list[dict[str, Any]]:
         """Every item of a Kubernetes-style list, following `metadata.continue` (bounded)."""
@@ -318,7 +324,13 @@ class AppsStore:
 
     def _live(self, obj: dict[str, Any], what: str) -> LiveDashboard:
         obj = as_object(obj, what, "metadata", "spec")
-        model = {**obj["spec"], "uid": _name(obj)}  # Grafana keeps the uid as the name only
+        if self.schema_v2:  # compared through the classic view, as the build's checks read it
+            try:
+                model = schema_v2.from_v2(obj["spec"], _name(obj))
+            except (KeyError, TypeError, schema_v2.SchemaError) as exc:
+                raise GrafanaError(f"{what}: not a schema v2 dashboard this push can read ({exc!r})") from None
+        else:
+            model = {**obj["spec"], "uid": _name(obj)}  # Grafana keeps the uid as the name only
         return LiveDashboard(model, _folder(obj), obj["metadata"].get("resourceVersion"))
 
     def get(self, uid: str, what: str) -> LiveDashboard | None:
@@ -346,11 +358,14 @@ class AppsStore:
 
     def save(self, model: dict[str, Any], folder_uid: str, version: Any, message: str, force: bool) -> str:
         uid = str(model["uid"])
-        spec = {k: v for k, v in model.items() if k not in ("id", "uid", "version")}  # Grafana drops them anyway
+        if self.schema_v2:
+            spec = schema_v2.to_v2(model)
+        else:
+            spec = {k: v for k, v in model.items() if k not in ("id", "uid", "version")}  # Grafana drops them anyway
         annotations = {MESSAGE_ANNOTATION: message, **({FOLDER_ANNOTATION: folder_uid} if folder_uid else {})}
         metadata: dict[str, Any] = {"name": uid, "annotations": annotations, "labels": dict([MANAGER_LABEL])}
         body = {
-            "apiVersion": f"dashboard.grafana.app/{self.version}",
+            "apiVersion": f"dashboard.grafana.app/{self.dashboard_version}",
             "kind": "Dashboard",
             "metadata": metadata,
             "spec": spec,
@@ -415,11 +430,17 @@ def major_version(health: dict[str, Any]) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def store_for(client: GrafanaClient, api: str, namespace: str, health: dict[str, Any]) -> Store:
+def store_for(client: GrafanaClient, api: str, namespace: str, health: dict[str, Any], schema: str = "v1") -> Store:
     """The store `grafana.api` asks for; `auto` takes the app-platform API from Grafana 12 on, and the legacy
-    API below 12 or when /api/health hides the version (which every Grafana still serves)."""
-    if api == APPS:
-        return AppsStore(client, namespace)
+    API below 12 or when /api/health hides the version (which every Grafana still serves). Schema v2
+    dashboards exist only on the app-platform API: with `auto` they take it whatever the version says."""
+    v2 = schema == "v2"
+    if api == LEGACY and v2:
+        raise GrafanaError(
+            "grafana.dashboard_schema v2 needs the app-platform API (Grafana 12+), not grafana.api: legacy"
+        )
+    if api == APPS or v2:
+        return AppsStore(client, namespace, schema_v2=v2)
     if api == LEGACY:
         return LegacyStore(client)
     major = major_version(health)
