@@ -70,6 +70,9 @@ def checked(default: Any, check: str, doc: str) -> Any:
 class LatencyThresholds:
     p95_target: float = positive(1.0, "P95 target (seconds), drawn as a threshold line", 3600)
     p99_alert: float = positive(1.0, "P99 above this (seconds) fires the latency alert", 3600)
+    p99_alert_overrides: dict[str, float] = checked(
+        {}, "latency_map", "the P99 alert limit (seconds) for some agents / models / tools, e.g. {code-agent: 30}"
+    )
 
 
 @dataclass(frozen=True)
@@ -509,7 +512,9 @@ def from_mapping(data: Any) -> Config:
     return config
 
 
-def _build(cls: type, data: Any, path: str) -> Any:
+def _build(cls: type, data: Any, path: str, base: Any = None) -> Any:
+    """`cls` from `data`; keys `data` leaves out keep `base`'s values (the parent's default for this field, e.g.
+    the LLM latency limits), not the class defaults."""
     if not isinstance(data, dict):
         raise ConfigError(f"{path or '<top level>'}: expected a mapping, got {_kind(data)}")
     hints = typing.get_type_hints(cls)
@@ -523,8 +528,17 @@ def _build(cls: type, data: Any, path: str) -> Any:
     for name, value in data.items():
         key = f"{path}.{name}" if path else name
         f = fields[name]
-        values[name] = _coerce(hints[name], value, key, f.metadata)
-    return cls(**values)
+        if dataclasses.is_dataclass(hints[name]):
+            if base is not None:
+                inner = getattr(base, name)
+            elif f.default_factory is not dataclasses.MISSING:
+                inner = f.default_factory()
+            else:
+                inner = None
+            values[name] = _build(typing.cast(type, hints[name]), value, key, inner)
+        else:
+            values[name] = _coerce(hints[name], value, key, f.metadata)
+    return dataclasses.replace(base, **values) if base is not None else cls(**values)
 
 
 def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
@@ -583,6 +597,10 @@ def _coerce(tp: Any, value: Any, key: str, meta: Any) -> Any:
                 if not k or len(k) > 100 or not k.isprintable() or '"' in k or "\\" in k:
                     raise ConfigError(f"{sub}: agent names must be 1-100 printable characters without quotes")
                 item_meta = {"check": "objective", "doc": "the agent's objective"}
+            if check == "latency_map":
+                if not k or len(k) > 100 or not k.isprintable() or '"' in k or "\\" in k:
+                    raise ConfigError(f"{sub}: names must be 1-100 printable characters without quotes")
+                item_meta = {"check": "positive", "doc": "P99 alert limit in seconds", "max": 3600}
             if check == "pricing" and (not k or len(k) > 200 or not k.isprintable() or '"' in k or "\\" in k):
                 raise ConfigError(f"{sub}: model names must be 1-200 printable characters without quotes")
             if check == "budget_map":
