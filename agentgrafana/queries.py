@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from collections.abc import Mapping as MappingType
 
 from .sources import Dialect, Resolved, rename_matchers
 from .sources.base import matches, parse_matchers
@@ -39,6 +40,10 @@ PRICE = "model_token_type:llm_price_dollars_per_token:pricing"
 TOKENS = "llm_tokens_total"
 # dcgm-exporter reports an unsupported field as 9223372036854775794; drop such samples.
 DCGM_UNSUPPORTED_GUARD = "< 9e18"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def unavailable_concepts(expr: str) -> list[str]:
@@ -337,6 +342,23 @@ class Queries:
             return ""
         names = " and ".join(f"${v}" for v in ignored)
         return f" Not filtered by {names}: only one side of the ratio carries that label, and both must match."
+
+    # --- per-object limits -----------------------------------------------------------------------------------
+    def over_limit(
+        self, record: str, by: str, default: float, overrides: MappingType[str, float], filtered: bool = True
+    ) -> str:
+        """`record` (one series per `by`) over each subject's own limit: `overrides` where they name it, else
+        `default`; the limit rides along as the label `limit_seconds` (the budgets' mechanism, for latency)."""
+
+        def term(matchers: str, limit: float) -> str:
+            text = _number(limit)
+            value = self.sel(record, matchers, filtered=filtered, labels=(by,))
+            return f'label_replace({value} / {text}, "limit_seconds", "{text}", "", "")'
+
+        names = "|".join(re.escape(n).replace("\\", "\\\\") for n in sorted(overrides))
+        terms = [term(f'{by}!~"{names}"', default)] if overrides else [term("", default)]
+        terms += [term(f'{by}="{n}"', v) for n, v in sorted(overrides.items())]
+        return "\nor\n".join(terms)
 
     # --- top N -----------------------------------------------------------------------------------------------
     def top(self, expr: str, label: str, n: int, rank: str = "", other: bool = False) -> str:

@@ -201,6 +201,7 @@ class Quantile:
     buckets: tuple[float, ...]
     series: Mapping[str, str]
     q: float = 0.99
+    scale: float = 1.0  # the alert reads the quantile over a limit: its value x scale is the quantile
     kind: str = field(default=QUANTILE, init=False)
 
     @property
@@ -208,7 +209,7 @@ class Quantile:
         return (self.histogram,)
 
     def drive(self, value: float, minutes: int) -> list[InputSeries]:
-        return histogram(self.histogram, self.series, self.buckets, self.q, value, minutes)
+        return histogram(self.histogram, self.series, self.buckets, self.q, value * self.scale, minutes)
 
     def idle(self, minutes: int) -> list[InputSeries]:
         return flat_histogram(self.histogram, self.series, self.buckets, minutes)

@@ -1,5 +1,6 @@
 """Agent Performance: latency distribution and quantiles against the seed's targets, throughput, errors."""
 
+from agentgrafana.alerting.define import limit_panel_title
 from agentgrafana.context import Context
 from agentgrafana.panels import GREEN, ORANGE, RED, YELLOW, Target, heatmap_panel, timeseries_panel
 
@@ -14,6 +15,25 @@ def _quantiles(ctx: Context, histogram: str, group: str, quantiles: tuple[float,
             ctx.q.quantile(q, histogram, [group]), f"P{round(q * 100)} {{{{{group}}}}}", exemplar=q == max(quantiles)
         )
         for q in quantiles
+    ]
+
+
+def _against_limits(ctx: Context, what: str, histogram: str, by: str, limits) -> list:  # noqa: ANN001
+    """Where some subjects have their own P99 alert limit: each one's P99 over its own limit (the alert's value)."""
+    if not limits.p99_alert_overrides:
+        return []
+    shown = ", ".join(f"{n} {v:g} s" for n, v in sorted(limits.p99_alert_overrides.items()))
+    expr = ctx.q.over_limit(f"{by}:{histogram}:p99_rate5m", by, limits.p99_alert, limits.p99_alert_overrides)
+    return [
+        timeseries_panel(
+            limit_panel_title(what),
+            f"P99 as a share of each {by}'s own alert limit (default {limits.p99_alert:g} s; {shown}): the "
+            "latency alert fires above the dashed 100 %.",
+            [Target(expr, f"{{{{{by}}}}} (limit {{{{limit_seconds}}}} s)")],
+            "percentunit",
+            steps=((GREEN, None), (RED, 1)),
+            minimum=0,
+        )
     ]
 
 
@@ -54,6 +74,8 @@ def dashboard(ctx: Context):
         w=12,
         h=9,
     )
+    for panel in _against_limits(ctx, "Agent", "agent_request_duration_seconds", "agent_name", lat.agent):
+        board.add(panel, w=24, h=7)
     board.add(
         timeseries_panel(
             "Throughput",
@@ -114,6 +136,14 @@ def dashboard(ctx: Context):
         ),
         w=8,
     )
+
+    for what, histogram, by, limits in (
+        ("LLM inference", "llm_inference_duration_seconds", "model", lat.llm),
+        ("Tool execution", "tool_execution_duration_seconds", "tool_name", lat.tool),
+        ("Vector search", "vector_search_duration_seconds", "collection", lat.vector_search),
+    ):
+        for panel in _against_limits(ctx, what, histogram, by, limits):
+            board.add(panel, w=24, h=7)
 
     board.row("Failures")
     board.add(
