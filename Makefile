@@ -37,10 +37,10 @@ promtool-check:
 
 ## prometheus: install Debian's prometheus package (promtool + server) when missing and running as root
 prometheus:
-	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1; then :; \
+	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 && command -v victoria-metrics >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null; \
-	else echo "promtool/prometheus/amtool missing: run 'sudo apt-get update && sudo apt-get install -y prometheus prometheus-alertmanager'"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager victoria-metrics >/dev/null; \
+	else echo "promtool/prometheus/amtool/victoria-metrics missing: run 'sudo apt-get update && sudo apt-get install -y prometheus prometheus-alertmanager victoria-metrics'"; fi
 
 ## test: unit tests, promtool rule tests, Grafana API double, live Prometheus check
 test: $(STAMP) prometheus
@@ -58,7 +58,7 @@ lint: $(STAMP)
 
 ## verify-live: backfill simulated traffic into a real Prometheus and query every panel and alert
 verify-live: $(STAMP) prometheus
-	$(BIN)/agentgrafana verify-live --results build/live-results.json
+	$(BIN)/agentgrafana verify-live --results build/live-results.json --engine $(or $(ENGINE),prometheus)
 
 ## bench: benchmarks (generation at scale, validation throughput, push round-trips, grafanalib comparison)
 bench: $(STAMP)

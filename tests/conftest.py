@@ -14,7 +14,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 INSTALL_HINT = (
-    "install Debian's packages: sudo apt-get update && sudo apt-get install -y prometheus prometheus-alertmanager"
+    "install Debian's packages: sudo apt-get update && "
+    "sudo apt-get install -y prometheus prometheus-alertmanager victoria-metrics"
 )
 
 
@@ -44,6 +45,12 @@ def amtool() -> str:
 def prometheus_binary() -> str:
     """Path to the prometheus server binary; skips locally with install instructions, fails when CI=true."""
     return _require_binary("prometheus")
+
+
+@pytest.fixture(scope="session")
+def victoriametrics() -> tuple[str, str]:
+    """Paths to victoria-metrics and vmalert (Debian's victoria-metrics); skips locally, fails in CI."""
+    return _require_binary("victoria-metrics"), _require_binary("vmalert")
 
 
 @pytest.fixture(scope="session")

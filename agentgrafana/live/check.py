@@ -290,8 +290,11 @@ def run(
     options: SimOptions | None = None,
     end: int | None = None,
     keep_going: bool = False,
+    engine: str = "prometheus",
+    victoriametrics: str = "victoria-metrics",
+    vmalert: str = "vmalert",
 ) -> LiveReport:
-    """Simulate, backfill, start Prometheus, check everything, stop Prometheus."""
+    """Simulate, backfill, start Prometheus (or VictoriaMetrics with vmalert), check everything, stop it."""
     options = options or SimOptions()
     t0 = time.monotonic()
     dialect = build.dialect
@@ -300,8 +303,15 @@ def run(
         config, default_end() if end is None else end, options, concepts, alerts=build.alerts, dialect=dialect
     )
     simulated = time.monotonic() - t0
-    with live_prometheus(dataset, rule_files(build), prometheus_binary, promtool, keep_going=keep_going) as server:
-        report = check(build, server)
+    if engine == "victoriametrics":
+        from .victoriametrics import live_victoriametrics
+
+        with live_victoriametrics(dataset, rule_files(build), victoriametrics, vmalert) as server:
+            report = check(build, server)
+        report.prometheus_version = "(VictoriaMetrics + vmalert)"
+    else:
+        with live_prometheus(dataset, rule_files(build), prometheus_binary, promtool, keep_going=keep_going) as server:
+            report = check(build, server)
     report.timings = {"simulate": simulated, **report.timings, "total": time.monotonic() - t0}
     return report
 

@@ -33,10 +33,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--end", type=int, help="end of the simulated window, unix seconds (default: the last full hour)")
     p.add_argument("--prometheus", default="prometheus", help="prometheus binary")
     p.add_argument("--promtool", default="promtool", help="promtool binary")
+    p.add_argument(
+        "--engine",
+        choices=("prometheus", "victoriametrics"),
+        default="prometheus",
+        help="the engine to prove it on: Prometheus, or VictoriaMetrics with vmalert (Debian's victoria-metrics)",
+    )
 
 
 def missing_tool(args: argparse.Namespace) -> str | None:
-    """A one-line error when prometheus or promtool cannot be found, else None."""
+    """A one-line error when a tool the engine needs cannot be found, else None."""
+    if getattr(args, "engine", "prometheus") == "victoriametrics":
+        for tool in ("victoria-metrics", "vmalert"):
+            if shutil.which(tool) is None:
+                return f"error: {tool} not found; install Debian's victoria-metrics package"
+        return None
     for tool in (args.prometheus, args.promtool):
         if shutil.which(tool) is None:
             return f"error: {tool} not found; {INSTALL_HINT}"
@@ -49,7 +60,9 @@ def verify_live(args: argparse.Namespace, build: Build, config: Config, out: Tex
     from .simulator import SimOptions
 
     try:
-        report = run(build, config, args.prometheus, args.promtool, SimOptions(), args.end, args.keep_going)
+        report = run(
+            build, config, args.prometheus, args.promtool, SimOptions(), args.end, args.keep_going, args.engine
+        )
     except PrometheusError as exc:
         print(f"error: {exc}", file=err)
         return 1

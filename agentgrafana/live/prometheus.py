@@ -313,9 +313,9 @@ def _group_interval(rule_files: dict[str, bytes]) -> str:
 
 @dataclass
 class LiveServer:
-    """A running Prometheus serving a dataset, with the timings of getting there."""
+    """A running Prometheus (or VictoriaMetrics) serving a dataset, with the timings of getting there."""
 
-    prometheus: Prometheus
+    prometheus: QueryApi
     dataset: Dataset
     workdir: Path
     timings: dict[str, float] = field(default_factory=dict)
