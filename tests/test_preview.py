@@ -209,3 +209,84 @@ def test_a_series_is_named_by_its_rendered_legend_like_grafana() -> None:
     assert series.name == "code-agent 1h"
     (plain,) = parse_results({"dashboards": {"d": {"1": [{"labels": labels, "values": [[1, 2.0]]}]}}})["d"]["1"]
     assert plain.name == "code-agent, agent-availability"  # older results files: the label values
+
+
+# --- fidelity: what is drawn is what Grafana would show ------------------------------------------------------
+def _panel_id(model: dict, title: str) -> str:
+    from agentgrafana.model import panels_of
+
+    return str(next(p["id"] for p in panels_of(model) if p.get("title") == title))
+
+
+def _series(labels: dict, legend: str, points: list[tuple[float, float]]) -> dict:
+    return {"labels": labels, "legend": legend, "values": [[t, v] for t, v in points]}
+
+
+def test_previews_draw_heatmap_cells_named_quantiles_threshold_lines_and_threshold_coloured_bars(
+    default_build, tmp_path
+) -> None:
+    from agentgrafana.preview.render import NAMED_COLORS
+
+    models = {d.uid: d.model for d in default_build.dashboards}
+    perf, cost = models["agent-performance"], models["agent-cost"]
+    t = [1_800_000_000 + 60 * i for i in range(10)]
+    heat = _panel_id(perf, "Latency distribution")
+    quant = _panel_id(perf, "Agent latency P50 / P95 / P99")
+    perf_results = parse_results(
+        {
+            "dashboards": {
+                "agent-performance": {
+                    heat: [
+                        _series({"le": le}, le, [(x, c) for x in t])
+                        for le, c in (("0.5", 1.0), ("1", 3.0), ("+Inf", 4.0))
+                    ],
+                    quant: [
+                        _series({"agent_name": "support-bot"}, f"P{q} support-bot", [(x, v) for x in t])
+                        for q, v in (("50", 1.0), ("95", 4.0), ("99", 12.0))
+                    ],
+                }
+            }
+        }
+    )["agent-performance"]
+    boxes = {b.title: b for b in render_dashboard(perf, tmp_path / "p.png", perf_results)}
+    assert boxes["Latency distribution"].content == "heatmap"
+    assert ("cells", 10, 3) in boxes["Latency distribution"].marks  # three buckets, ten steps
+    marks = boxes["Agent latency P50 / P95 / P99"].marks
+    assert {("line", f"P{q} support-bot") for q in ("50", "95", "99")} <= set(marks)  # legendFormat honoured
+    assert ("threshold", 10.0, NAMED_COLORS["red"], "dashed") in marks  # the P99 alert, dashed as in Grafana
+
+    budget = _panel_id(cost, "Daily budget utilisation by tenant")
+    cost_results = parse_results(
+        {
+            "dashboards": {
+                "agent-cost": {
+                    budget: [
+                        _series({"tenant_id": "acme"}, "acme", [(t[-1], 0.4)]),
+                        _series({"tenant_id": "globex"}, "globex", [(t[-1], 1.55)]),
+                    ]
+                }
+            }
+        }
+    )["agent-cost"]
+    bars = next(
+        b for b in render_dashboard(cost, tmp_path / "c.png", cost_results) if b.title.startswith("Daily budget")
+    )
+    assert bars.content == "bars"
+    assert bars.marks[0] == ("bar", "globex", NAMED_COLORS["red"])  # over budget: red, and first (sort_desc)
+    assert bars.marks[1][1:] == ("acme", NAMED_COLORS["green"])
+
+
+def test_results_of_an_older_query_are_not_drawn_under_a_changed_one(default_build, tmp_path) -> None:
+    model = next(d.model for d in default_build.dashboards if d.uid == "agent-performance")
+    pid = _panel_id(model, "Throughput")
+    results = parse_results(
+        {"dashboards": {"agent-performance": {pid: [_series({"agent_name": "a"}, "a", [(1_800_000_000, 1.0)])]}}}
+    )["agent-performance"]
+    stale = render_dashboard(model, tmp_path / "s.png", results, queries={pid: ["sum(rate(old_metric[5m]))"]})
+    assert next(b for b in stale if b.title == "Throughput").content == "changed-query"
+    from agentgrafana.model import panels_of
+    from agentgrafana.preview.render import panel_queries
+
+    current = panel_queries(next(p for p in panels_of(model) if p.get("title") == "Throughput"))
+    fresh = render_dashboard(model, tmp_path / "f.png", results, queries={pid: current})
+    assert next(b for b in fresh if b.title == "Throughput").content == "series"

@@ -192,6 +192,7 @@ class LiveReport:
     alerts: list[AlertCheck] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)  # recorded query results for previews
+    queries: dict[str, Any] = field(default_factory=dict)  # the panel queries those results came from
     errors: list[str] = field(default_factory=list)  # setup steps that failed (kept going)
 
     @property
@@ -490,6 +491,11 @@ def check_dashboards(build: Build, prom: QueryApi, d: Span, report: LiveReport) 
             _check_table_columns(panel, checks, recorded.get(str(panel.get("id")), []))
             report.targets.extend(checks)
         report.results[dash.uid] = {pid: _downsample(series) for pid, series in recorded.items()}
+        report.queries[dash.uid] = {
+            str(p.get("id")): [str(t.get("expr") or t.get("query") or "") for t in p.get("targets") or []]
+            for p in panels_of(dash.model)
+            if str(p.get("id")) in recorded
+        }
 
 
 def _check_target(
@@ -644,5 +650,5 @@ def _longest_run(series: dict[str, Any]) -> float:
 def write_results(report: LiveReport, path: Path) -> None:
     """Query results for previews: {"dashboards": {uid: {panel id: [{"labels", "values"}]}}}."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = json.dumps({"dashboards": report.results}, sort_keys=True, separators=(",", ":"))
+    body = json.dumps({"dashboards": report.results, "queries": report.queries}, sort_keys=True, separators=(",", ":"))
     path.write_text(body + "\n", encoding="utf-8")

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from ..model import Build
-from .data import DEFAULT_PATH, DataError, Results, load_results
+from .data import DEFAULT_PATH, DataError, Queries, Results, load
 from .layout import layout
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -21,7 +22,7 @@ def preview_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO
         return EXIT_USAGE
     root = Path(getattr(args, "root", ".") or ".")
     try:
-        results, data_note = _results(getattr(args, "data", None), root)
+        results, queries, data_note = _results(getattr(args, "data", None), root)
     except DataError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
@@ -51,23 +52,27 @@ def preview_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO
         note = f"new since {base}" if d.uid in added else (
             f"changed since {base}: {n} panel{'s' if n != 1 else ''} highlighted" if n else "")
         try:
-            boxes = render_dashboard(d.model, path, results.get(d.uid), changed.get(d.uid), note=note)
+            boxes = render_dashboard(
+                d.model, path, results.get(d.uid), changed.get(d.uid), note=note, queries=queries.get(d.uid)
+            )
         except OSError as exc:
             print(f"error: cannot write {exc.filename or path}: {exc.strerror or exc}", file=err)
             return EXIT_FAILED
         panels = [b for b in boxes if b.content != "row"]
-        with_data = sum(1 for b in panels if b.content != "placeholder")
+        with_data = sum(1 for b in panels if b.content not in ("placeholder", "changed-query"))
+        stale = sum(1 for b in panels if b.content == "changed-query")
         lit = sum(1 for b in boxes if b.highlighted)
-        print(f"{path}: {len(panels)} panel{'s' if len(panels) != 1 else ''}, {with_data} with data" + (f", {lit} highlighted" if lit else ""),
-              file=out)
+        s = "s" if len(panels) != 1 else ""
+        extra = (f", {lit} highlighted" if lit else "") + (f", {stale} changed since the live check" if stale else "")
+        print(f"{path}: {len(panels)} panel{s}, {with_data} with data{extra}", file=out)
     print(f"{len(build.dashboards)} preview(s) in {out_dir}/ ({data_note}).", file=out)
     return EXIT_OK
 
 
-def _results(data: Path | None, root: Path) -> tuple[Results, str]:
+def _results(data: Path | None, root: Path) -> tuple[Results, Queries, str]:
     if data is not None:
-        return load_results(Path(data)), f"data from {data}"
+        return (*load(Path(data)), f"data from {data}")
     default = root / DEFAULT_PATH
     if default.is_file():
-        return load_results(default), f"data from {default}"
-    return {}, f"no query results: run the live check to record {DEFAULT_PATH}"
+        return (*load(default), f"data from {default}")
+    return {}, {}, f"no query results: run the live check to record {DEFAULT_PATH}"

@@ -38,6 +38,7 @@ class Series:
 
 
 Results = dict[str, dict[str, list[Series]]]  # dashboard uid -> panel id -> series
+Queries = dict[str, dict[str, list[str]]]  # dashboard uid -> panel id -> the queries the series came from
 
 
 class DataError(Exception):
@@ -45,11 +46,22 @@ class DataError(Exception):
 
 
 def load_results(path: Path) -> Results:
+    return load(path)[0]
+
+
+def load(path: Path) -> tuple[Results, Queries]:
+    """The recorded series, and the queries they came from (empty for files written without them)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DataError(f"cannot read query results {path}: {exc}") from None
-    return parse_results(doc)
+    queries: Queries = {}
+    raw = doc.get("queries") if isinstance(doc, dict) else None
+    if isinstance(raw, dict):
+        for uid, panels in raw.items():
+            if isinstance(panels, dict):
+                queries[str(uid)] = {str(pid): [str(q) for q in qs] for pid, qs in panels.items() if isinstance(qs, list)}
+    return parse_results(doc), queries
 
 
 def parse_results(doc: Any) -> Results:

@@ -66,8 +66,11 @@ class Box:
     y: float
     w: float
     h: float
-    content: str  # series | value | bars | pie | table | placeholder | row
+    content: str  # series | heatmap | value | bars | pie | table | placeholder | changed-query | row
     highlighted: bool
+    # what was drawn, for tests that check the picture without looking at it: ("line", name),
+    # ("threshold", value, colour, "dashed"), ("bar", name, colour), ("cells", columns, rows), ("value", text, colour)
+    marks: tuple[tuple[Any, ...], ...] = ()
 
 
 def canvas_size(placed: list[Placed]) -> tuple[int, int]:
@@ -75,14 +78,18 @@ def canvas_size(placed: list[Placed]) -> tuple[int, int]:
 
 
 def render_dashboard(model: dict[str, Any], path: Path, results: dict[str, list[Series]] | None = None,
-                     changed: set[str] | None = None, note: str = "", theme: str = "dark") -> list[Box]:
-    """Write `path` (PNG, WIDTH px wide) and return one Box per panel drawn, rows included (content "row")."""
+                     changed: set[str] | None = None, note: str = "", theme: str = "dark",
+                     queries: dict[str, list[str]] | None = None) -> list[Box]:
+    """Write `path` (PNG, WIDTH px wide) and return one Box per panel drawn, rows included (content "row").
+
+    `queries`: the panel queries the recorded `results` came from; a panel whose queries changed since is drawn
+    without data ("query changed since the live check"), never with results of another query."""
     with rc_context({"text.parse_math": False, "font.family": "DejaVu Sans"}):  # `$tenant` is no TeX
-        return _render(model, path, results, changed, note, THEMES[theme])
+        return _render(model, path, results, changed, note, THEMES[theme], queries)
 
 
 def _render(model: dict[str, Any], path: Path, results: dict[str, list[Series]] | None, changed: set[str] | None,
-            note: str, th: Theme) -> list[Box]:
+            note: str, th: Theme, queries: dict[str, list[str]] | None = None) -> list[Box]:
     placed = layout(model)
     width, height = canvas_size(placed)
     fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor=th.page)
@@ -103,8 +110,14 @@ def _render(model: dict[str, Any], path: Path, results: dict[str, list[Series]] 
             _row(page, p, x0, y0, w, h, hi, th)
             boxes.append(Box(p.key, title, "row", x0, y0, w, h, "row", hi))
             continue
-        content = _panel(fig, page, p, (x0, y0, w, h), (width, height), (results or {}).get(str(p.id)), hi, th)
-        boxes.append(Box(p.key, title, str(p.panel.get("type") or ""), x0, y0, w, h, content, hi))
+        recorded = (results or {}).get(str(p.id))
+        marks: list[tuple[Any, ...]] = []
+        if recorded and queries is not None and str(p.id) in queries and queries[str(p.id)] != panel_queries(p.panel):
+            _placeholder(page, p, (x0 + 8, y0 + 30, w - 16, h - 38), th, "query changed since the live check")
+            content = "changed-query"
+        else:
+            content = _panel(fig, page, p, (x0, y0, w, h), (width, height), recorded, hi, th, marks)
+        boxes.append(Box(p.key, title, str(p.panel.get("type") or ""), x0, y0, w, h, content, hi, tuple(marks)))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, facecolor=th.page)
     return boxes
@@ -128,8 +141,13 @@ def _row(ax: Any, p: Placed, x: float, y: float, w: float, h: float, hi: bool, t
     ax.plot([x, x + w], [y + h + GAP / 2 - 1] * 2, color=th.highlight if hi else th.border, linewidth=1)
 
 
+def panel_queries(panel: dict[str, Any]) -> list[str]:
+    """A panel's query texts, as the live check records them with its results."""
+    return [str(t.get("expr") or t.get("query") or "") for t in panel.get("targets") or []]
+
+
 def _panel(fig: Figure, ax: Any, p: Placed, rect: tuple[float, float, float, float], size: tuple[int, int],
-           series: list[Series] | None, hi: bool, th: Theme) -> str:
+           series: list[Series] | None, hi: bool, th: Theme, marks: list[tuple[Any, ...]]) -> str:
     x, y, w, h = rect
     ax.add_patch(Rectangle((x, y), w, h, facecolor=th.panel, edgecolor=th.highlight if hi else th.border,
                            linewidth=3 if hi else 1))
@@ -143,18 +161,21 @@ def _panel(fig: Figure, ax: Any, p: Placed, rect: tuple[float, float, float, flo
     unit = str(((p.panel.get("fieldConfig") or {}).get("defaults") or {}).get("unit") or "")
     if series and body[3] > 12:
         if ptype in VALUE_KINDS:
-            _values(ax, p, series, body, unit, th)
+            _values(ax, p, series, body, unit, th, marks)
             return "value"
         if ptype == "bargauge":
-            _bars(fig, series, body, size, unit, th)
+            _bars(fig, p, series, body, size, unit, th, marks)
             return "bars"
+        if ptype == "heatmap" and any(dict(s.labels).get("le") for s in series):
+            _heatmap(fig, series, body, size, unit, th, marks)
+            return "heatmap"
         if ptype == "piechart":
             _pie(fig, series, body, size, unit, th)
             return "pie"
         if ptype == "table":
             _table(ax, series, body, unit, th)
             return "table"
-        _lines(fig, series, body, size, unit, th)
+        _lines(fig, p, series, body, size, unit, th, marks)
         return "series"
     _placeholder(ax, p, body, th)
     return "placeholder"
@@ -176,7 +197,8 @@ def _threshold_color(p: Placed, value: float) -> str:
     return NAMED_COLORS.get(color, color if color.startswith("#") else NAMED_COLORS["green"])
 
 
-def _values(ax: Any, p: Placed, series: list[Series], body: tuple[float, ...], unit: str, th: Theme) -> None:
+def _values(ax: Any, p: Placed, series: list[Series], body: tuple[float, ...], unit: str, th: Theme,
+            marks: list[tuple[Any, ...]]) -> None:
     x, y, w, h = body
     shown = series[:4]
     cell = w / len(shown)
@@ -184,8 +206,10 @@ def _values(ax: Any, p: Placed, series: list[Series], body: tuple[float, ...], u
     for i, s in enumerate(shown):
         value = s.last if s.last is not None else math.nan
         cx = x + cell * (i + 0.5)
-        ax.text(cx, y + h * 0.5, format_value(value, unit), color=_threshold_color(p, value), fontsize=size,
+        color = _threshold_color(p, value)
+        ax.text(cx, y + h * 0.5, format_value(value, unit), color=color, fontsize=size,
                 fontweight="bold", ha="center", va="center")
+        marks.append(("value", format_value(value, unit), color))
         if len(shown) > 1:
             ax.text(cx, y + h - 2, _fit(s.name, cell, 6), color=th.muted, fontsize=8, ha="center", va="bottom")
 
@@ -205,8 +229,24 @@ def _style(a: Any, th: Theme) -> None:
     a.grid(True, color=th.grid, linewidth=0.6)
 
 
-def _lines(fig: Figure, series: list[Series], body: tuple[float, ...], size: tuple[int, int], unit: str,
-           th: Theme) -> None:
+def _steps(p: Placed) -> list[tuple[float, str]]:
+    """The panel's threshold steps with a value, and their colours."""
+    defaults = (p.panel.get("fieldConfig") or {}).get("defaults") or {}
+    out = []
+    for step in (defaults.get("thresholds") or {}).get("steps") or []:
+        v, color = step.get("value"), str(step.get("color") or "green")
+        if isinstance(v, (int, float)):
+            out.append((float(v), NAMED_COLORS.get(color, color if color.startswith("#") else NAMED_COLORS["red"])))
+    return out
+
+
+def _threshold_style(p: Placed) -> str:
+    custom = ((p.panel.get("fieldConfig") or {}).get("defaults") or {}).get("custom") or {}
+    return str((custom.get("thresholdsStyle") or {}).get("mode") or "off")
+
+
+def _lines(fig: Figure, p: Placed, series: list[Series], body: tuple[float, ...], size: tuple[int, int], unit: str,
+           th: Theme, marks: list[tuple[Any, ...]]) -> None:
     legend = body[3] >= 150
     a = _inset(fig, body, size, left=58, bottom=(34 if legend else 16))
     _style(a, th)
@@ -218,6 +258,13 @@ def _lines(fig: Figure, series: list[Series], body: tuple[float, ...], size: tup
         if i == ncol - 1 and more > 0:
             name = _fit(s.name, body[2] / ncol - 80, 5.2) + f"  (+{more} more)"
         a.plot(s.times, s.values, color=PALETTE[i % len(PALETTE)], linewidth=1.2, label=name)
+        marks.append(("line", s.name))
+    style = _threshold_style(p)
+    if style in ("dashed", "line", "line+area", "dashed+area"):  # as Grafana draws them: across the panel
+        for value, color in _steps(p):
+            a.axhline(value, color=color, linewidth=1, linestyle="--" if style.startswith("dashed") else "-",
+                      alpha=0.9)
+            marks.append(("threshold", value, color, "dashed" if style.startswith("dashed") else "solid"))
     a.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, unit)))
     a.yaxis.set_major_locator(MaxNLocator(4))
     a.xaxis.set_major_locator(MaxNLocator(6))
@@ -229,18 +276,56 @@ def _lines(fig: Figure, series: list[Series], body: tuple[float, ...], size: tup
                  labelcolor=th.muted, handlelength=1.2, borderaxespad=0)
 
 
-def _bars(fig: Figure, series: list[Series], body: tuple[float, ...], size: tuple[int, int], unit: str,
-          th: Theme) -> None:
+def _bars(fig: Figure, p: Placed, series: list[Series], body: tuple[float, ...], size: tuple[int, int], unit: str,
+          th: Theme, marks: list[tuple[Any, ...]]) -> None:
+    """Bars coloured by the panel's thresholds (a tenant over budget is red), in the order of the series."""
     a = _inset(fig, body, size, left=110, bottom=4)
     _style(a, th)
+    queries = " ".join(panel_queries(p.panel))
+    if "sort_desc(" in queries or "sort(" in queries:  # the order the query gives Grafana: by value
+        series = sorted(series, key=lambda s: s.last or 0.0, reverse="sort_desc(" in queries)
     shown = series[:MAX_SERIES]
     values = [s.last or 0.0 for s in shown]
+    colors = [_threshold_color(p, v) for v in values]
     a.set_axisbelow(True)
-    a.barh(range(len(shown)), values, color=[PALETTE[i % len(PALETTE)] for i in range(len(shown))])
+    a.barh(range(len(shown)), values, color=colors)
+    marks.extend(("bar", s.name, c) for s, c in zip(shown, colors))
+    maximum = ((p.panel.get("fieldConfig") or {}).get("defaults") or {}).get("max")
+    if isinstance(maximum, (int, float)):
+        a.set_xlim(0, max(float(maximum), max(values, default=0.0)))
     a.set_yticks(range(len(shown)), [_fit(s.name, 100, 5) for s in shown])
     a.invert_yaxis()
     a.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, unit)))
     a.xaxis.set_major_locator(MaxNLocator(4))
+
+
+def _heatmap(fig: Figure, series: list[Series], body: tuple[float, ...], size: tuple[int, int], unit: str,
+             th: Theme, marks: list[tuple[Any, ...]]) -> None:
+    """Cells on the bucket axis, as Grafana draws a Prometheus heatmap: each bucket's rate less the one below
+    (the `le` series are cumulative), brighter for more observations."""
+    def bound(s: Series) -> float:
+        le = dict(s.labels).get("le", "+Inf")
+        return math.inf if le in ("+Inf", "Inf") else float(le)
+
+    ordered = sorted((s for s in series if dict(s.labels).get("le")), key=bound)
+    times = sorted({t for s in ordered for t in s.times})
+    grid = []
+    below = {t: 0.0 for t in times}
+    for s in ordered:
+        at = dict(zip(s.times, s.values))
+        grid.append([max(at.get(t, below[t]) - below[t], 0.0) for t in times])
+        below = {t: at.get(t, below[t]) for t in times}
+    a = _inset(fig, body, size, left=58, bottom=16)
+    _style(a, th)
+    a.grid(False)
+    if times and grid:
+        a.pcolormesh(list(range(len(times) + 1)), list(range(len(grid) + 1)), grid, cmap="Oranges", shading="flat")
+        labels = [format_value(bound(s), unit) if math.isfinite(bound(s)) else "+Inf" for s in ordered]
+        step = max(1, len(labels) // 6)
+        a.set_yticks([i + 0.5 for i in range(0, len(labels), step)], labels[::step])
+        ticks = list(range(0, len(times), max(1, len(times) // 6)))
+        a.set_xticks(ticks, [datetime.fromtimestamp(times[i], tz=timezone.utc).strftime("%H:%M") for i in ticks])
+        marks.append(("cells", len(times), len(grid)))
 
 
 def _pie(fig: Figure, series: list[Series], body: tuple[float, ...], size: tuple[int, int], unit: str,
@@ -271,12 +356,12 @@ def _table(ax: Any, series: list[Series], body: tuple[float, ...], unit: str, th
                 ha="right")
 
 
-def _placeholder(ax: Any, p: Placed, body: tuple[float, ...], th: Theme) -> None:
+def _placeholder(ax: Any, p: Placed, body: tuple[float, ...], th: Theme, why: str = "no data recorded") -> None:
     x, y, w, h = body
-    queries = [str(t.get("expr") or t.get("query") or "") for t in p.panel.get("targets") or []]
+    queries = panel_queries(p.panel)
     text = " ; ".join(" ".join(q.split()) for q in queries if q) or str(p.panel.get("description") or "")
-    ax.text(x + w / 2, y + 6, "no data recorded", color=th.muted, fontsize=8, ha="center", va="top",
-            style="italic")
+    ax.text(x + w / 2, y + 6, why, color=th.highlight if why != "no data recorded" else th.muted, fontsize=8,
+            ha="center", va="top", style="italic")
     lines: list[str] = []
     if text and h >= 30:
         lines = textwrap.wrap(text, max(10, int(w / 6.3)))
