@@ -125,8 +125,14 @@ def test_results_are_recorded_for_previews(live_run, tmp_path):
     path = tmp_path / "build" / "live-results.json"
     live.write_results(report, path)
     data = json.loads(path.read_text())
-    assert set(data) == {"dashboards"}
+    assert set(data) == {"dashboards", "queries"}  # the queries the results came from, so stale ones show
     prometheus_uids = {t.dashboard_uid for t in report.targets}
+    for uid, panels in data["dashboards"].items():
+        assert set(data["queries"][uid]) == set(panels), uid
+        model = next(d.model for d in the_build.dashboards if d.uid == uid)
+        for panel_id, queries in data["queries"][uid].items():
+            panel = next(p for p in panels_of(model) if str(p.get("id")) == panel_id)
+            assert queries == [str(t.get("expr") or t.get("query") or "") for t in panel.get("targets") or []]
     assert set(data["dashboards"]) == {d.uid for d in the_build.dashboards}
     for uid in prometheus_uids:
         panels = data["dashboards"][uid]
