@@ -5,6 +5,7 @@ copy with the tenant fixed, in its own folder (so folder permissions can give a 
 """
 
 from agentgrafana.context import Context
+from agentgrafana.model import format_number
 from agentgrafana.panels import (
     GREEN,
     RED,
@@ -23,6 +24,7 @@ DAILY_COST = "tenant_id:llm_cost_dollars:increase24h"
 MONTHLY = "tenant_id:llm_cost_budget:utilisation30d"
 UTILISATION = "tenant_id:llm_cost_budget:utilisation24h"
 PER_TENANT = ("tenant_id",)
+BUDGET_LABEL = "budget_usd"  # on the utilisation rule (recording_rules/cost.py): the budget it is judged by
 
 
 def dashboards(ctx: Context):
@@ -101,61 +103,111 @@ def dashboard(ctx: Context):
     )
 
     board.row("Budgets")
-    board.add(
-        bargauge_panel(
-            "Daily budget utilisation by tenant",
-            f"Spend over the last 24 h / the tenant's daily budget ({budget_text}), for the {top} highest. Red: "
-            f"alert at {alert_at:.0%}.",
-            [
-                Target(
-                    f"sort_desc({q.top(q.sel(UTILISATION, labels=PER_TENANT), 'tenant_id', top)})",
-                    "{{tenant_id}}",
-                    instant=True,
-                )
-            ],
-            "percentunit",
-            steps=((GREEN, None), (YELLOW, 0.8 * alert_at), (RED, alert_at)),
-            maximum=max(1.5, alert_at * 1.5),
-        ),
-        w=12,
-        h=8,
-    )
-    board.add(
-        bargauge_panel(
-            "Monthly budget utilisation by tenant",
-            "Spend over the last 30 days / the tenant's monthly budget: the tenant_monthly_budget_usd gauge where the "
-            f"platform exports it, else ${ctx.config.budgets.monthly_usd_default:g}; the {top} highest.",
-            [
-                Target(
-                    f"sort_desc({q.top(q.sel(MONTHLY, labels=PER_TENANT), 'tenant_id', top)})",
-                    "{{tenant_id}}",
-                    instant=True,  # bars in value order, highest first (an instant result keeps sort_desc's order)
-                )
-            ],
-            "percentunit",
-            steps=((GREEN, None), (YELLOW, 0.8), (RED, 1)),
-            maximum=1.5,
-        ),
-        w=12,
-        h=8,
-    )
-    board.add(
-        bargauge_panel(
-            "Daily cost by tenant",
-            f"Spend over the last 24 h by tenant, the {top} highest.",
-            [
-                Target(
-                    f"sort_desc({q.top(q.sel(DAILY_COST, labels=PER_TENANT), 'tenant_id', top)})",
-                    "{{tenant_id}}",
-                    instant=True,
-                )
-            ],
-            "currencyUSD",
-            steps=((GREEN, None),),
-        ),
-        w=12,
-        h=8,
-    )
+    if ctx.tenant:  # one tenant's dashboard: its own budget, nothing that compares tenants
+        board.add(
+            stat_panel(
+                "Daily budget used",
+                f"Spend over the last 24 h / this tenant's daily budget ({budget_text}); red at the alert's "
+                f"{alert_at:.0%}.",
+                [Target(f"max({q.sel(UTILISATION, labels=PER_TENANT)})", instant=True)],
+                "percentunit",
+                steps=((GREEN, None), (YELLOW, 0.8 * alert_at), (RED, alert_at)),
+                sparkline=False,
+            ),
+            w=12,
+            h=5,
+        )
+        board.add(
+            stat_panel(
+                "Monthly budget used",
+                "Spend over the last 30 days / this tenant's monthly budget (the tenant_monthly_budget_usd gauge "
+                f"where the platform exports it, else ${ctx.config.budgets.monthly_usd_default:g}).",
+                [Target(f"max({q.sel(MONTHLY, labels=PER_TENANT)})", instant=True)],
+                "percentunit",
+                steps=((GREEN, None), (YELLOW, 0.8), (RED, 1)),
+                sparkline=False,
+            ),
+            w=12,
+            h=5,
+        )
+    else:
+        board.add(
+            bargauge_panel(
+                "Daily budget utilisation by tenant",
+                f"Spend over the last 24 h / the tenant's daily budget ({budget_text}), for the {top} highest. Red: "
+                f"alert at {alert_at:.0%}.",
+                [
+                    Target(
+                        f"sort_desc({q.top(q.sel(UTILISATION, labels=PER_TENANT), 'tenant_id', top)})",
+                        "{{tenant_id}}",
+                        instant=True,
+                    )
+                ],
+                "percentunit",
+                steps=((GREEN, None), (YELLOW, 0.8 * alert_at), (RED, alert_at)),
+                maximum=max(1.5, alert_at * 1.5),
+            ),
+            w=12,
+            h=8,
+        )
+        board.add(
+            bargauge_panel(
+                "Monthly budget utilisation by tenant",
+                "Spend over the last 30 days / the tenant's monthly budget: the tenant_monthly_budget_usd gauge "
+                f"where the platform exports it, else ${ctx.config.budgets.monthly_usd_default:g}; the {top} "
+                "highest.",
+                [
+                    Target(
+                        f"sort_desc({q.top(q.sel(MONTHLY, labels=PER_TENANT), 'tenant_id', top)})",
+                        "{{tenant_id}}",
+                        instant=True,  # bars in value order, highest first (an instant result keeps sort_desc's order)
+                    )
+                ],
+                "percentunit",
+                steps=((GREEN, None), (YELLOW, 0.8), (RED, 1)),
+                maximum=1.5,
+            ),
+            w=12,
+            h=8,
+        )
+        board.add(
+            bargauge_panel(
+                "Daily cost by tenant",
+                f"Spend over the last 24 h by tenant, the {top} highest.",
+                [
+                    Target(
+                        f"sort_desc({q.top(q.sel(DAILY_COST, labels=PER_TENANT), 'tenant_id', top)})",
+                        "{{tenant_id}}",
+                        instant=True,
+                    )
+                ],
+                "currencyUSD",
+                steps=((GREEN, None),),
+            ),
+            w=12,
+            h=8,
+        )
+
+        watch = 0.8 * alert_at
+        board.add(
+            table_panel(
+                f"Tenants over {watch:.0%} of their daily budget",
+                f"Every tenant whose spend over the last 24 h passed {watch:.0%} of its daily budget (the alert "
+                f"fires at {alert_at:.0%}), highest first, with the budget it is judged by.",
+                [
+                    Target(
+                        f"sort_desc({q.sel(UTILISATION, labels=PER_TENANT)} > {format_number(watch)})",
+                        instant=True,
+                        table=True,
+                    )
+                ],
+                "percentunit",
+                rename={"tenant_id": "Tenant", BUDGET_LABEL: "Daily budget (USD)", "Value": "Used"},
+                sort_by="Used",
+            ),
+            w=12,
+            h=8,
+        )
 
     board.row("By model and tenant")
     board.add(
@@ -192,6 +244,23 @@ def dashboard(ctx: Context):
         w=12,
     )
     board.add(
+        pie_panel(
+            "Model cost share",
+            "Each model's share of the spend in the selected time range.",
+            [Target(q.increase(COST, ["model"], window="$__range"), "{{model}}", instant=True)],
+            "currencyUSD",
+        ),
+        w=8,
+        h=9,
+    )
+    if not ctx.tenant:  # panels comparing tenants: not on one tenant's own dashboard
+        _tenant_comparisons(ctx, board, top)
+    return board
+
+
+def _tenant_comparisons(ctx: Context, board, top: int) -> None:  # noqa: ANN001 - a Board
+    q = ctx.q
+    board.add(
         timeseries_panel(
             "Cost by tenant",
             f"LLM spend per hour by tenant: the {top} that spent most in the time range, the rest as 'other'.",
@@ -214,16 +283,6 @@ def dashboard(ctx: Context):
         w=12,
     )
     board.add(
-        pie_panel(
-            "Model cost share",
-            "Each model's share of the spend in the selected time range.",
-            [Target(q.increase(COST, ["model"], window="$__range"), "{{model}}", instant=True)],
-            "currencyUSD",
-        ),
-        w=8,
-        h=9,
-    )
-    board.add(
         table_panel(
             "Top tenants by cost",
             "The ten tenants that spent most in the selected time range.",
@@ -235,4 +294,3 @@ def dashboard(ctx: Context):
         w=16,
         h=9,
     )
-    return board

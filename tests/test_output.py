@@ -246,6 +246,22 @@ def test_per_tenant_dashboards_fix_the_tenant_in_their_own_folder() -> None:
     assert "$250.00" in acme.model["description"]
     prov = yaml.safe_load(result.files["grafana/provisioning/dashboards/agentgrafana.yaml"])
     assert {p["folderUid"] for p in prov["providers"]} == {"ai-agents", "ai-agents-acme", "ai-agents-globex"}
+    # one tenant's own dashboard compares no tenants: its budget use as a figure instead of bars by tenant
+    titles = [p["title"] for p in panels_of(acme.model)]
+    assert not [t for t in titles if "by tenant" in t or "Top tenants" in t or "Tenants over" in t], titles
+    assert {"Daily budget used", "Monthly budget used"} <= set(titles)
+    main_titles = [p["title"] for d in result.dashboards if d.uid == "agent-cost" for p in panels_of(d.model)]
+    assert "Cost by tenant" in main_titles and "Daily budget used" not in main_titles
+
+
+def test_the_cost_dashboard_lists_the_tenants_past_80_percent_of_their_budget(default_build) -> None:
+    cost = next(d for d in default_build.dashboards if d.uid == "agent-cost")
+    table = next(p for p in panels_of(cost.model) if p["title"].startswith("Tenants over 80"))
+    expr = table["targets"][0]["expr"]
+    assert expr.startswith("sort_desc(") and expr.rstrip(")").endswith("> 0.8")
+    assert "tenant_id:llm_cost_budget:utilisation24h" in expr and table["targets"][0].get("instant") is True
+    renames = table["transformations"][0]["options"]["renameByName"]
+    assert renames["budget_usd"] == "Daily budget (USD)" and renames["Value"] == "Used"
 
 
 def test_a_dashboard_too_large_for_a_configmap_is_refused_before_writing(tmp_path: Path, capsys) -> None:
