@@ -21,6 +21,7 @@ from .catalog import CATALOG, Catalog
 from .config import Config
 from .context import Context, queries_for
 from .discovery import ContentError, ContentModule, NoContent, call_content, discover
+from .drilldown import add_drilldowns
 from .emit import schema_v2
 from .encode import EncodeError, dashboard_json
 from .lint import ERROR, BuildView, Finding, ValidationFailed, exclusions
@@ -181,7 +182,7 @@ def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> tuple[list
                     source=m.path.as_posix(),
                 )
             )
-    out = add_navigation(out, ctx.config)
+    out = add_drilldowns(add_navigation(out, ctx.config), ctx.config.grafana.uid_prefix)
     if ctx.config.grafana.dashboard_schema == "v2":
         out = [_as_v2(d) for d in out]
     return out, left
