@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .catalog import COUNTER, GAUGE, HISTOGRAM, Metric
-from .config import Price, _default_pricing
+from .config import Config, Price
 from .sources.builtin import CORE, SEED
 
 # the seed's error types (its exporter's `error_type` values), and a self-hosted model server's CUDA OOM as
@@ -73,7 +73,7 @@ class AgentMetrics:
                 "agentgrafana.instrument needs prometheus_client: pip install 'agentgrafana[instrument]'"
             ) from None
         self.registry = registry if registry is not None else CollectorRegistry()
-        self.pricing = dict(pricing) if pricing is not None else _default_pricing()
+        self.pricing = dict(pricing) if pricing is not None else dict(Config().pricing)  # the built-in table
         kinds: dict[str, Any] = {COUNTER: Counter, GAUGE: Gauge, HISTOGRAM: Histogram}
         self.metrics: dict[str, Any] = {}
         for m in METRICS:

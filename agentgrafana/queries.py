@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from collections.abc import Mapping as MappingType
 
+from .model import format_number
 from .sources import Dialect, Resolved, rename_matchers
 from .sources.base import matches, parse_matchers
 
@@ -40,10 +41,6 @@ PRICE = "model_token_type:llm_price_dollars_per_token:pricing"
 TOKENS = "llm_tokens_total"
 # dcgm-exporter reports an unsupported field as 9223372036854775794; drop such samples.
 DCGM_UNSUPPORTED_GUARD = "< 9e18"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def unavailable_concepts(expr: str) -> list[str]:
@@ -351,7 +348,7 @@ class Queries:
         `default`; the limit rides along as the label `limit_seconds` (the budgets' mechanism, for latency)."""
 
         def term(matchers: str, limit: float) -> str:
-            text = _number(limit)
+            text = format_number(limit)
             value = self.sel(record, matchers, filtered=filtered, labels=(by,))
             return f'label_replace({value} / {text}, "limit_seconds", "{text}", "", "")'
 

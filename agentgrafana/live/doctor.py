@@ -24,7 +24,7 @@ from ..model import Build
 from ..promql import expand_variables, selectors
 from ..sources import Source
 from ..sources.builtin import BUILTIN
-from .check import LiveReport, TargetCheck, VariableCheck, check_dashboards, check_rules, query_step, rule_files
+from .check import LiveReport, TargetCheck, VariableCheck, check_dashboards, check_rules, query_step, recorded_exprs
 from .prometheus import QueryApi, QueryError, finite_points
 
 RECORDING_NAME_RE = re.compile(r"^[a-zA-Z_]\w*:[\w:]*$")
@@ -151,7 +151,7 @@ def run_doctor(
     report = DoctorReport(api.url, api.version(), window)
     names = set(api.api_get("label/__name__/values", {"start": window.start, "end": window.end}))
     _sources(build, names, {**BUILTIN, **(project_sources or {})}, report)
-    known = Known(names, _loaded_rules(api), _recorded(build))
+    known = Known(names, _loaded_rules(api), recorded_exprs(build))
     live = LiveReport(window, report.prometheus_version)
     check_dashboards(build, api, window, live)
     for t in live.targets:
@@ -304,18 +304,6 @@ def _loaded_rules(api: QueryApi) -> set[str] | None:
     except QueryError:
         return None
     return {str(r.get("name")) for g in data.get("groups") or [] for r in g.get("rules") or []}
-
-
-def _recorded(build: Build) -> dict[str, str]:
-    import yaml
-
-    out = {}
-    for body in rule_files(build).values():
-        for group in (yaml.safe_load(body) or {}).get("groups") or []:
-            for rule in group.get("rules") or []:
-                if "record" in rule:
-                    out[str(rule["record"])] = str(rule["expr"])
-    return out
 
 
 def _cardinality(build: Build, api: QueryApi, window: Window, series_budget: int, label_budget: int) -> list[str]:
