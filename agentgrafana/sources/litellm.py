@@ -29,18 +29,9 @@ from .base import Mapping, Source
 
 CLIENT = ("end_user", "hashed_api_key", "api_key_alias", "requested_model", "team", "team_alias", "user")
 ORIGIN = ("client_ip", "user_agent")
-TOKEN_LABELS = (
-    "end_user",
-    "hashed_api_key",
-    "api_key_alias",
-    "model",
-    "team",
-    "team_alias",
-    "user",
-    "user_email",
-    "requested_model",
-    "model_id",
-)
+# the labels LiteLLM puts on what it counts per user and key (tokens, spend), in its order
+USER_KEY = ("end_user", "hashed_api_key", "api_key_alias", "model", "team", "team_alias", "user", "user_email")
+TOKEN_LABELS = (*USER_KEY, "requested_model", "model_id")
 TIMED_OUT = "(?i).*time.?out.*"
 
 LITELLM_FAMILIES = (
@@ -94,18 +85,7 @@ LITELLM_FAMILIES = (
         "litellm_spend_metric_total",
         COUNTER,
         "currencyUSD",
-        (
-            "end_user",
-            "hashed_api_key",
-            "api_key_alias",
-            "model",
-            "team",
-            "team_alias",
-            "user",
-            "user_email",
-            *ORIGIN,
-            "model_id",
-        ),
+        (*USER_KEY, *ORIGIN, "model_id"),
         "Spend (USD) at LiteLLM's model prices.",
         LITELLM,
     ),
