@@ -37,13 +37,14 @@ promtool-check:
 
 ## prometheus: install Debian's prometheus package (promtool + server) when missing and running as root
 prometheus:
-	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 && command -v victoria-metrics >/dev/null 2>&1; then :; \
+	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 && command -v victoria-metrics >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager victoria-metrics >/dev/null; \
-	else echo "promtool/prometheus/amtool/victoria-metrics missing: run 'sudo apt-get update && sudo apt-get install -y prometheus prometheus-alertmanager victoria-metrics'"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager victoria-metrics nodejs >/dev/null; \
+	else echo "promtool/prometheus/amtool/victoria-metrics/node missing: run 'sudo apt-get update && sudo apt-get install -y prometheus prometheus-alertmanager victoria-metrics nodejs'"; fi
 
 ## test: unit tests, promtool rule tests, Grafana API double, live Prometheus check
 test: $(STAMP) prometheus
+	$(BIN)/python tests/node/fetch.py
 	$(BIN)/python -m pytest -q
 
 ## test-fast: the unit tests only (no promtool, no Prometheus, no kill -9 runs): seconds, for the edit loop

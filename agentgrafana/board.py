@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import dashboard as dm
@@ -185,6 +185,43 @@ class Board:
         )
         return self
 
+    # --- annotations -------------------------------------------------------------------------------
+    def _annotations(self) -> None:
+        """Deployments marked on the time axis (optional): "did this start with the deploy?" is the first question."""
+        settings = self.config.annotations
+        if settings.deploy_tag:
+            self.sdk = self.sdk.annotation(
+                dashboard.AnnotationQuery()
+                .name("Deployments")
+                .datasource(dm.DataSourceRef(type_val="grafana", uid="-- Grafana --"))
+                .enable(True)
+                .icon_color("purple")
+                # the SDK types `target` as a datasource query; Grafana's tag filter is this AnnotationTarget
+                .target(
+                    cast(
+                        Any,
+                        dashboard.AnnotationTarget()
+                        .type("tags")
+                        .tags([settings.deploy_tag])
+                        .match_any(True)
+                        .limit(100),
+                    )
+                )
+            )
+        if settings.deploy_metric and self.q is not None:
+            expr = f"changes({self.q.sel(settings.deploy_metric)}[$__interval]) > 0"
+            self._queries.append(expr)
+            self.sdk = self.sdk.annotation(
+                dashboard.AnnotationQuery()
+                .name("Deployments (metric)")
+                .datasource(PROMETHEUS)
+                .enable(True)
+                .icon_color("purple")
+                .expr(expr)
+                .step("60s")
+                .title_format(f"{settings.deploy_metric} changed")
+            )
+
     # --- layout ------------------------------------------------------------------------------------
     def row(self, title: str) -> Board:
         """Start a new (expanded) row below everything placed so far (placed with its first panel, so a row
@@ -243,6 +280,7 @@ class Board:
 
     def build(self) -> dashboard.Dashboard:
         if not self._built:
+            self._annotations()
             self._variables()
             self._built = True
         return self.sdk

@@ -232,13 +232,62 @@ class GrafanaConfig:
 
 @dataclass(frozen=True)
 class Traces:
-    provider: str = checked("langfuse", "provider", "langfuse or langsmith (link label)")
+    provider: str = checked(
+        "langfuse",
+        "provider",
+        "where traces are searched: tempo (TraceQL tables), or langfuse / langsmith (links out to its trace list)",
+    )
+    link: str = checked(
+        "langfuse",
+        "trace_link",
+        "with tempo: langfuse, langsmith or none, a second link beside Tempo's own on each trace id",
+    )
     url_template: str = checked(
         "https://langfuse.example.com/trace/{trace_id}",
         "trace_url",
-        "trace link; {trace_id} is replaced by the trace id",
+        "Langfuse / LangSmith trace link; {trace_id} is replaced by the trace id",
+    )
+    search_url: str = checked(
+        "https://langfuse.example.com/traces",
+        "url",
+        "Langfuse / LangSmith trace list, linked from the traces dashboard",
     )
     service_name: str = checked("", "traceql_string", "TraceQL resource.service.name filter; empty = all services")
+    agent_attribute: str = checked(
+        "span.gen_ai.agent.name",
+        "traceql_attribute",
+        "TraceQL attribute holding the agent's name: $agent filters the Tempo tables on it (empty: not filtered)",
+    )
+    tenant_attribute: str = checked(
+        "resource.tenant.id",
+        "traceql_attribute",
+        "TraceQL attribute holding the tenant: $tenant filters the Tempo tables on it (empty: not filtered)",
+    )
+
+    @property
+    def tempo(self) -> bool:
+        return self.provider == "tempo"
+
+    @property
+    def link_out(self) -> str:
+        """Where a trace id also links to: the provider itself, or with Tempo the configured second link."""
+        return self.link if self.tempo else self.provider
+
+
+@dataclass(frozen=True)
+class Annotations:
+    deploy_tag: str = checked(
+        "",
+        "annotation_tag",
+        "Grafana annotation tag your deploy pipeline posts (POST /api/annotations): marked on every dashboard; "
+        "empty: none",
+    )
+    deploy_metric: str = checked(
+        "",
+        "metric_or_empty",
+        "a catalog metric that changes at each deployment (e.g. kube_deployment_status_observed_generation): "
+        "its changes are marked on every dashboard; empty: none",
+    )
 
 
 @dataclass(frozen=True)
@@ -343,6 +392,7 @@ class Config:
     budgets: Budgets = field(default_factory=Budgets)
     slos: Slos = field(default_factory=Slos)
     traces: Traces = field(default_factory=Traces)
+    annotations: Annotations = field(default_factory=Annotations)
     alerting: Alerting = field(default_factory=Alerting)
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
     metrics: Metrics = field(default_factory=Metrics)
@@ -668,7 +718,14 @@ _STRING_CHECKS: dict[str, tuple[Any, str]] = {
         "a duration from 10s to 24h in whole multiples of 10s (Grafana's scheduler), such as 1m",
     ),
     "time_from": (TIME_FROM_RE.match, "a Grafana relative time such as now-6h, now-7d or now/d"),
-    "provider": (lambda v: v in ("langfuse", "langsmith"), "langfuse or langsmith"),
+    "provider": (lambda v: v in ("tempo", "langfuse", "langsmith"), "tempo, langfuse or langsmith"),
+    "annotation_tag": (lambda v: not v or re.fullmatch(r"[A-Za-z0-9_.:/-]{1,50}", v), "empty, or a tag such as deploy"),
+    "metric_or_empty": (lambda v: not v or re.fullmatch(r"[a-zA-Z_:][a-zA-Z0-9_:]*", v), "empty, or a metric name"),
+    "trace_link": (lambda v: v in ("langfuse", "langsmith", "none"), "langfuse, langsmith or none"),
+    "traceql_attribute": (
+        lambda v: not v or re.fullmatch(r"(resource|span)\.[A-Za-z_][A-Za-z0-9_.-]*", v),
+        "empty, or a scoped TraceQL attribute such as span.gen_ai.agent.name or resource.tenant.id",
+    ),
     "engine": (lambda v: v in ("grafana", "prometheus", "both"), "grafana, prometheus or both"),
     "grafana_api": (lambda v: v in ("auto", "legacy", "apps"), "auto, legacy or apps"),
     "dashboard_schema": (lambda v: v in ("v1", "v2"), "v1 or v2"),

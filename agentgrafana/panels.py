@@ -20,6 +20,7 @@ from grafana_foundation_sdk.builders import (
     stat,
     table,
     tempo,
+    text,
     timeseries,
 )
 from grafana_foundation_sdk.models import common as cm
@@ -28,6 +29,7 @@ from grafana_foundation_sdk.models import heatmap as hm
 from grafana_foundation_sdk.models import piechart as pm
 from grafana_foundation_sdk.models import prometheus as prom
 from grafana_foundation_sdk.models import tempo as tpm
+from grafana_foundation_sdk.models import text as tm
 
 PROMETHEUS = dm.DataSourceRef(type_val="prometheus", uid="${datasource}")
 TEMPO = dm.DataSourceRef(type_val="tempo", uid="${tempo}")
@@ -219,9 +221,12 @@ def table_panel(
 
 
 def traceql_table(
-    title: str, description: str, query: str, trace_url: str, link_title: str, limit: int = 20
+    title: str, description: str, query: str, links: Sequence[tuple[str, str]], limit: int = 20
 ) -> table.Panel:
-    """A Tempo TraceQL search as a table; the trace id column links to Langfuse/LangSmith."""
+    """A Tempo TraceQL search as a table; each trace id carries `links` (title, url), Tempo's own trace view first.
+
+    An override of a field's links replaces the ones the datasource sets, so Tempo's link is given again.
+    """
     q = (
         tempo.Dataquery()
         .query(query)
@@ -242,9 +247,43 @@ def traceql_table(
             "traceID",
             [
                 dm.DynamicConfigValue(
-                    id_val="links", value=[{"title": link_title, "url": trace_url, "targetBlank": True}]
+                    id_val="links",
+                    value=[{"title": name, "url": url, "targetBlank": not url.startswith("/")} for name, url in links],
                 ),
             ],
         )
         .override_by_name("Duration", [dm.DynamicConfigValue(id_val="unit", value="ms")])
+    )
+
+
+def text_panel(title: str, description: str, markdown: str) -> text.Panel:
+    """A Markdown panel (links out, notes); it has no query."""
+    return (
+        text.Panel().title(title).description(description).mode(tm.TextMode.MARKDOWN).content(markdown).overrides([])
+    )  # as Grafana saves it
+
+
+def alert_list_panel(title: str, description: str, label_filter: str, max_items: int = 20) -> dashboard.Panel:
+    """Grafana's alert list: the firing and pending alerts whose labels match `label_filter`, Grafana-managed and
+    Prometheus/Alertmanager ones alike (the SDK has no builder for this core panel, so its options are set here)."""
+    options = {
+        "viewMode": "list",
+        "groupMode": "default",
+        "groupBy": [],
+        "maxItems": max_items,
+        "sortOrder": 3,  # by importance (severity), then time
+        "dashboardAlerts": False,
+        "alertName": "",
+        "alertInstanceLabelFilter": label_filter,
+        "datasource": "",
+        "showInstances": True,
+        "stateFilter": {"firing": True, "pending": True, "noData": True, "error": True, "normal": False},
+    }
+    return (
+        dashboard.Panel()
+        .type("alertlist")
+        .title(title)
+        .description(description)
+        .options(options)
+        .field_config(dm.FieldConfigSource(defaults=dm.FieldConfig(), overrides=[]))
     )

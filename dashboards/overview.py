@@ -1,7 +1,8 @@
 """Agent Overview: is the platform healthy right now? Requests, success, latency, sessions, cost."""
 
 from agentgrafana.context import Context
-from agentgrafana.panels import BLUE, GREEN, RED, YELLOW, Target, stat_panel, timeseries_panel
+from agentgrafana.model import OWNERSHIP_LABEL
+from agentgrafana.panels import BLUE, GREEN, RED, YELLOW, Target, alert_list_panel, stat_panel, timeseries_panel
 
 REQUESTS = "agent_request_duration_seconds_count"
 RANGE = "$__range"
@@ -86,6 +87,18 @@ def dashboard(ctx: Context):
         ),
         w=4,
         h=5,
+    )
+
+    board.row("Alerts")
+    board.add(
+        alert_list_panel(
+            "Firing and pending alerts",
+            "This project's alerts that are firing or pending now (Grafana-managed and Prometheus alike, by their "
+            f"{OWNERSHIP_LABEL[0]} label), most severe first; each opens its rule, its runbook and its panel.",
+            f'{{{OWNERSHIP_LABEL[0]}="{OWNERSHIP_LABEL[1]}"}}',
+        ),
+        w=24,
+        h=6,
     )
 
     board.row("Traffic")

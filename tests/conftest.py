@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:
 
 INSTALL_HINT = (
     "install Debian's packages: sudo apt-get update && "
-    "sudo apt-get install -y prometheus prometheus-alertmanager victoria-metrics"
+    "sudo apt-get install -y prometheus prometheus-alertmanager victoria-metrics nodejs"
 )
 
 
@@ -65,3 +65,38 @@ def default_build():
     from agentgrafana.pipeline import build
 
     return build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
+
+
+NODE_MODULES = ROOT / ".cache" / "node" / "node_modules"
+
+
+@pytest.fixture(scope="session")
+def traceql_parse():
+    """Grafana's TraceQL grammar through node: `parse(queries) -> [None | {"at", "near"}]`.
+
+    The packages are fetched by `make test` (tests/node/fetch.py), never by a test; missing ones skip locally
+    with a hint and fail when CI=true.
+    """
+    import json
+    import subprocess
+
+    node = _require_binary("node")
+    if not (NODE_MODULES / "@grafana" / "lezer-traceql" / "package.json").is_file():
+        message = "the TraceQL grammar is not installed: run `make test` or `.venv/bin/python tests/node/fetch.py`"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+    def parse(queries: list[str]) -> list[dict | None]:
+        done = subprocess.run(
+            [node, str(ROOT / "tests" / "node" / "traceql.cjs")],
+            input=json.dumps(queries),
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
+            timeout=60,
+        )
+        return json.loads(done.stdout)
+
+    return parse

@@ -120,7 +120,7 @@ def test_png_has_expected_size_and_one_box_per_panel(tmp_path: Path) -> None:
         "id:6": "series",
         "id:7": "table",
         "id:9": "placeholder",
-        "id:10": "placeholder",
+        "id:10": "text",  # its Markdown, not "no data"
     }
     assert [b.key for b in boxes if b.highlighted] == ["id:6"]
     for b in panels:  # inside the picture, no two panels overlap
@@ -187,8 +187,8 @@ def test_command_writes_one_png_per_dashboard_with_data_and_base(tmp_path: Path)
     assert preview_command(args, lambda a: build, out, err) == 0, err.getvalue()
     assert sorted(x.name for x in (tmp_path / "prev").iterdir()) == ["agent-overview.png", "gpu.png"]
     text = out.getvalue()
-    assert "agent-overview.png: 7 panels, 5 with data, 1 highlighted" in text
-    assert "gpu.png: 1 panel, 0 with data, 1 highlighted" in text  # new since base: every panel lit
+    assert "agent-overview.png: 7 panels, 5 of 6 with data, 1 highlighted" in text
+    assert "gpu.png: 1 panel, 0 of 1 with data, 1 highlighted" in text  # new since base: every panel lit
     assert f"data from {data}" in text
     args.data = tmp_path / "missing.json"
     assert preview_command(args, lambda a: build, io.StringIO(), err) == 2

@@ -61,6 +61,12 @@ def builds() -> list[Build]:
         build(config_mod.from_mapping(tenants), ROOT),  # a constant variable per tenant
         build(config_mod.from_mapping({"metrics": {"sources": ["otel-genai", "vllm", "dcgm-exporter"]}}), ROOT),
         build(config_mod.from_mapping({"metrics": {"sources": ["litellm"], "cluster_label": "cluster"}}), ROOT),
+        build(  # annotations of both kinds
+            config_mod.from_mapping(
+                {"annotations": {"deploy_tag": "deploy", "deploy_metric": "kube_pod_container_status_restarts_total"}}
+            ),
+            ROOT,
+        ),
     ]
 
 

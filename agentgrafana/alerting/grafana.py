@@ -18,7 +18,6 @@ from .duration import seconds
 from .prometheus import alert_annotations, alert_labels
 
 EVALUATORS = {">": "gt", "<": "lt"}  # Grafana's threshold has no >= or <= (lint forbids them)
-OWNERSHIP_LABEL = ("managed_by", "agentgrafana")
 CONDITION = "C"
 DEFAULT_RANGE_SECONDS = 600
 EXPR_DATASOURCE = {"type": "__expr__", "uid": "__expr__"}
@@ -113,7 +112,7 @@ def grafana_rule(config: Config, alert: Alert, folder: Folder, dashboards: list[
         "execErrState": config.alerting.exec_err_state,
         "for": alert.for_,
         "annotations": notes,
-        "labels": {**alert_labels(alert), OWNERSHIP_LABEL[0]: OWNERSHIP_LABEL[1]},
+        "labels": alert_labels(alert),
         "isPaused": False,
         "folderUID": folder.uid,
         "ruleGroup": alert.group,

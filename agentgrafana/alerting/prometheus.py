@@ -6,7 +6,7 @@ from typing import Any
 
 from ..config import Config
 from ..emit import k8s_name, yaml_bytes
-from ..model import Alert, RecordingRule, RuleGroup
+from ..model import OWNERSHIP_LABEL, Alert, RecordingRule, RuleGroup
 from ..queries import VARIABLE_FOR_LABEL
 
 
@@ -38,11 +38,12 @@ def prometheus_annotations(config: Config, alert: Alert) -> dict[str, str]:
 
 
 def alert_labels(alert: Alert) -> dict[str, str]:
-    """severity and component (what routing reads), then the alert's own labels (team, when configured)."""
+    """severity and component (what routing reads), the alert's own labels (team, when configured), then the
+    ownership label (what push and the overview's alert list recognise the project's alerts by)."""
     routing = (
         {"severity": alert.severity, "component": alert.component} if alert.component else {"severity": alert.severity}
     )
-    return {**routing, **dict(alert.labels)}
+    return {**routing, **dict(alert.labels), OWNERSHIP_LABEL[0]: OWNERSHIP_LABEL[1]}
 
 
 def recording_rule(rule: RecordingRule) -> dict[str, Any]:

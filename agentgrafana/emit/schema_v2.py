@@ -117,7 +117,7 @@ def to_v2(model: dict[str, Any]) -> dict[str, Any]:
         "cursorSync": GRAPH_TOOLTIP.get(int(model.get("graphTooltip") or 0), "Off"),
         "preload": False,
         "links": [dict(link) for link in model.get("links") or []],
-        "annotations": [],
+        "annotations": [_annotation(a) for a in (model.get("annotations") or {}).get("list") or []],
         "timeSettings": {
             "from": time.get("from", "now-6h"),
             "to": time.get("to", "now"),
@@ -199,6 +199,55 @@ def _panel(panel: dict[str, Any], where: str) -> dict[str, Any]:
     if "transparent" in panel:
         spec["transparent"] = panel["transparent"]
     return {"kind": "Panel", "spec": spec}
+
+
+ANNOTATION_KEYS = ("name", "datasource", "enable", "hide", "iconColor", "builtIn", "placement")
+
+
+def _annotation(a: dict[str, Any]) -> dict[str, Any]:
+    """An annotation query: the datasource's own fields (a Grafana tag filter's `target`, a Prometheus `expr`)
+    become the query's spec, as Grafana's v1 -> v2 conversion does."""
+    group, ds = _datasource(a.get("datasource"))
+    query_spec = dict(a["target"]) if "target" in a else {k: v for k, v in a.items() if k not in ANNOTATION_KEYS}
+    query: dict[str, Any] = {"kind": "DataQuery", "group": group, "version": "v0", "spec": query_spec}
+    if ds:
+        query["datasource"] = ds
+    spec: dict[str, Any] = {
+        "name": a.get("name", ""),
+        "query": query,
+        "enable": bool(a.get("enable", True)),
+        "hide": bool(a.get("hide")),
+        "iconColor": a.get("iconColor", ""),
+    }
+    if "builtIn" in a:
+        spec["builtIn"] = bool(a["builtIn"])
+    if "placement" in a:
+        spec["placement"] = a["placement"]
+    return {"kind": "AnnotationQuery", "spec": spec}
+
+
+def _classic_annotation(a: dict[str, Any]) -> dict[str, Any]:
+    spec = a["spec"]
+    query = spec["query"]
+    out: dict[str, Any] = {
+        "name": spec.get("name", ""),
+        "datasource": {
+            "type": query.get("group", "prometheus"),
+            **({"uid": query["datasource"]["name"]} if query.get("datasource") else {}),
+        },
+        "enable": spec.get("enable", True),
+        "iconColor": spec.get("iconColor", ""),
+    }
+    out["hide"] = bool(spec.get("hide"))
+    if "builtIn" in spec:
+        out["builtIn"] = 1 if spec["builtIn"] else 0
+    if "placement" in spec:
+        out["placement"] = spec["placement"]
+    if query.get("group") == "grafana":
+        out["target"] = dict(query.get("spec") or {})
+    else:
+        out.update(query.get("spec") or {})
+    return out
 
 
 def _variable(var: dict[str, Any], where: str) -> dict[str, Any]:
@@ -297,7 +346,9 @@ def from_v2(spec: dict[str, Any], uid: str) -> dict[str, Any]:
         "editable": bool(spec.get("editable", True)),
         "graphTooltip": sync.get(spec.get("cursorSync", "Off"), 0),
         "links": list(spec.get("links") or []),
-        "annotations": {},
+        "annotations": {"list": [_classic_annotation(a) for a in spec["annotations"]]}
+        if spec.get("annotations")
+        else {},
         "time": {"from": t.get("from", "now-6h"), "to": t.get("to", "now")},
         "refresh": t.get("autoRefresh", ""),
         "timezone": t.get("timezone", "browser"),
@@ -332,8 +383,9 @@ def _classic_panel(p: dict[str, Any]) -> dict[str, Any]:
         "description": p.get("description", ""),
         "fieldConfig": viz["spec"].get("fieldConfig") or {"defaults": {}, "overrides": []},
         "options": viz["spec"].get("options") or {},
-        "targets": targets,
     }
+    if targets:  # a text or alert-list panel queries nothing, and Grafana saves it without targets
+        panel["targets"] = targets
     if datasource:
         panel["datasource"] = datasource
     if p.get("links"):

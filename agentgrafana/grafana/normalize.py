@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from agentgrafana.alerting.duration import seconds
-from agentgrafana.alerting.grafana import OWNERSHIP_LABEL as OWNER_LABEL
 from agentgrafana.board import OWNERSHIP_TAG as OWNER_TAG
+from agentgrafana.model import OWNERSHIP_LABEL as OWNER_LABEL
 
 HASH_TAG_PREFIX = "agentgrafana-hash:"
 HASH_LENGTH = 12

@@ -68,6 +68,8 @@ class UnusedVariable(Rule):
                 for key in ("expr", "query"):
                     used |= self._used(str(t.get(key, "")))
                 used |= self._used(str((t.get("datasource") or {}).get("uid", "")))
+        for a in (d.model.get("annotations") or {}).get("list") or []:
+            used |= self._used(str(a.get("expr", "")))
         for v in variables:
             used |= self._used(
                 str((v.get("query") or {}).get("query", ""))
@@ -80,9 +82,15 @@ class UnusedVariable(Rule):
                 yield "", f"variable '{v.get('name')}' is defined but no panel uses it", ""
 
 
+QUERYLESS_TYPES = ("text", "alertlist", "dashlist", "annolist", "news")  # panels that query no datasource
+
+
 class PanelBasics(Rule):
     name = "panel-basics"
-    description = "every panel has a title, description, unit, datasource and targets with unique refIds"
+    description = (
+        "every panel has a title, description, unit, datasource and targets with unique refIds "
+        "(a panel that queries nothing, such as text or alertlist, needs only its title and description)"
+    )
 
     def panel(self, d: DashboardOut, p: dict[str, Any]) -> Located:
         if p.get("type") == "row":
@@ -92,6 +100,10 @@ class PanelBasics(Rule):
             yield where, "panel has no title", ""
         if not str(p.get("description", "")).strip():
             yield where, "panel has no description", ""
+        if p.get("type") in QUERYLESS_TYPES:
+            if p.get("targets"):
+                yield where, f"a {p.get('type')} panel runs no queries, but has targets", ""
+            return
         if not (p.get("fieldConfig", {}).get("defaults", {}).get("unit")):
             yield where, "panel has no unit (fieldConfig.defaults.unit)", ""
         if not p.get("datasource"):
@@ -160,11 +172,21 @@ class TargetPromQL(Rule):
         if not expr.strip():
             yield where, "empty PromQL expression", expr
             return
+        for message in self._checked(expr):
+            yield where, message, expr
+
+    def dashboard(self, d: DashboardOut) -> Located:
+        """Annotation queries (deployments) are PromQL too."""
+        for a in (d.model.get("annotations") or {}).get("list") or []:
+            if (a.get("datasource") or {}).get("type") in PROMETHEUS_DS and "expr" in a:
+                for message in self._checked(str(a["expr"])):
+                    yield f"annotation {a.get('name')!r}", message, str(a["expr"])
+
+    def _checked(self, expr: str) -> tuple[str, ...]:
         messages = self._messages.get(expr)
         if messages is None:
             messages = self._messages[expr] = tuple(self._check(expr))
-        for message in messages:
-            yield where, message, expr
+        return messages
 
     def _check(self, expr: str) -> Iterator[str]:
         analysis = promql.analyze(promql.expand_variables(expr), self.catalog, self.recorded)

@@ -16,7 +16,7 @@ LoadBuild = Callable[[argparse.Namespace], Build]
 
 def preview_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO, err: TextIO) -> int:
     try:
-        from .render import render_dashboard
+        from .render import QUERYLESS, render_dashboard
     except ImportError:
         print("error: previews need matplotlib: pip install 'agentgrafana[preview]'", file=err)
         return EXIT_USAGE
@@ -59,12 +59,13 @@ def preview_command(args: argparse.Namespace, load_build: LoadBuild, out: TextIO
             print(f"error: cannot write {exc.filename or path}: {exc.strerror or exc}", file=err)
             return EXIT_FAILED
         panels = [b for b in boxes if b.content != "row"]
-        with_data = sum(1 for b in panels if b.content not in ("placeholder", "changed-query"))
+        queried = [b for b in panels if b.content not in QUERYLESS]  # a text panel has no data to have
+        with_data = sum(1 for b in queried if b.content not in ("placeholder", "changed-query"))
         stale = sum(1 for b in panels if b.content == "changed-query")
         lit = sum(1 for b in boxes if b.highlighted)
         s = "s" if len(panels) != 1 else ""
         extra = (f", {lit} highlighted" if lit else "") + (f", {stale} changed since the live check" if stale else "")
-        print(f"{path}: {len(panels)} panel{s}, {with_data} with data{extra}", file=out)
+        print(f"{path}: {len(panels)} panel{s}, {with_data} of {len(queried)} with data{extra}", file=out)
     print(f"{len(build.dashboards)} preview(s) in {out_dir}/ ({data_note}).", file=out)
     return EXIT_OK
 

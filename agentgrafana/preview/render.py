@@ -6,6 +6,7 @@ check the picture without looking at it.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -113,7 +114,8 @@ def _render(model: dict[str, Any], path: Path, results: dict[str, list[Series]] 
         recorded = (results or {}).get(str(p.id))
         marks: list[tuple[Any, ...]] = []
         if recorded and queries is not None and str(p.id) in queries and queries[str(p.id)] != panel_queries(p.panel):
-            _placeholder(page, p, (x0 + 8, y0 + 30, w - 16, h - 38), th, "query changed since the live check")
+            body = _frame(page, p, (x0, y0, w, h), hi, th)
+            _placeholder(page, p, body, th, "query changed since the live check")
             content = "changed-query"
         else:
             content = _panel(fig, page, p, (x0, y0, w, h), (width, height), recorded, hi, th, marks)
@@ -148,15 +150,11 @@ def panel_queries(panel: dict[str, Any]) -> list[str]:
 
 def _panel(fig: Figure, ax: Any, p: Placed, rect: tuple[float, float, float, float], size: tuple[int, int],
            series: list[Series] | None, hi: bool, th: Theme, marks: list[tuple[Any, ...]]) -> str:
-    x, y, w, h = rect
-    ax.add_patch(Rectangle((x, y), w, h, facecolor=th.panel, edgecolor=th.highlight if hi else th.border,
-                           linewidth=3 if hi else 1))
+    body = _frame(ax, p, rect, hi, th)
     ptype = str(p.panel.get("type") or "?")
-    ax.text(x + 8, y + 8, _fit(str(p.panel.get("title") or "(no title)"), w - 90, 7.2), color=th.text,
-            fontsize=11, fontweight="bold", va="top")
-    ax.text(x + w - 8, y + 9, ptype + ("  ● changed" if hi else ""), color=th.highlight if hi else th.muted,
-            fontsize=8, va="top", ha="right")
-    body = (x + 8, y + 30, w - 16, h - 38)
+    if ptype in QUERYLESS:
+        _queryless(ax, p, body, th)
+        return ptype
     series = [s for s in series or [] if s.values]
     unit = str(((p.panel.get("fieldConfig") or {}).get("defaults") or {}).get("unit") or "")
     if series and body[3] > 12:
@@ -179,6 +177,41 @@ def _panel(fig: Figure, ax: Any, p: Placed, rect: tuple[float, float, float, flo
         return "series"
     _placeholder(ax, p, body, th)
     return "placeholder"
+
+
+def _frame(ax: Any, p: Placed, rect: tuple[float, float, float, float], hi: bool, th: Theme) -> tuple[float, ...]:
+    """The panel's box, title and type (changed panels outlined); returns the body's (x, y, w, h)."""
+    x, y, w, h = rect
+    ax.add_patch(Rectangle((x, y), w, h, facecolor=th.panel, edgecolor=th.highlight if hi else th.border,
+                           linewidth=3 if hi else 1))
+    ptype = str(p.panel.get("type") or "?")
+    ax.text(x + 8, y + 8, _fit(str(p.panel.get("title") or "(no title)"), w - 90, 7.2), color=th.text,
+            fontsize=11, fontweight="bold", va="top")
+    ax.text(x + w - 8, y + 9, ptype + ("  ● changed" if hi else ""), color=th.highlight if hi else th.muted,
+            fontsize=8, va="top", ha="right")
+    return (x + 8, y + 30, w - 16, h - 38)
+
+
+QUERYLESS = ("text", "alertlist")
+
+
+def _queryless(ax: Any, p: Placed, body: tuple[float, ...], th: Theme) -> None:
+    """What a text panel says (Markdown links shown as their text) or what an alert list lists: no data needed."""
+    x, y, w, h = body
+    options = p.panel.get("options") or {}
+    if p.panel.get("type") == "text":
+        text = re.sub(r"\[([^\]]*)\]\(([^)]*)\)", r"\1 <\2>", str(options.get("content") or "")).replace("`", "")
+        paragraphs = [textwrap.wrap(par, max(10, int(w / 6.6))) for par in text.split("\n\n")]
+        lines = [line for par in paragraphs for line in [*par, ""]][:-1]
+    else:
+        states = [k for k, on in sorted((options.get("stateFilter") or {}).items()) if on]
+        lines = textwrap.wrap(
+            f"Alerts matching {options.get('alertInstanceLabelFilter') or 'any labels'} in state "
+            f"{', '.join(states)}, up to {options.get('maxItems', '?')}, listed by Grafana when the dashboard loads.",
+            max(10, int(w / 6.6)),
+        )
+    room = max(1, int(h // 13))
+    ax.text(x, y, "\n".join(lines[:room]), color=th.text, fontsize=8.5, va="top", linespacing=1.3)
 
 
 def _fit(text: str, px: float, per_char: float) -> str:
