@@ -137,6 +137,21 @@ def parser() -> argparse.ArgumentParser:
     rd.add_argument("--file", type=Path, default=Path("README.md"), help="the README to update (default: README.md)")
     rd.add_argument("--check", action="store_true", help="write nothing; exit 1 when the README is stale")
 
+    im = sub.add_parser(
+        "import", help="bring existing dashboards (JSON, API export, ConfigMap, resource file) into dashboards/"
+    )
+    _common(im)
+    im.add_argument("files", nargs="+", type=Path, help="dashboard JSON, API export, ConfigMap YAML or resource file")
+    im.add_argument("--out", type=Path, help="folder for the modules (default: <root>/dashboards)")
+    im.add_argument(
+        "--accept-findings",
+        metavar="REASON",
+        help="exclude the imported dashboards' lint findings in lint-exclusions.yaml with this reason",
+    )
+    im.add_argument(
+        "--check", action="store_true", help="write nothing; list how the build differs from FILE (exit 1 if it does)"
+    )
+
     pv = sub.add_parser("preview", help="draw one PNG per dashboard")
     _common(pv)
     pv.add_argument("--out", type=Path, default=Path("preview"), help="output folder (default: preview)")
@@ -283,6 +298,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "verify-live": cmd_verify_live,
         "doctor": cmd_doctor,
         "readme": cmd_readme,
+        "import": cmd_import,
     }
     try:
         return handler[args.command](args, out, err)
@@ -589,6 +605,12 @@ def cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from . import preview
 
     return preview.preview_command(args, load_build, out, err)
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .importing import command as import_command
+
+    return import_command.import_command(args, load_build, out, err)
 
 
 if __name__ == "__main__":

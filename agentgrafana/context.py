@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import panels
-from .board import Board
+from .board import OWNERSHIP_TAG, Board
 from .catalog import CATALOG, Catalog
 from .config import Config
+from .imported import ImportedDashboard
 from .queries import Queries
 from .sources import dialect
 
@@ -63,6 +64,10 @@ class Context:
             q=self.q,
             variable_series=variable_series,
         )
+
+    def imported(self, uid: str, title: str, **settings: object) -> ImportedDashboard:
+        """A dashboard brought in by `agentgrafana import`: kept as written, with the ownership tag added."""
+        return ImportedDashboard(uid, title, dict(settings), owner_tag=OWNERSHIP_TAG)
 
     def for_tenant(self, tenant: str) -> Context:
         return replace(self, tenant=tenant)

@@ -11,6 +11,7 @@ from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from .board import Board
+from .imported import ImportedDashboard
 from .model import json_kind
 
 
@@ -151,6 +152,8 @@ def _items(value: Any, where: str) -> list[dict[str, Any]]:
 
 def _encode(result: Any) -> Any:
     if isinstance(result, Board):
+        result = result.build()
+    if isinstance(result, ImportedDashboard):
         result = result.build()
     if isinstance(result, Builder):
         return to_plain(result.build())

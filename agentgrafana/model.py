@@ -41,6 +41,7 @@ class DashboardOut:
     model: dict[str, Any]
     source: str  # content module that defined it, e.g. "dashboards/overview.py"
     v2: dict[str, Any] | None = None  # the schema v2 spec (grafana.dashboard_schema: v2); `model` is then its view
+    imported: bool = False  # brought in by `agentgrafana import`: kept as written (no house links or drill-downs)
 
 
 @dataclass(frozen=True)
@@ -182,12 +183,23 @@ def panels_of(model: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def datasource_type(*holders: dict[str, Any]) -> str:
-    """The datasource type named by the first holder that names one (a target, then its panel); "" if none."""
+def datasource_type(*holders: dict[str, Any], dashboard: dict[str, Any] | None = None) -> str:
+    """The datasource type named by the first holder that names a datasource (a target, then its panel); "" if
+    none. A reference to a datasource variable (`"$datasource"`, `{"uid": "${loki}"}`, as older and imported
+    dashboards write them) takes that variable's plugin type from `dashboard`'s templating."""
     for holder in holders:
         ds = holder.get("datasource")
         if isinstance(ds, dict) and ds.get("type"):
             return str(ds["type"])
+        ref = ds.get("uid") if isinstance(ds, dict) else ds
+        if isinstance(ref, str) and ref.startswith("$") and dashboard is not None:
+            name = ref.removeprefix("$").strip("{}").split(":")[0]
+            templating = dashboard.get("templating")
+            for v in (templating.get("list") if isinstance(templating, dict) else None) or []:
+                if isinstance(v, dict) and v.get("name") == name and v.get("type") == "datasource":
+                    return str(v.get("query") or "")
+        if ds:
+            return ""
     return ""
 
 

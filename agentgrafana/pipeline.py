@@ -24,6 +24,7 @@ from .discovery import ContentError, ContentModule, NoContent, call_content, dis
 from .drilldown import add_drilldowns
 from .emit import schema_v2
 from .encode import EncodeError, dashboard_json
+from .imported import ImportedDashboard
 from .lint import ERROR, BuildView, Finding, ValidationFailed, exclusions
 from .lint.runner import Linter, all_rules
 from .model import Build, DashboardOut, Folder, RuleGroup
@@ -180,9 +181,12 @@ def collect_dashboards(ctx: Context, modules: list[ContentModule]) -> tuple[list
                     folder=folder,
                     model=model,
                     source=m.path.as_posix(),
+                    imported=isinstance(result, ImportedDashboard),
                 )
             )
-    out = add_drilldowns(add_navigation(out, ctx.config), ctx.config.grafana.uid_prefix)
+    house = [d for d in out if not d.imported]  # imported dashboards keep their own links
+    linked = {d.uid: d for d in add_drilldowns(add_navigation(house, ctx.config), ctx.config.grafana.uid_prefix)}
+    out = [linked.get(d.uid, d) if not d.imported else d for d in out]
     if ctx.config.grafana.dashboard_schema == "v2":
         out = [_as_v2(d) for d in out]
     return out, left

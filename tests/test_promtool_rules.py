@@ -245,7 +245,13 @@ def _budget_story(b: Build, root: Path) -> Path:
     """acme (override $250) spending $4 a minute stays silent; globex (default $100) spending $3 a minute fires
     at 50 minutes: $144 recorded (the 5-minute rates see a counter that starts at minute 0 two minutes late)."""
     alert = next(a for a in b.alerts if a.name == "TenantDailyCostBudgetExceeded")
-    labels = {"tenant_id": "globex", "budget_usd": "100.00", "severity": "warning", "component": "cost"}
+    labels = {
+        "tenant_id": "globex",
+        "budget_usd": "100.00",
+        "severity": "warning",
+        "component": "cost",
+        "managed_by": "agentgrafana",
+    }
     notes = {
         "summary": "Tenant globex: LLM spend over the last 24 hours is above its daily budget.",
         "description": template.render(alert.description, labels, 1.44),

@@ -71,7 +71,7 @@ class TargetView:
 
     @property
     def datasource_type(self) -> str:
-        return datasource_type(self.target, self.panel)
+        return datasource_type(self.target, self.panel, dashboard=self.dashboard.model)
 
 
 @dataclass(frozen=True)

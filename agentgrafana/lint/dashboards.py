@@ -11,7 +11,7 @@ from typing import Any
 from .. import promql
 from ..catalog import Catalog
 from ..emit.dashboards import CONFIGMAP_LIMIT_BYTES, configmap_sizes
-from ..model import DashboardOut, panel_label, panels_of
+from ..model import DashboardOut, datasource_type, panel_label, panels_of
 from ..outputs import KUBERNETES, files_with_role
 from . import BuildView, Finding, Located, Rule, TargetView
 from . import units as units_mod
@@ -63,13 +63,15 @@ class UnusedVariable(Rule):
         used: set[str] = set()
         for p in panels_of(d.model):
             ds = p.get("datasource") or {}
-            used |= self._used(str(ds.get("uid", "")) if isinstance(ds, dict) else "")
+            used |= self._used(str(ds.get("uid", "")) if isinstance(ds, dict) else str(ds))
             for t in p.get("targets") or []:
                 for key in ("expr", "query"):
                     used |= self._used(str(t.get(key, "")))
-                used |= self._used(str((t.get("datasource") or {}).get("uid", "")))
-        for a in (d.model.get("annotations") or {}).get("list") or []:
-            used |= self._used(str(a.get("expr", "")))
+                ds = t.get("datasource") or {}
+                used |= self._used(str(ds.get("uid", "")) if isinstance(ds, dict) else str(ds))
+        annotations = d.model.get("annotations")
+        for a in (annotations.get("list") if isinstance(annotations, dict) else None) or []:
+            used |= self._used(str(a.get("expr", "")) if isinstance(a, dict) else "")
         for v in variables:
             used |= self._used(
                 str((v.get("query") or {}).get("query", ""))
@@ -177,8 +179,9 @@ class TargetPromQL(Rule):
 
     def dashboard(self, d: DashboardOut) -> Located:
         """Annotation queries (deployments) are PromQL too."""
-        for a in (d.model.get("annotations") or {}).get("list") or []:
-            if (a.get("datasource") or {}).get("type") in PROMETHEUS_DS and "expr" in a:
+        annotations = d.model.get("annotations")
+        for a in (annotations.get("list") if isinstance(annotations, dict) else None) or []:
+            if isinstance(a, dict) and datasource_type(a) == "prometheus" and isinstance(a.get("expr"), str):
                 for message in self._checked(str(a["expr"])):
                     yield f"annotation {a.get('name')!r}", message, str(a["expr"])
 

@@ -14,7 +14,7 @@ import json
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +34,7 @@ MAX_POINTS = 120  # per series in the recorded results (and the panel query reso
 MAX_SERIES = 8  # per panel in the recorded results
 ALERT_STEP = 30  # seconds between alert evaluations over a window
 NOT_CHECKED_TYPES = ("tempo",)
+IMPORTED = "imported"  # NotChecked.datasource of a whole imported dashboard
 PANELS_WITHOUT_QUERIES = ("row", "text", "news", "dashlist", "alertlist", "annolist", "welcome")
 DURATION_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
@@ -235,6 +236,12 @@ class LiveReport:
         for t in self.dead_targets:
             lines.append(f"  DEAD {t.name}: {t.reason}\n       {_one_line(t.query)}")
         for n in self.not_checked:
+            if n.datasource == IMPORTED:
+                lines.append(
+                    f"  NOT CHECKED {n.dashboard}: imported, its metrics are not simulated "
+                    "(`agentgrafana doctor` checks it on your Prometheus)"
+                )
+                continue
             lines.append(
                 f"  NOT CHECKED {n.dashboard} / {n.panel} [{n.ref_id}]: {n.datasource} datasource "
                 "(Prometheus cannot serve it)"
@@ -298,6 +305,8 @@ def run(
     """Simulate, backfill, start Prometheus (or VictoriaMetrics with vmalert), check everything, stop it."""
     options = options or SimOptions()
     t0 = time.monotonic()
+    imported = [d for d in build.dashboards if d.imported]  # their metrics have no traffic model to simulate
+    build = replace(build, dashboards=[d for d in build.dashboards if not d.imported])
     dialect = build.dialect
     concepts = dialect.concepts if dialect is not None else CATALOG
     dataset = simulate(
@@ -314,6 +323,7 @@ def run(
         with live_prometheus(dataset, rule_files(build), prometheus_binary, promtool, keep_going=keep_going) as server:
             report = check(build, server)
     report.timings = {"simulate": simulated, **report.timings, "total": time.monotonic() - t0}
+    report.not_checked += [NotChecked(d.title, "", "", IMPORTED) for d in imported]
     return report
 
 

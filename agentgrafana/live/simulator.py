@@ -122,6 +122,8 @@ def simulate(
     for metric in catalog:
         if dialect is not None and not _provided(dialect, metric):
             continue  # no configured source emits it
+        if metric.source == "imported":
+            continue  # inferred from an imported dashboard: no traffic model (nor buckets) to simulate it with
         emitter = next((e for e in emitters if e.handles(metric.name)), None)
         if emitter is not None:
             for labels, values in sim.series(metric):

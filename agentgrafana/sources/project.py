@@ -25,6 +25,7 @@ from .base import Mapping, Source
 
 FILE = "catalog.yaml"
 PROJECT = "project"
+IMPORTED = "imported"  # a metric `agentgrafana import` inferred from a dashboard's queries: not simulated
 TYPES = (COUNTER, GAUGE, HISTOGRAM)
 
 
@@ -142,9 +143,13 @@ def _concept(spec: Any, key: str, concept: Metric, families: dict[str, Metric]) 
 
 
 def _metric(data: Any, where: str, source: str) -> Metric:
-    _mapping(data, where, {"name", "type", "unit", "labels", "help", "buckets"})
+    _mapping(data, where, {"name", "type", "unit", "labels", "help", "buckets", "source"})
+    provenance = _string(data, "source", where, "")
+    if provenance not in ("", IMPORTED):
+        raise ConfigError(f"{where}.source: expected {IMPORTED} (written by `agentgrafana import`) or nothing")
+    imported = provenance == IMPORTED
     name = _string(data, "name", where, "")
-    if not METRIC_NAME_RE.match(name) or ":" in name:
+    if not METRIC_NAME_RE.match(name) or (":" in name and not imported):  # exporters' own names may have colons
         raise ConfigError(f"{where}.name: expected a metric name (letters, digits, '_'), got {name!r}")
     kind = _string(data, "type", where, "")
     if kind not in TYPES:
@@ -157,7 +162,7 @@ def _metric(data: Any, where: str, source: str) -> Metric:
         isinstance(b, (int, float)) and not isinstance(b, bool) and b == b for b in buckets
     ):
         raise ConfigError(f"{where}.buckets: expected a list of numbers")
-    if kind == HISTOGRAM and (not buckets or sorted(set(buckets)) != list(buckets)):
+    if kind == HISTOGRAM and (sorted(set(buckets)) != list(buckets) or not (buckets or imported)):
         raise ConfigError(f"{where}.buckets: a histogram needs its bucket bounds, increasing, without +Inf")
     return Metric(
         name,
@@ -165,7 +170,7 @@ def _metric(data: Any, where: str, source: str) -> Metric:
         _string(data, "unit", where, "short"),
         tuple(labels),
         _string(data, "help", where, ""),
-        source,
+        IMPORTED if imported else source,
         tuple(float(b) for b in buckets),
     )
 
