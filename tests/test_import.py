@@ -244,6 +244,17 @@ def test_it_never_overwrites_a_module_it_did_not_write(tmp_path: Path) -> None:
     assert mine.read_text() == '"""My own dashboard."""\n'
 
 
+def test_a_uid_clash_is_not_excluded_away(tmp_path: Path) -> None:
+    model = json.loads((FIXTURES / "nvidia-dcgm-exporter.json").read_text())
+    model["uid"] = "agent-overview"  # the house overview's
+    (tmp_path / "clash.json").write_text(json.dumps(model))
+    root = project(tmp_path / "p")
+    code, _, err = run("import", "--root", str(root), str(tmp_path / "clash.json"), "--accept-findings", REASON)
+    assert code == 2 and "cannot be excluded" in err and "nothing written" in err
+    assert not (root / "dashboards" / "nvidia_dcgm_exporter_dashboard.py").exists()
+    assert not (root / "lint-exclusions.yaml").exists() and not (root / "catalog.yaml").exists()
+
+
 def test_library_panels_stay_references_and_are_said_to(tmp_path: Path) -> None:
     model = {
         "uid": "lib",

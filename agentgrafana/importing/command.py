@@ -27,6 +27,13 @@ EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
 UNKNOWN_METRIC = re.compile(r"(?:unknown metric|recording rule) '([^']+)'")
 
 Builder = Callable[[argparse.Namespace], Build]
+# Findings that would make the output wrong, not merely unidiomatic: Grafana keeps one dashboard per uid and
+# one title per folder, so one of the two would silently replace the other.
+NOT_EXCLUDABLE = ("dashboard-uid-unique", "dashboard-title-unique")
+
+
+class ImportRefused(ValueError):
+    """The import cannot be completed as asked; nothing was written."""
 
 
 def import_command(args: argparse.Namespace, build: Builder, out: TextIO, err: TextIO) -> int:
@@ -36,6 +43,14 @@ def import_command(args: argparse.Namespace, build: Builder, out: TextIO, err: T
     except read.ImportFailed as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
+    try:
+        return _run(args, root, build, found, out, err)
+    except ImportRefused as exc:
+        print(f"error: {exc}; nothing written", file=err)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace, root: Path, build: Builder, found: list, out: TextIO, err: TextIO) -> int:
     dashboards = []
     for f in found:
         model, notes = migrate.migrate(f.model)
@@ -140,8 +155,14 @@ def _findings(args: argparse.Namespace, build: Builder, modules: set[str]) -> li
     except ValidationFailed as exc:
         mine = [f for f in exc.findings if f.file in modules]
         others = [f for f in exc.findings if f.file not in modules and f.rule != "lint-exclusion-unused"]
+        clash = next((f for f in exc.findings if f.rule in NOT_EXCLUDABLE), None)
+        if clash is not None:
+            raise ImportRefused(
+                f"{clash.file}: {clash.message} ({clash.rule}): an imported dashboard clashes with one of the "
+                "project's; such a clash cannot be excluded: change the uid or title in the file, then import again"
+            ) from None
         if others:
-            raise RuntimeError(
+            raise ImportRefused(
                 f"the project has {len(others)} finding(s) outside the imported dashboards; "
                 f"fix them first (first: {others[0].file}: {others[0].message})"
             ) from None
