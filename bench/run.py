@@ -282,10 +282,14 @@ def push_round_trips(p: Params) -> tuple[list[Metric], dict[str, Any]]:
 
 
 def query_cost(p: Params) -> tuple[list[Metric], dict[str, Any]]:
-    """Samples the cost rule group reads per evaluation, on a real Prometheus (bench/query_cost.py)."""
+    """Samples read on a real Prometheus: the cost rule group at scale against the seed's forms
+    (bench/query_cost.py), and every dashboard's full load and every rule group's evaluation (dashboard_cost.py)."""
+    from dashboard_cost import measure
     from query_cost import rule_group_cost
 
-    return rule_group_cost(p.cost_tenants, p.cost_pods)
+    metrics, details = rule_group_cost(p.cost_tenants, p.cost_pods)
+    loads, load_details = measure()
+    return metrics + loads, {**details, "full_loads": load_details}
 
 
 def main(argv: list[str] | None = None) -> int:

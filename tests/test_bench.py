@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from agentgrafana import config as config_mod
+from agentgrafana.pipeline import build
+
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = {
     "cold_generate_s",
@@ -40,7 +43,11 @@ EXPECTED = {
     "seed_monthly_spend_samples_per_eval",
     "cost_group_cheaper_x",
     "cost_group_samples_per_day",
+    "rules_all_samples_per_minute",
 }
+BUILT = build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
+EXPECTED |= {f"dashboard_{d.uid}_{r}_samples" for d in BUILT.dashboards for r in ("6h", "7d")}
+EXPECTED |= {f"rules_{g.name}_samples_per_eval" for g in BUILT.rule_groups}
 
 
 @pytest.mark.slow
@@ -68,3 +75,6 @@ def test_quick_run_reports_every_metric_with_a_number(tmp_path: Path) -> None:
     # samples are counted by Prometheus, not timed: the cost group must read 10x less than the seed's daily rule
     assert metrics["cost_group_cheaper_x"]["value"] >= 10, metrics["cost_group_cheaper_x"]
     assert metrics["builders_speedup"]["label"] in done.stdout  # the table is printed
+    for d in BUILT.dashboards:  # every dashboard reads something, and a week reads more than six hours
+        six, week = (metrics[f"dashboard_{d.uid}_{r}_samples"]["value"] for r in ("6h", "7d"))
+        assert 0 < six < week, d.uid

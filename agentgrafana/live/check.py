@@ -349,19 +349,24 @@ def query_step(d: Span) -> int:
 
 def builtin_values(d: Span) -> dict[str, str]:
     """Grafana's interval variables for a panel showing the whole simulated window."""
-    step = query_step(d)
-    rng = d.end - d.start
-    rate_interval = max(step + d.step, 4 * d.step)  # Grafana: max($__interval + scrape, 4 * scrape)
+    return {
+        **interval_values(query_step(d), d.step, d.end - d.start),
+        "__from": str(d.start * 1000),
+        "__to": str(d.end * 1000),
+    }
+
+
+def interval_values(step: int, scrape: int, range_s: int) -> dict[str, str]:
+    """`$__interval`, `$__rate_interval` (Grafana: max($__interval + scrape, 4 x scrape)) and `$__range`."""
+    rate_interval = max(step + scrape, 4 * scrape)
     return {
         "__interval": f"{step}s",
         "__interval_ms": str(step * 1000),
         "__rate_interval": f"{rate_interval}s",
-        "__range": f"{rng}s",
-        "__range_s": str(rng),
-        "__range_ms": str(rng * 1000),
+        "__range": f"{range_s}s",
+        "__range_s": str(range_s),
+        "__range_ms": str(range_s * 1000),
         "__auto": f"{step}s",
-        "__from": str(d.start * 1000),
-        "__to": str(d.end * 1000),
     }
 
 

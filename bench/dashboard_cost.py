@@ -1,0 +1,155 @@
+"""What our dashboards and rule groups cost the user's Prometheus: samples touched, measured by Prometheus itself.
+
+The live check's simulated platform (its tenants, agents, models, pods and GPUs, 15 s scrape, several hours) is
+backfilled into a real Prometheus with the generated recording rules. Then:
+
+- **a dashboard's full load** over 6 h and over 7 d: every Prometheus target of every panel run as Grafana runs it
+  (variables at "All"; a range query with the step Grafana picks for a 1,600 px wide screen, so a panel `w`
+  columns wide asks for `w / 24 x 1,600` points; `$__rate_interval` = max(step + scrape, 4 x scrape); instant
+  targets once with `$__range`), summing Prometheus' `stats=all` `totalQueryableSamples`;
+- **a rule group's evaluation**: every rule's expression once, as an instant query at the end.
+
+The data holds a few hours, not 7 days: a range longer than the data is measured over the data with the long
+range's step and projected by range / measured span (steady traffic reads the same samples per step). To show
+500 tenants, a target that reads series carrying `tenant_id` is projected by 500 / the simulated tenants (series,
+and so samples, grow linearly with tenants there); others (GPUs, model servers) are not. Both projections are
+named in the report. Samples are machine-independent.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from report import Metric  # noqa: E402
+
+from agentgrafana import config as config_mod  # noqa: E402
+from agentgrafana import promql  # noqa: E402
+from agentgrafana.catalog import CATALOG  # noqa: E402
+from agentgrafana.live.check import default_end, interval_values, rule_files, variable_values  # noqa: E402
+from agentgrafana.live.prometheus import live_prometheus  # noqa: E402
+from agentgrafana.live.simulator import SimOptions, simulate  # noqa: E402
+from agentgrafana.model import datasource_type, panels_of  # noqa: E402
+from agentgrafana.pipeline import build  # noqa: E402
+
+TARGET_TENANTS = 500
+SCREEN_PX = 1600
+RANGES = {"6h": 6 * 3600, "7d": 7 * 86400}
+TENANT_LABEL = "tenant_id"
+
+
+def _interval(range_s: int, width: int, scrape: int) -> int:
+    """Grafana's step for a panel `width` columns wide: range / its pixels, at least the scrape interval."""
+    points = max(1, width * SCREEN_PX // 24)
+    return max(scrape, math.ceil(range_s / points / scrape) * scrape)
+
+
+def _tenant_scaled(expr: str, recorded: set[str]) -> bool:
+    """Whether `expr` reads series that carry tenant_id (their number grows with tenants)."""
+    for name, _ in promql.selectors(expr):
+        series = CATALOG.series(name)
+        if series is not None and TENANT_LABEL in series.labels:
+            return True
+        if name in recorded and TENANT_LABEL in name.split(":")[0]:  # level:metric:operations names its labels
+            return True
+    return False
+
+
+def _samples(prom: Any, path: str, params: dict[str, Any]) -> int:
+    data = prom._api(path, {**params, "stats": "all"})
+    return int(data["stats"]["samples"]["totalQueryableSamples"])
+
+
+def measure() -> tuple[list[Metric], dict[str, Any]]:
+    config = config_mod.load(REPO / "monitoring.yaml")
+    b = build(config, REPO)
+    concepts = b.dialect.concepts if b.dialect is not None else CATALOG
+    dataset = simulate(config, default_end(), SimOptions(), concepts, alerts=b.alerts, dialect=b.dialect)
+    tenants = len(dataset.topology.tenants)
+    scale = TARGET_TENANTS / tenants
+    recorded = {r.record for g in b.rule_groups for r in g.recording}
+    span = dataset.end - dataset.start
+    details: dict[str, Any] = {
+        "simulated": {
+            "tenants": tenants,
+            "agents": len(dataset.topology.agents),
+            "series": dataset.series,
+            "samples": dataset.samples,
+            "hours": round(span / 3600, 2),
+            "scrape_s": dataset.step,
+        },
+        "dashboards": {},
+        "rule_groups": {},
+    }
+    metrics: list[Metric] = []
+    with live_prometheus(dataset, rule_files(b), "prometheus", "promtool") as server:
+        prom, d = server.prometheus, server.dataset
+        for dash in b.dashboards:
+            base = variable_values(dash.model, prom, d)
+            row: dict[str, Any] = {}
+            for label, range_s in RANGES.items():
+                measured_span = min(range_s, span)
+                total = 0.0
+                for panel in panels_of(dash.model):
+                    width = int((panel.get("gridPos") or {}).get("w") or 12)
+                    for t in panel.get("targets") or []:
+                        if (datasource_type(t, panel) or "prometheus") != "prometheus" or not t.get("expr"):
+                            continue
+                        step = _interval(range_s, width, dataset.step)
+                        expr = promql.expand_variables(
+                            str(t["expr"]), {**base, **interval_values(step, dataset.step, measured_span)}
+                        )
+                        if t.get("instant"):
+                            n = _samples(prom, "query", {"query": expr, "time": d.end})
+                        else:
+                            n = _samples(
+                                prom,
+                                "query_range",
+                                {"query": expr, "start": d.end - measured_span, "end": d.end, "step": step},
+                            )
+                        total += n * (range_s / measured_span) * (scale if _tenant_scaled(expr, recorded) else 1)
+                row[label] = round(total)
+                metrics.append(
+                    Metric(
+                        f"dashboard_{dash.uid}_{label}_samples",
+                        f"{dash.title}: one full load over {label}, samples at {TARGET_TENANTS} tenants",
+                        total,
+                        "samples",
+                    )
+                )
+            details["dashboards"][dash.uid] = row
+        minute = 0.0
+        for group in b.rule_groups:
+            total = 0.0
+            for rule in [*group.recording, *group.alerts]:
+                expr = rule.expr
+                n = _samples(prom, "query", {"query": expr, "time": d.end})
+                total += n * (scale if _tenant_scaled(expr, recorded) else 1)
+            details["rule_groups"][group.name] = round(total)
+            minute += total
+            metrics.append(
+                Metric(
+                    f"rules_{group.name}_samples_per_eval",
+                    f"rule group {group.name}: one evaluation, samples at {TARGET_TENANTS} tenants",
+                    total,
+                    "samples",
+                )
+            )
+        metrics.append(
+            Metric(
+                "rules_all_samples_per_minute",
+                f"every rule group, one evaluation each (a minute at 1m), {TARGET_TENANTS} tenants",
+                minute,
+                "samples",
+            )
+        )
+    details["projection"] = (
+        f"measured on {tenants} simulated tenants over {span / 3600:.1f} h; targets reading tenant_id series "
+        f"x{scale:g}; ranges longer than the data x range / {span / 3600:.1f} h"
+    )
+    return metrics, details
