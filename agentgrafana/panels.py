@@ -47,6 +47,7 @@ class Target:
     instant: bool = False
     exemplar: bool = False
     table: bool = False  # format the result as a table (instant tables)
+    min_interval: str = ""  # Grafana's min step: "15m" for a figure "per 15 min" (non-overlapping windows)
 
 
 Steps = Sequence[tuple[str, float | None]]  # (colour, lower bound); the first bound is None (base)
@@ -72,6 +73,8 @@ def _targets(panel: Any, targets: Sequence[Target | str]) -> Any:
             q = q.exemplar(True)
         if t.table:
             q = q.format(prom.PromQueryFormat.TABLE)
+        if t.min_interval:
+            q = q.interval(t.min_interval)
         panel = panel.with_target(q)
     return panel
 

@@ -59,6 +59,7 @@ def _build(config: Config, root: Path, concepts: Catalog, strict: bool) -> Build
         raise NoContent(f"no content: no dashboards/, alerts/ or recording_rules/ modules under {root}")
     groups = alerting.collect_rule_groups(ctx, [m for m in modules if m.kind != "dashboards"])
     groups, left_out = leave_out_rules(groups, q)
+    q.recorded = {r.record for g in groups for r in g.recording}  # what dashboards may read instead of raw series
     recorded = alerting.recorded_series(groups, catalog)
     dashboards, left_boards = collect_dashboards(ctx, [m for m in modules if m.kind == "dashboards"])
     left_out += left_boards + [LeftOut(kind, name, reason) for kind, name, reason in q.notes]

@@ -35,6 +35,18 @@ VARIABLE_FOR_LABEL = {
     "litellm_model_name": "model",
 }
 RATE_INTERVAL = "$__rate_interval"
+# Histograms whose buckets a recording rule sums over pods and instances (kubernetes-mixin style), so latency
+# panels read one series per label set and one sample per step instead of every pod's raw buckets. Exemplar
+# targets still read the raw series: recorded series carry no exemplars.
+AGGREGATED_HISTOGRAMS = (
+    "agent_request_duration_seconds",
+    "llm_inference_duration_seconds",
+    "tool_execution_duration_seconds",
+    "vector_search_duration_seconds",
+    "agent_chain_length",
+    "agent_iterations",
+)
+AGGREGATED_WINDOW = "5m"
 UNAVAILABLE = "__unavailable__"
 UNAVAILABLE_RE = re.compile(r"__unavailable__([\w:]+)")
 PRICE = "model_token_type:llm_price_dollars_per_token:pricing"
@@ -56,6 +68,7 @@ class Queries:
         self.selector = selector
         self.cluster_label = cluster_label
         self.left_out_records: set[str] = set()  # recording rules left out: what reads them is left out too
+        self.recorded: set[str] = set()  # the build's recording rules (set before dashboards are built)
         self.notes: list[tuple[str, str, str]] = []  # (kind, name, reason) content left out on its own
         self.variable_for_label = dict(VARIABLE_FOR_LABEL)
         if cluster_label:
@@ -255,11 +268,50 @@ class Queries:
         matchers: str = "",
         filtered: bool = True,
         fn: str = "rate",
+        raw: bool = False,
     ) -> str:
         """`histogram_quantile(q, sum by (le, group) (rate(histogram_bucket{...}[window])))`; `fn="increase"` for a
-        fixed window such as `$__range` (the quantile is the same, and a fixed window is allowed for increase)."""
-        inner = self.rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered, fn=fn)
-        return f"histogram_quantile({q}, {inner})"
+        fixed window such as `$__range` (the quantile is the same, and a fixed window is allowed for increase).
+
+        A dashboard's quantile reads the recorded bucket rates where a rule aggregates them (`raw=True` for a
+        target that shows exemplars, which only the raw series have)."""
+        return f"histogram_quantile({q}, {self.bucket_rates(histogram, group, window, matchers, filtered, fn, raw)})"
+
+    def bucket_rates(
+        self,
+        histogram: str,
+        group: Iterable[str] = (),
+        window: str = RATE_INTERVAL,
+        matchers: str = "",
+        filtered: bool = True,
+        fn: str = "rate",
+        raw: bool = False,
+    ) -> str:
+        """`sum by (le, group)` of the bucket rates: from the aggregating recording rule when a dashboard asks for
+        the rate over `$__rate_interval` with the variables' filters only, else from the raw `_bucket` series."""
+        group = list(group)
+        agg = self.aggregated_buckets(histogram)
+        if (
+            agg is not None
+            and agg[0] in self.recorded
+            and not raw
+            and filtered
+            and not matchers
+            and (window, fn) == (RATE_INTERVAL, "rate")
+            and set(group) <= set(agg[1])
+        ):
+            record, labels = agg
+            return self.aggregate("sum", self.sel(record, labels=labels), ["le", *group])
+        return self.rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered, fn=fn)
+
+    def aggregated_buckets(self, histogram: str) -> tuple[str, list[str]] | None:
+        """(record, labels) of the rule summing `histogram`'s bucket rates over pods; None if it has none here."""
+        resolved = self.dialect.resolve(f"{histogram}_bucket") if histogram in AGGREGATED_HISTOGRAMS else None
+        if resolved is None:
+            return None
+        labels = sorted({*resolved.labels, "le"})  # the concept's labels this source has
+        labels = self._group(labels, filtered=False)
+        return f"{'_'.join(labels)}:{histogram}_bucket:rate{AGGREGATED_WINDOW}", labels
 
     def average(
         self,

@@ -18,13 +18,17 @@ named in the report. Samples are machine-independent.
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+if __name__ == "__main__" and "--root" in sys.argv:  # measure another checkout (the baseline) with this code
+    REPO = Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
 sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from report import Metric  # noqa: E402
 
@@ -49,6 +53,12 @@ def _interval(range_s: int, width: int, scrape: int) -> int:
     return max(scrape, math.ceil(range_s / points / scrape) * scrape)
 
 
+def _seconds(text: str) -> int:
+    """A Grafana min interval such as 15m, in seconds (0 when unset)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    return int(text[:-1]) * units[text[-1]] if text[:-1].isdigit() and text[-1:] in units else 0
+
+
 def _tenant_scaled(expr: str, recorded: set[str]) -> bool:
     """Whether `expr` reads series that carry tenant_id (their number grows with tenants)."""
     for name, _ in promql.selectors(expr):
@@ -60,9 +70,48 @@ def _tenant_scaled(expr: str, recorded: set[str]) -> bool:
     return False
 
 
+def invariant_parts(expr: str) -> list[str]:
+    """The largest sub-expressions whose every selector is pinned with `@` (such as a top-N ranked `@ end()`).
+
+    Prometheus evaluates such a part once per query but adds its samples at every step of the range (engine.go,
+    StepInvariantExpr), so the benchmark counts it once: range samples - (steps - 1) x its instant samples.
+    """
+    import promql_parser as pp
+
+    found: list[str] = []
+
+    def selectors(node: Any) -> list[Any]:
+        out: list[Any] = []
+
+        def pre(n: Any) -> None:
+            vs = n.vector_selector if isinstance(n, pp.MatrixSelector) else n
+            if isinstance(vs, pp.VectorSelector):
+                out.append(vs)
+
+        pp.walk(node, pre, None)
+        return out
+
+    def visit(node: Any) -> None:
+        pinned = selectors(node)
+        if pinned and all(vs.at is not None for vs in pinned) and not isinstance(node, pp.VectorSelector):
+            found.append(node.prettify())
+            return
+        for child in ("expr", "lhs", "rhs", "param", "vector_selector"):
+            if getattr(node, child, None) is not None:
+                visit(getattr(node, child))
+        for arg in getattr(node, "args", None) or []:
+            visit(arg)
+
+    visit(promql.parse(expr))
+    return found
+
+
 def _samples(prom: Any, path: str, params: dict[str, Any]) -> int:
     data = prom._api(path, {**params, "stats": "all"})
     return int(data["stats"]["samples"]["totalQueryableSamples"])
+
+
+BASELINE = Path(__file__).resolve().parent / "results" / "full-loads-baseline.json"
 
 
 def measure() -> tuple[list[Metric], dict[str, Any]]:
@@ -100,18 +149,20 @@ def measure() -> tuple[list[Metric], dict[str, Any]]:
                     for t in panel.get("targets") or []:
                         if (datasource_type(t, panel) or "prometheus") != "prometheus" or not t.get("expr"):
                             continue
-                        step = _interval(range_s, width, dataset.step)
+                        step = max(_interval(range_s, width, dataset.step), _seconds(str(t.get("interval") or "")))
                         expr = promql.expand_variables(
                             str(t["expr"]), {**base, **interval_values(step, dataset.step, measured_span)}
                         )
                         if t.get("instant"):
                             n = _samples(prom, "query", {"query": expr, "time": d.end})
                         else:
+                            start = d.end - measured_span
                             n = _samples(
-                                prom,
-                                "query_range",
-                                {"query": expr, "start": d.end - measured_span, "end": d.end, "step": step},
+                                prom, "query_range", {"query": expr, "start": start, "end": d.end, "step": step}
                             )
+                            steps = (d.end - start) // step + 1
+                            for part in invariant_parts(expr):  # evaluated once, counted at every step
+                                n -= (steps - 1) * _samples(prom, "query", {"query": part, "time": d.end})
                         total += n * (range_s / measured_span) * (scale if _tenant_scaled(expr, recorded) else 1)
                 row[label] = round(total)
                 metrics.append(
@@ -153,3 +204,49 @@ def measure() -> tuple[list[Metric], dict[str, Any]]:
         f"x{scale:g}; ranges longer than the data x range / {span / 3600:.1f} h"
     )
     return metrics, details
+
+
+def with_baseline(metrics: list[Metric], details: dict[str, Any]) -> list[Metric]:
+    """Ratios against the recorded baseline (`--record-baseline`): how much cheaper than before this round."""
+    if not BASELINE.is_file():
+        return metrics
+    base = json.loads(BASELINE.read_text())
+    details["baseline"] = base
+    out = list(metrics)
+    for uid, row in details["dashboards"].items():
+        before = base["dashboards"].get(uid)
+        if before:
+            for label in RANGES:
+                out.append(
+                    Metric(
+                        f"dashboard_{uid}_{label}_cheaper_x",
+                        f"{uid}, {label} load: baseline ({base['commit']}) / now",
+                        before[label] / max(1, row[label]),
+                        "x",
+                    )
+                )
+    return out
+
+
+def main() -> int:
+    import argparse
+    import subprocess
+
+    ap = argparse.ArgumentParser(description="measure full-load samples; --record-baseline writes the baseline")
+    ap.add_argument("--root", help="the checkout to measure (default: this one)")
+    ap.add_argument("--json", type=Path, help="write the figures here")
+    args = ap.parse_args()
+    _, details = measure()
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    doc = {"commit": commit, **details}
+    text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    if args.json:
+        args.json.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -284,12 +284,12 @@ def push_round_trips(p: Params) -> tuple[list[Metric], dict[str, Any]]:
 def query_cost(p: Params) -> tuple[list[Metric], dict[str, Any]]:
     """Samples read on a real Prometheus: the cost rule group at scale against the seed's forms
     (bench/query_cost.py), and every dashboard's full load and every rule group's evaluation (dashboard_cost.py)."""
-    from dashboard_cost import measure
+    from dashboard_cost import measure, with_baseline
     from query_cost import rule_group_cost
 
     metrics, details = rule_group_cost(p.cost_tenants, p.cost_pods)
     loads, load_details = measure()
-    return metrics + loads, {**details, "full_loads": load_details}
+    return metrics + with_baseline(loads, load_details), {**details, "full_loads": load_details}
 
 
 def main(argv: list[str] | None = None) -> int:

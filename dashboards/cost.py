@@ -69,7 +69,7 @@ def dashboard(ctx: Context):
         stat_panel(
             "Spend in range",
             "LLM cost in the selected time range.",
-            [q.increase(COST, window="$__range")],
+            [Target(q.increase(COST, window="$__range"), instant=True)],  # one figure: no range query
             "currencyUSD",
             decimals=2,
             sparkline=False,

@@ -147,7 +147,13 @@ def dashboard(ctx: Context):
                 "Out-of-memory errors the agents saw",
                 "Agent errors per 15 min whose type names an out-of-memory failure (CUDA OOM from a model "
                 "server, error_type matching oom / out of memory), by agent: what the users felt of the OOM.",
-                [Target(q.increase("agent_errors_total", ["agent_name"], "15m", OOM_ERRORS), "{{agent_name}}")],
+                [
+                    Target(  # one point per 15 min: each window read once, not once per 30 s step
+                        q.increase("agent_errors_total", ["agent_name"], "15m", OOM_ERRORS),
+                        "{{agent_name}}",
+                        min_interval="15m",
+                    )
+                ],
                 "short",
                 steps=((GREEN, None), (RED, 1)),
                 minimum=0,

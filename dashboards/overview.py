@@ -135,7 +135,9 @@ def dashboard(ctx: Context):
             "99th percentile request duration by agent.",
             [
                 Target(
-                    q.quantile(0.99, "agent_request_duration_seconds", ["agent_name"]), "{{agent_name}}", exemplar=True
+                    q.quantile(0.99, "agent_request_duration_seconds", ["agent_name"], raw=True),
+                    "{{agent_name}}",
+                    exemplar=True,
                 )
             ],
             "s",

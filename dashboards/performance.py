@@ -12,7 +12,9 @@ def _quantiles(ctx: Context, histogram: str, group: str, quantiles: tuple[float,
     dot once per quantile, and Grafana queries the exemplars once per target that asks for them."""
     return [
         Target(
-            ctx.q.quantile(q, histogram, [group]), f"P{round(q * 100)} {{{{{group}}}}}", exemplar=q == max(quantiles)
+            ctx.q.quantile(q, histogram, [group], raw=q == max(quantiles)),  # exemplars are on the raw series only
+            f"P{round(q * 100)} {{{{{group}}}}}",
+            exemplar=q == max(quantiles),
         )
         for q in quantiles
     ]
@@ -55,7 +57,7 @@ def dashboard(ctx: Context):
         heatmap_panel(
             "Latency distribution",
             "Agent request durations per bucket of agent_request_duration_seconds; brighter cells hold more requests.",
-            q.rate("agent_request_duration_seconds_bucket", ["le"]),
+            q.bucket_rates("agent_request_duration_seconds"),
             "s",
         ),
         w=12,

@@ -196,7 +196,9 @@ def _analysis(ctx: Context, board) -> None:
             "P99 request duration by agent; exemplar dots link to their traces.",
             [
                 Target(
-                    q.quantile(0.99, "agent_request_duration_seconds", ["agent_name"]), "{{agent_name}}", exemplar=True
+                    q.quantile(0.99, "agent_request_duration_seconds", ["agent_name"], raw=True),
+                    "{{agent_name}}",
+                    exemplar=True,
                 )
             ],
             "s",

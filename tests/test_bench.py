@@ -48,6 +48,8 @@ EXPECTED = {
 BUILT = build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
 EXPECTED |= {f"dashboard_{d.uid}_{r}_samples" for d in BUILT.dashboards for r in ("6h", "7d")}
 EXPECTED |= {f"rules_{g.name}_samples_per_eval" for g in BUILT.rule_groups}
+BASELINE = json.loads((ROOT / "bench" / "results" / "full-loads-baseline.json").read_text())
+EXPECTED |= {f"dashboard_{uid}_{r}_cheaper_x" for uid in BASELINE["dashboards"] for r in ("6h", "7d")}
 
 
 @pytest.mark.slow
@@ -75,6 +77,12 @@ def test_quick_run_reports_every_metric_with_a_number(tmp_path: Path) -> None:
     # samples are counted by Prometheus, not timed: the cost group must read 10x less than the seed's daily rule
     assert metrics["cost_group_cheaper_x"]["value"] >= 10, metrics["cost_group_cheaper_x"]
     assert metrics["builders_speedup"]["label"] in done.stdout  # the table is printed
+    # counted by Prometheus against the baseline measured before the aggregating rules: never more expensive,
+    # and the dashboards they were made for clearly cheaper
+    for key in (k for k in metrics if k.endswith("_cheaper_x")):
+        assert metrics[key]["value"] >= 0.99, (key, metrics[key])
+    for uid in ("agent-performance", "agent-inference", "agent-cost"):
+        assert metrics[f"dashboard_{uid}_6h_cheaper_x"]["value"] >= 1.9, uid
     for d in BUILT.dashboards:  # every dashboard reads something, and a week reads more than six hours
         six, week = (metrics[f"dashboard_{d.uid}_{r}_samples"]["value"] for r in ("6h", "7d"))
         assert 0 < six < week, d.uid
