@@ -3,7 +3,7 @@
 
 import sys
 
-from agentgrafana.cli import main
+from agentgrafana.entry import main
 
 if __name__ == "__main__":
     sys.exit(main(["generate", *sys.argv[1:]]))

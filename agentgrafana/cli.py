@@ -21,6 +21,7 @@ from typing import Any, NoReturn, TextIO, cast
 
 from . import catalog as catalog_mod
 from . import config as config_mod
+from . import fastpath
 from .discovery import USER_INTERRUPT, ContentError, NoContent
 from .lint import ValidationFailed
 from .model import Build
@@ -226,6 +227,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         try:
             refuse_secret_flags(argv)
             args = parser().parse_args(argv)
+            args.argv = argv  # what the fast path of the next `generate` compares
         except SystemExit as exc:  # --help
             return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_USAGE
         return dispatch(args, out, err)
@@ -405,15 +407,26 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             },
         )
         return EXIT_OK
-    _print_warnings(result, err)
+    report = io.StringIO()
+    _print_warnings(result, report)
     for note in changes.notes:
-        print(f"note: {note}", file=err)
-    print(
+        print(f"note: {note}", file=report)
+    err.write(report.getvalue())
+    counts = (
         f"{len(result.dashboards)} dashboards, {len(result.alerts)} alerts, {len(result.recording_rules)} "
-        f"recording rules -> {out_dir}/: {len(changes.added)} added, {len(changes.changed)} updated, "
+        f"recording rules -> {out_dir}/: "
+    )
+    print(
+        f"{counts}{len(changes.added)} added, {len(changes.changed)} updated, "
         f"{len(changes.removed)} removed, {changes.unchanged} unchanged.",
         file=out,
     )
+    if not args.force and not args.strict:  # the next identical run may answer without rebuilding
+        fastpath.remember(
+            getattr(args, "argv", []),
+            report.getvalue(),
+            f"{counts}0 added, 0 updated, 0 removed, {len(result.files)} unchanged.",
+        )
     return EXIT_OK
 
 

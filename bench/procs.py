@@ -26,11 +26,11 @@ class ChildRun:
         return json.loads(self.stdout.strip().splitlines()[-1])
 
 
-def run_child(args: list[str], cwd: Path = REPO) -> ChildRun:
+def run_child(args: list[str], cwd: Path = REPO, env: dict[str, str] | None = None) -> ChildRun:
     """Run `args`; `os.wait4` gives this child's rusage, so sizes measured one after another do not mix."""
     with open(os.devnull, "rb") as stdin, _Capture() as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=cwd, stdin=stdin, stdout=out.fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(args, cwd=cwd, stdin=stdin, stdout=out.fh, stderr=subprocess.STDOUT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)

@@ -15,7 +15,7 @@ DELIVERY = (
     "agentgrafana.preview",
     "agentgrafana.live",
 )
-TOP = ("agentgrafana.cli", "agentgrafana.readme")
+TOP = ("agentgrafana.entry", "agentgrafana.cli", "agentgrafana.readme")
 CONTENT = ("dashboards", "alerts", "recording_rules", "agentgrafana_content")
 
 

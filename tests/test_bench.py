@@ -19,6 +19,8 @@ EXPECTED = {
     "cold_generate_peak_rss_mb",
     "bare_python_s",
     "cold_start_ratio",
+    "cold_unchanged_s",
+    "cold_unchanged_ratio",
     *(
         f"{variant}_{size}_{what}"
         for variant in ("scale", "scale30")
