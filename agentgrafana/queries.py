@@ -304,6 +304,17 @@ class Queries:
             return self.aggregate("sum", self.sel(record, labels=labels), ["le", *group])
         return self.rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered, fn=fn)
 
+    def rule_quantile(self, q: float, histogram: str, group: Iterable[str]) -> str:
+        """A recording rule's or alert's `q` quantile over 5 m: from the aggregated bucket rates (recorded earlier
+        in the same group, so chained within one evaluation) where there are any, else from the raw buckets."""
+        group = list(group)
+        agg = self.aggregated_buckets(histogram)
+        if agg is None or not set(group) <= set(agg[1]):
+            return self.quantile(q, histogram, group, AGGREGATED_WINDOW, filtered=False)
+        record, labels = agg
+        inner = self.aggregate("sum", self.sel(record, filtered=False, labels=labels), ["le", *group], filtered=False)
+        return f"histogram_quantile({q}, {inner})"
+
     def aggregated_buckets(self, histogram: str) -> tuple[str, list[str]] | None:
         """(record, labels) of the rule summing `histogram`'s bucket rates over pods; None if it has none here."""
         resolved = self.dialect.resolve(f"{histogram}_bucket") if histogram in AGGREGATED_HISTOGRAMS else None

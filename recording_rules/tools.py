@@ -1,4 +1,4 @@
-"""LLM inference, tool and vector-search series (group agent-recording): latency quantiles and tool errors."""
+"""LLM inference, tool and vector-search series (group agent-recording): P99 latencies and tool errors."""
 
 from agentgrafana.context import Context
 from agentgrafana.model import RecordingRule
@@ -19,14 +19,9 @@ def recording_rules(ctx: Context) -> list[RecordingRule]:
     q = ctx.q
     rules = []
     for histogram, label in LATENCIES:
-        for quantile in (0.99, 0.95):
-            rules.append(
-                RecordingRule(
-                    f"{label}:{histogram}:p{quantile * 100:.0f}_rate5m",
-                    q.quantile(quantile, histogram, [label], WINDOW, filtered=False),
-                    GROUP,
-                )
-            )
+        rules.append(  # the P99 the alerts read; nothing read the P95 rules, so there are none
+            RecordingRule(f"{label}:{histogram}:p99_rate5m", q.rule_quantile(0.99, histogram, [label]), GROUP)
+        )
     by_tool = ["tool_name"]
     rules += [
         RecordingRule(

@@ -193,7 +193,26 @@ def test_same_record_with_different_labels_is_not_a_duplicate() -> None:
         )
         for t, usd in (("a", 1), ("b", 2))
     ]
-    assert run(GOOD, recording=RECORDING + budgets) == []
+    assert [f for f in run(GOOD, recording=RECORDING + budgets) if f.rule == "rule-duplicate"] == []
+
+
+def test_a_recording_rule_nothing_reads_is_reported_and_a_read_one_is_not() -> None:
+    unread = RecordingRule(
+        "agent_name:agent_errors:rate5m", "sum by (agent_name) (rate(agent_errors_total[5m]))", "rec", source="r.py"
+    )
+    chained = RecordingRule(  # read by another rule only: still read
+        "agent_name:agent_requests:rate1h", "avg_over_time(agent_name:agent_requests:rate5m[1h])", "rec", source="r.py"
+    )
+    reader = RecordingRule(
+        "agent_name:agent_requests:max1h", "max_over_time(agent_name:agent_requests:rate1h[1h])", "rec", source="r.py"
+    )
+    found = [f for f in run(GOOD, recording=[*RECORDING, unread, chained, reader]) if f.rule == "recording-unread"]
+    assert {f.object for f in found} == {
+        "recording rule agent_name:agent_errors:rate5m",  # read by nothing
+        "recording rule agent_name:agent_requests:max1h",  # the end of a chain nobody reads
+    }
+    assert all(f.severity == "warning" and "nothing in the project reads it" in f.message for f in found)
+    # agent_name:agent_requests:rate5m is read by GOOD (an alert), rate1h by max1h (a rule): neither reported
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from . import template
 from .duration import is_duration, seconds
 from .grafana import EVALUATORS, panel_link
 
+READ_NAME = re.compile(r"(?<![\w:])([a-zA-Z_]\w*:[\w:]+)(?![\w:])")  # a level:metric:operations name in a query
 CAMEL_CASE = re.compile(r"^[A-Z][a-zA-Z0-9]*$")
 RECORD_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$")
 UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -317,10 +318,46 @@ def checks(catalog: Catalog, recorded: dict[str, frozenset[str]]) -> list[Rule]:
         GroupInterval(),
         GroupName(),
         Duplicates(),
+        RecordingRead(),
         PanelLinks(),
         AlertUnit(),
         Presence(catalog),
     ]
+
+
+class RecordingRead(Rule):
+    """A recording rule costs an evaluation every interval: one that no panel, alert or rule reads is pure cost
+    (unless something outside the project reads it; then exclude it with that reason)."""
+
+    name = "recording-unread"
+    description = "every recording rule is read by a dashboard panel, variable or annotation, an alert or a rule"
+    severity = WARNING
+
+    def build(self, view: BuildView) -> Iterator[Finding]:
+        texts: list[str] = [a.expr for g in view.groups for a in g.alerts]
+        texts += [r.expr for g in view.groups for r in g.recording]
+        for d in view.dashboards:
+            texts += [str(t.get("expr") or "") for p in panels_of(d.model) for t in p.get("targets") or []]
+            templating = d.model.get("templating")
+            for v in (templating.get("list") if isinstance(templating, dict) else None) or []:
+                query = v.get("query") if isinstance(v, dict) else None
+                texts.append(str(query.get("query", "")) if isinstance(query, dict) else str(query or ""))
+            annotations = d.model.get("annotations")
+            for a in (annotations.get("list") if isinstance(annotations, dict) else None) or []:
+                texts.append(str(a.get("expr") or "") if isinstance(a, dict) else "")
+        read = {name for text in texts for name in READ_NAME.findall(text)}
+        for g in view.groups:
+            for r in g.recording:
+                if r.record not in read:
+                    yield Finding(
+                        r.source,
+                        f"recording rule {r.record}",
+                        "",
+                        self.name,
+                        "nothing in the project reads it: it costs an evaluation every interval for no panel or alert",
+                        r.expr,
+                        severity=WARNING,
+                    )
 
 
 class Duplicates(Rule):
