@@ -12,6 +12,8 @@ import math
 import re
 from typing import Any
 
+from ..model import datasource_type
+
 WIDTH = 120
 MARKER = "Imported by `agentgrafana import`"
 PROMETHEUS_TYPES = ("prometheus", "")
@@ -23,8 +25,8 @@ class CodegenError(ValueError):
     """A dashboard whose shape the module cannot state (a malformed gridPos); the message names the panel."""
 
 
-def module(model: dict[str, Any], origin: str, notes: list[str], datasource_types: dict[str, str]) -> str:
-    """The module's text. `datasource_types`: datasource variable name -> plugin type, to tell PromQL targets."""
+def module(model: dict[str, Any], origin: str, notes: list[str]) -> str:
+    """The module's text (`model` also says which targets are PromQL: their datasource's type)."""
     title = str(model.get("title") or "")
     head = [
         '"""' + _doc(f"{title or model['uid']}: imported from {origin}."),
@@ -51,7 +53,7 @@ def module(model: dict[str, Any], origin: str, notes: list[str], datasource_type
     for v in variables or []:
         body.append(f"    board.variable({lit(v, 4, 19)})")
     for p in model.get("panels") or []:
-        body += _panel_call(p, "board", datasource_types)
+        body += _panel_call(p, "board", model)
     body.append("    return board")
     return "\n".join(head + body) + "\n"
 
@@ -84,17 +86,17 @@ def _grid(p: dict[str, Any], what: str) -> dict[str, Any]:
     return grid
 
 
-def _panel_call(p: dict[str, Any], owner: str, types: dict[str, str]) -> list[str]:
+def _panel_call(p: dict[str, Any], owner: str, dashboard: dict[str, Any]) -> list[str]:
     if p.get("type") == "row":
-        return _row_call(p, owner, types)
+        return _row_call(p, owner, dashboard)
     grid = _grid(p, "panel")
     lines = [f"    {owner}.add(", "        panel("]
-    lines += [f"            {k + '=' if k else ''}{v}," for k, v in _panel_args(p, types)]
+    lines += [f"            {k + '=' if k else ''}{v}," for k, v in _panel_args(p, dashboard)]
     lines += ["        ),", f"        x={grid['x']}, y={grid['y']}, w={grid['w']}, h={grid['h']},", "    )"]
     return lines
 
 
-def _row_call(p: dict[str, Any], owner: str, types: dict[str, str]) -> list[str]:
+def _row_call(p: dict[str, Any], owner: str, dashboard: dict[str, Any]) -> list[str]:
     grid = _grid(p, "row")
     if "title" not in p:
         raise CodegenError(f"row (id {p.get('id')}) has no title")
@@ -116,11 +118,11 @@ def _row_call(p: dict[str, Any], owner: str, types: dict[str, str]) -> list[str]
         [one] if len(one) <= WIDTH and "\n" not in one else [f"    {call}", *(f"        {a}," for a in args), "    )"]
     )
     for child in children or []:
-        lines += _panel_call(child, "row", types)
+        lines += _panel_call(child, "row", dashboard)
     return lines
 
 
-def _panel_args(p: dict[str, Any], types: dict[str, str]) -> list[tuple[str, str]]:
+def _panel_args(p: dict[str, Any], dashboard: dict[str, Any]) -> list[tuple[str, str]]:
     if not isinstance(p.get("type"), str) or not isinstance(p.get("title"), str):
         raise CodegenError(f"panel (id {p.get('id')}) needs a type and a title (strings)")
     rest = {k: v for k, v in p.items() if k not in ("type", "title", "gridPos")}
@@ -139,7 +141,7 @@ def _panel_args(p: dict[str, Any], types: dict[str, str]) -> list[tuple[str, str
     targets = rest.get("targets")
     if isinstance(targets, list) and targets:
         rest.pop("targets")
-        out.append(("targets", _targets(targets, _type_of(p.get("datasource"), types), types)))
+        out.append(("targets", _targets(targets, p, dashboard)))
     if "options" in rest and rest["options"] is not None:
         out.append(("options", lit(rest.pop("options"), 12, 20)))
     if rest:
@@ -147,37 +149,16 @@ def _panel_args(p: dict[str, Any], types: dict[str, str]) -> list[tuple[str, str
     return out
 
 
-def datasource_types(model: dict[str, Any]) -> dict[str, str]:
-    """Datasource variable name -> plugin type (`query` of a datasource variable)."""
-    variables = (model.get("templating") or {}).get("list") if isinstance(model.get("templating"), dict) else None
-    return {
-        str(v.get("name")): str(v.get("query") or "")
-        for v in variables or []
-        if isinstance(v, dict) and v.get("type") == "datasource"
-    }
+def is_promql(target: Any, panel: dict[str, Any], dashboard: dict[str, Any]) -> bool:
+    """A target whose datasource (its own, else its panel's, a variable resolved to its type; none: the default)
+    is Prometheus, with an expression: written as a `Target`, and its metrics inferred."""
+    if not isinstance(target, dict) or not isinstance(target.get("expr"), str):
+        return False
+    return datasource_type(target, panel, dashboard=dashboard) in PROMETHEUS_TYPES
 
 
-def _type_of(ds: Any, types: dict[str, str]) -> str:
-    """A datasource reference's plugin type: its `type`, or the type of the datasource variable it names."""
-    if isinstance(ds, dict):
-        if ds.get("type"):
-            return str(ds["type"])
-        ds = ds.get("uid")
-    if isinstance(ds, str) and ds:
-        name = ds.strip().removeprefix("$").strip("{}").split(":")[0]
-        return types.get(name, "prometheus" if ds.startswith("$") else "unknown")
-    return ""
-
-
-def _targets(targets: list[Any], panel_type: str, types: dict[str, str]) -> str:
-    items = []
-    for t in targets:
-        if isinstance(t, dict) and isinstance(t.get("expr"), str):
-            ds_type = _type_of(t["datasource"], types) if t.get("datasource") else panel_type
-            if ds_type in PROMETHEUS_TYPES:
-                items.append(_target_call(t))
-                continue
-        items.append(lit(t, 16, 16))
+def _targets(targets: list[Any], panel: dict[str, Any], dashboard: dict[str, Any]) -> str:
+    items = [_target_call(t) if is_promql(t, panel, dashboard) else lit(t, 16, 16) for t in targets]
     return "[\n" + "".join(f"                {i},\n" for i in items) + "            ]"
 
 

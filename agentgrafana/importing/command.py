@@ -19,7 +19,7 @@ import yaml
 from ..board import OWNERSHIP_TAG
 from ..lint import ValidationFailed
 from ..lint import exclusions as exclusions_mod
-from ..model import Build
+from ..model import Build, panels_of
 from ..sources import project
 from . import codegen, compare, infer, migrate, read
 
@@ -77,7 +77,7 @@ def _import(args: argparse.Namespace, root: Path, build: Builder, dashboards: li
             print(f"error: {path} exists and was not written by `agentgrafana import`; nothing written", file=err)
             return EXIT_USAGE
         try:
-            writes[path] = codegen.module(model, _origin(f.origin, root), notes, codegen.datasource_types(model))
+            writes[path] = codegen.module(model, _origin(f.origin, root), notes)
         except codegen.CodegenError as exc:
             print(f"error: {f.origin}: {exc}; nothing written", file=err)
             return EXIT_USAGE
@@ -136,17 +136,12 @@ def _origin(origin: str, root: Path) -> str:
 
 
 def _queries(model: dict[str, Any], origin: str) -> list[tuple[str, str, str]]:
-    types = codegen.datasource_types(model)
-    out = []
-    for p in migrate._all_panels(model):  # noqa: SLF001 - one walk over panels and rows' panels
-        panel_type = codegen._type_of(p.get("datasource"), types)  # noqa: SLF001
-        for t in p.get("targets") or []:
-            if not isinstance(t, dict) or not isinstance(t.get("expr"), str):
-                continue
-            kind = codegen._type_of(t["datasource"], types) if t.get("datasource") else panel_type  # noqa: SLF001
-            if kind in codegen.PROMETHEUS_TYPES:
-                out.append((f"{origin}: panel {p.get('title')!r}", t["expr"], str(t.get("legendFormat") or "")))
-    return out
+    return [
+        (f"{origin}: panel {p.get('title')!r}", t["expr"], str(t.get("legendFormat") or ""))
+        for p in panels_of(model)
+        for t in p.get("targets") or []
+        if codegen.is_promql(t, p, model)
+    ]
 
 
 def _findings(args: argparse.Namespace, build: Builder, modules: set[str]) -> list[Any]:

@@ -18,6 +18,8 @@ import math
 import re
 from typing import Any
 
+from ..model import panels_of
+
 GRID_COLUMNS = 24
 CELL_HEIGHT, CELL_MARGIN = 30, 8
 DEFAULT_ROW_HEIGHT, DEFAULT_SPAN, MIN_PANEL_HEIGHT = 250, 4, 90
@@ -49,7 +51,7 @@ def migrate(model: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         model["uid"] = slug(str(model.get("title") or "imported"))[:40]
         notes.append(f"uid {old!r} is not a Grafana uid: {model['uid']!r} made from the title")
     libraries = sorted(
-        {str((p.get("libraryPanel") or {}).get("uid")) for p in _all_panels(model) if p.get("libraryPanel")}
+        {str((p.get("libraryPanel") or {}).get("uid")) for p in panels_of(model) if p.get("libraryPanel")}
     )
     if libraries:
         notes.append(f"library panels kept as references (their definitions stay in Grafana): {', '.join(libraries)}")
@@ -67,14 +69,6 @@ def _without_hash_keys(value: Any) -> Any:
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "imported"
-
-
-def _all_panels(model: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for p in model.get("panels") or []:
-        out.append(p)
-        out += list(p.get("panels") or [])
-    return out
 
 
 # --- inputs ----------------------------------------------------------------------------------------------------
