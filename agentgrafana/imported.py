@@ -77,7 +77,6 @@ class Row:
     """A row panel; a collapsed row holds its panels (`add`), an expanded one is followed by them."""
 
     model: Json
-    board: ImportedDashboard
 
     def add(self, p: Json, x: int, y: int, w: int, h: int) -> Row:
         self.model.setdefault("panels", []).append({**p, "gridPos": {"h": h, "w": w, "x": x, "y": y}})
@@ -123,7 +122,7 @@ class ImportedDashboard:
         model.update(extra or {})
         model["gridPos"] = {"h": h, "w": w, "x": x, "y": y}
         self._panels.append(model)
-        return Row(model, self)
+        return Row(model)
 
     def add(self, p: Json, x: int, y: int, w: int, h: int) -> ImportedDashboard:
         self._panels.append({**p, "gridPos": {"h": h, "w": w, "x": x, "y": y}})

@@ -18,8 +18,6 @@ def normalise(model: dict[str, Any], owner_tag: str) -> dict[str, Any]:
         out.pop(key, None)
     if isinstance(out.get("tags"), list):
         out["tags"] = [t for t in out["tags"] if t != owner_tag]
-        if not out["tags"] and "tags" not in model:
-            out.pop("tags")
     return out
 
 
