@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import panels
+from .alerting.duration import seconds
 from .board import OWNERSHIP_TAG, Board
 from .catalog import CATALOG, Catalog
 from .config import Config
@@ -16,7 +17,8 @@ from .sources import dialect
 def queries_for(config: Config, concepts: Catalog = CATALOG, project_sources: dict | None = None) -> Queries:
     """The query builders for `config`'s metric sources (and a project's own, from catalog.yaml)."""
     m = config.metrics
-    return Queries(dialect(config, concepts, project_sources or {}), m.selector, m.cluster_label)
+    interval = seconds(config.alerting.group_interval)
+    return Queries(dialect(config, concepts, project_sources or {}), m.selector, m.cluster_label, interval)
 
 
 @dataclass(frozen=True)

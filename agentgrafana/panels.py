@@ -48,6 +48,25 @@ class Target:
     exemplar: bool = False
     table: bool = False  # format the result as a table (instant tables)
     min_interval: str = ""  # Grafana's min step: "15m" for a figure "per 15 min" (non-overlapping windows)
+    hidden: bool = False  # run, but its series not drawn, listed or in the tooltip (`exemplars`)
+
+
+EXEMPLAR_STEP = "5m"
+HIDDEN = {"legend": True, "tooltip": True, "viz": True}
+
+
+def exemplars(expr: str) -> Target:
+    """The query a panel runs only for its exemplars: first among its targets, its series hidden.
+
+    Exemplars exist on the raw bucket series only, while the panel's lines read the recorded bucket rates (one
+    series per label set and one sample per step instead of every pod's buckets over $__rate_interval). `expr`
+    selects the raw buckets without a range function (`Queries.exemplar_source`) at a 5 m step, so the range
+    query behind the exemplars touches one sample per bucket series every 5 minutes; the exemplars themselves
+    come from Prometheus' exemplar storage over the whole range, whatever the step. It is first because
+    Grafana's Prometheus datasource skips the exemplar query of a target when an earlier one mentions the same
+    histogram (`shouldRunExemplarQuery`), and the recorded series' names contain it.
+    """
+    return Target(expr, "exemplars", exemplar=True, min_interval=EXEMPLAR_STEP, hidden=True)
 
 
 Steps = Sequence[tuple[str, float | None]]  # (colour, lower bound); the first bound is None (base)
@@ -76,6 +95,8 @@ def _targets(panel: Any, targets: Sequence[Target | str]) -> Any:
         if t.min_interval:
             q = q.interval(t.min_interval)
         panel = panel.with_target(q)
+        if t.hidden:
+            panel = panel.override_by_query(REF_IDS[i], [dm.DynamicConfigValue(id_val="custom.hideFrom", value=HIDDEN)])
     return panel
 
 
@@ -143,7 +164,8 @@ def timeseries_panel(
 
 
 def heatmap_panel(title: str, description: str, expr: str, unit: str) -> heatmap.Panel:
-    """A latency-distribution heatmap of a histogram's buckets (Prometheus heatmap format)."""
+    """A latency-distribution heatmap of a histogram's buckets (Prometheus heatmap format). No exemplars: it reads
+    the recorded bucket rates, which have none; the quantile panel beside it shows them."""
     q = (
         prometheus.Dataquery()
         .expr(expr)
@@ -151,7 +173,6 @@ def heatmap_panel(title: str, description: str, expr: str, unit: str) -> heatmap
         .datasource(PROMETHEUS)
         .legend_format("{{le}}")
         .format(prom.PromQueryFormat.HEATMAP)
-        .exemplar(True)
     )
     return (
         heatmap.Panel()

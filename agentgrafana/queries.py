@@ -35,9 +35,13 @@ VARIABLE_FOR_LABEL = {
     "litellm_model_name": "model",
 }
 RATE_INTERVAL = "$__rate_interval"
-# Histograms whose buckets a recording rule sums over pods and instances (kubernetes-mixin style), so latency
-# panels read one series per label set and one sample per step instead of every pod's raw buckets. Exemplar
-# targets still read the raw series: recorded series carry no exemplars.
+RANGE = "$__range"
+# a selector as the builders write it, with its range and offset: where `@ end()` goes
+PINNABLE = re.compile(r"[a-zA-Z_:][\w:]*\{[^{}]*\}(?:\[[^\]]*\])?(?: offset \$__range)?")
+# Histograms whose buckets, and counters whose rates, a recording rule sums over pods and instances
+# (kubernetes-mixin style), keeping every label of the concept: dashboard panels then read one series per label
+# set and one sample per step instead of every pod's raw samples over $__rate_interval. Exemplar targets still
+# read the raw buckets: recorded series carry no exemplars.
 AGGREGATED_HISTOGRAMS = (
     "agent_request_duration_seconds",
     "llm_inference_duration_seconds",
@@ -46,6 +50,18 @@ AGGREGATED_HISTOGRAMS = (
     "agent_chain_length",
     "agent_iterations",
 )
+AGGREGATED_COUNTERS = (
+    "agent_request_duration_seconds_count",
+    "agent_request_duration_seconds_sum",
+    "agent_errors_total",
+    "agent_timeout_total",
+    "agent_tool_calls_sum",
+    "agent_tool_calls_count",
+    "llm_rate_limit_errors_total",
+    "llm_tokens_total",
+    "llm_cost_dollars_total",
+)
+AGGREGATED = (*(f"{h}_bucket" for h in AGGREGATED_HISTOGRAMS), *AGGREGATED_COUNTERS)
 AGGREGATED_WINDOW = "5m"
 UNAVAILABLE = "__unavailable__"
 UNAVAILABLE_RE = re.compile(r"__unavailable__([\w:]+)")
@@ -63,8 +79,9 @@ def unavailable_concepts(expr: str) -> list[str]:
 class Queries:
     """Query builders for one build: its dialect, `metrics.selector` and `metrics.cluster_label`."""
 
-    def __init__(self, dialect: Dialect, selector: str = "", cluster_label: str = ""):
+    def __init__(self, dialect: Dialect, selector: str = "", cluster_label: str = "", rule_interval_s: float = 60):
         self.dialect = dialect
+        self.rule_interval_s = rule_interval_s  # every rule group's interval: one recorded sample per this
         self.selector = selector
         self.cluster_label = cluster_label
         self.left_out_records: set[str] = set()  # recording rules left out: what reads them is left out too
@@ -224,9 +241,15 @@ class Queries:
         filtered: bool = True,
         fn: str = "rate",
         agg: str = "sum",
+        raw: bool = False,
     ) -> str:
-        """`sum by (group) (rate(series{...}[window]))`."""
+        """`sum by (group) (rate(series{...}[window]))`; a dashboard's rate over `$__rate_interval` reads the
+        aggregating recording rule where there is one (`recorded_rate`), unless `raw`."""
         group = list(group)
+        if agg == "sum" and filtered and not raw and (fn == "rate") == (window == RATE_INTERVAL):
+            recorded = self.recorded_rate(series, group, matchers, None if fn == "rate" else window)
+            if recorded is not None:
+                return recorded
         if self.priced(series):
             return self.aggregate(agg, self._priced(group, window, matchers, filtered, fn), group, filtered)
         split = self._parts(series, matchers)
@@ -273,8 +296,8 @@ class Queries:
         """`histogram_quantile(q, sum by (le, group) (rate(histogram_bucket{...}[window])))`; `fn="increase"` for a
         fixed window such as `$__range` (the quantile is the same, and a fixed window is allowed for increase).
 
-        A dashboard's quantile reads the recorded bucket rates where a rule aggregates them (`raw=True` for a
-        target that shows exemplars, which only the raw series have)."""
+        A dashboard's quantile reads the recorded bucket rates where a rule aggregates them (`raw=True`: the raw
+        buckets all the same)."""
         return f"histogram_quantile({q}, {self.bucket_rates(histogram, group, window, matchers, filtered, fn, raw)})"
 
     def bucket_rates(
@@ -287,42 +310,80 @@ class Queries:
         fn: str = "rate",
         raw: bool = False,
     ) -> str:
-        """`sum by (le, group)` of the bucket rates: from the aggregating recording rule when a dashboard asks for
-        the rate over `$__rate_interval` with the variables' filters only, else from the raw `_bucket` series."""
-        group = list(group)
-        agg = self.aggregated_buckets(histogram)
-        if (
-            agg is not None
-            and agg[0] in self.recorded
-            and not raw
-            and filtered
-            and not matchers
-            and (window, fn) == (RATE_INTERVAL, "rate")
-            and set(group) <= set(agg[1])
-        ):
-            record, labels = agg
-            return self.aggregate("sum", self.sel(record, labels=labels), ["le", *group])
-        return self.rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered, fn=fn)
+        """`sum by (le, group)` of the bucket rates (recorded where `rate` finds a rule, unless `raw`)."""
+        return self.rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered, fn=fn, raw=raw)
+
+    def exemplar_source(self, histogram: str) -> str:
+        """`group(histogram_bucket{filters})`: what a panel's exemplar query (`panels.exemplars`) selects, the raw
+        bucket series, as cheaply as a range query can read them: one sample per series and step, no window."""
+        return f"group({self.raw(f'{histogram}_bucket')})"
+
+    def recorded_rate(
+        self, series: str, group: list[str], matchers: str = "", increase: str | None = None
+    ) -> str | None:
+        """`sum by (group) (record{filters, matchers})` where a recording rule of this build aggregates `series`
+        with every label the grouping and matchers name; None where the raw series must be read.
+
+        `increase`: the increase over that window instead, from the recorded 5-minute rates: over `$__range`
+        exactly (`_over_range`); over a fixed window of whole 5 minutes (a bar per 15 min, drawn at that step)
+        as the rates summed over it, which moves an event up to 5 minutes into the next bar but counts it once
+        in all; any other window: None."""
+        agg = self.aggregated(series)
+        if agg is None or agg[0] not in self.recorded:
+            return None
+        record, labels = agg
+        named = {k for k, _, _ in parse_matchers(matchers)} if matchers else set()
+        if not {*group, *named} <= set(labels):
+            return None
+        selector = self.sel(record, matchers, labels=labels)
+        if increase is None:
+            return self.aggregate("sum", selector, group)
+        if increase == RANGE:
+            return self._over_range(selector, group)
+        minutes = re.fullmatch(r"([1-9][0-9]*)m", increase)
+        if minutes is None or int(minutes[1]) % 5 or 60 % self.rule_interval_s:
+            return None
+        summed = self.aggregate("sum", f"sum_over_time({selector}[{increase}])", group)
+        return f"{format_number(self.rule_interval_s)} * {summed}"
+
+    def _over_range(self, selector: str, group: list[str]) -> str:
+        """The increase over `$__range` from a recorded 5-minute rate sampled every rule interval `i`.
+
+        Summing the samples times `i` weighs each event by how many of the 5 samples covering it fall in the
+        range: fully inside, but ramping down over the range's last 5 minutes and up over the 5 before its
+        start. Over an hour ending in an outage that under-counts the newest failures by a tenth. The ramps hold
+        (300 - i) / 2 seconds of traffic each, at about the rate recorded at the end and at the start, so adding
+        (300 - i) / 2 x (rate now - rate at the start) makes the figure exact for traffic steady within 5
+        minutes (the start's rate counts as 0 before the data begins)."""
+        i = self.rule_interval_s
+        now = self.aggregate("sum", selector, group)
+        start = f"({self.aggregate('sum', f'{selector} offset {RANGE}', group)} or {now} * 0)"
+        summed = self.aggregate("sum", f"sum_over_time({selector}[{RANGE}])", group)
+        edge = format_number((300 - i) / 2)
+        return f"({format_number(i)} * {summed} + {edge} * ({now} - {start}))"
 
     def rule_quantile(self, q: float, histogram: str, group: Iterable[str]) -> str:
         """A recording rule's or alert's `q` quantile over 5 m: from the aggregated bucket rates (recorded earlier
         in the same group, so chained within one evaluation) where there are any, else from the raw buckets."""
         group = list(group)
-        agg = self.aggregated_buckets(histogram)
+        agg = self.aggregated(f"{histogram}_bucket")
         if agg is None or not set(group) <= set(agg[1]):
             return self.quantile(q, histogram, group, AGGREGATED_WINDOW, filtered=False)
         record, labels = agg
         inner = self.aggregate("sum", self.sel(record, filtered=False, labels=labels), ["le", *group], filtered=False)
         return f"histogram_quantile({q}, {inner})"
 
-    def aggregated_buckets(self, histogram: str) -> tuple[str, list[str]] | None:
-        """(record, labels) of the rule summing `histogram`'s bucket rates over pods; None if it has none here."""
-        resolved = self.dialect.resolve(f"{histogram}_bucket") if histogram in AGGREGATED_HISTOGRAMS else None
-        if resolved is None:
+    def aggregated(self, series: str) -> tuple[str, list[str]] | None:
+        """(record, labels) of the rule summing `series`' 5-minute rate over pods and instances (every label of
+        the concept this source has, and the cluster's); None if it has none in this build's sources."""
+        resolved = self.dialect.resolve(series) if series in AGGREGATED else None
+        if resolved is None or resolved.priced:
             return None
-        labels = sorted({*resolved.labels, "le"})  # the concept's labels this source has
+        split = [resolved.split_label] if resolved.split_label else []  # a split concept's parts are labelled by it
+        labels = sorted({*resolved.labels, *split, *(["le"] if series.endswith("_bucket") else [])})
         labels = self._group(labels, filtered=False)
-        return f"{'_'.join(labels)}:{histogram}_bucket:rate{AGGREGATED_WINDOW}", labels
+        metric = series.removesuffix("_total")
+        return f"{'_'.join(labels)}:{metric}:rate{AGGREGATED_WINDOW}", labels
 
     def average(
         self,
@@ -423,11 +484,12 @@ class Queries:
     # --- top N -----------------------------------------------------------------------------------------------
     def top(self, expr: str, label: str, n: int, rank: str = "", other: bool = False) -> str:
         """`expr` (one series per `label`) for the `n` values of `label` that rank highest, plus (with `other`)
-        the rest summed as `label="other"`. A `rank` over `$__range` is read at the range's end (`@ end()`),
-        so a graph shows the same `n` at every step and never draws more; without one, `topk` of `expr`."""
-        fixed = rank.replace("[$__range]", "[$__range] @ end()")
-        if fixed == rank:
+        the rest summed as `label="other"`. A `rank` over `$__range` is read at the range's end (`@ end()` on
+        each of its selectors), so a graph shows the same `n` at every step and never draws more; without one,
+        `topk` of `expr`."""
+        if RANGE not in rank:
             return f"topk({n}, {expr})"
+        fixed = PINNABLE.sub(lambda m: f"{m[0]} @ end()", rank)
         chosen = f"{expr}\nand on ({label})\ntopk({n}, {fixed})"
         if not other:
             return chosen

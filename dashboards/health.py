@@ -53,7 +53,13 @@ def dashboard(ctx: Context):
         timeseries_panel(
             "Agent request series scraped",
             "How many agent request series Prometheus holds now; a drop to nothing blinds every agent alert.",
-            [Target(f"count({q.raw('agent_request_duration_seconds_count', filtered=False)})", "series")],
+            [
+                Target(
+                    f"count({q.raw('agent_request_duration_seconds_count', filtered=False)})",
+                    "series",
+                    min_interval="5m",
+                )
+            ],
             "short",
             minimum=0,
         ),
@@ -63,7 +69,7 @@ def dashboard(ctx: Context):
         timeseries_panel(
             "GPU series scraped",
             "How many GPUs report temperature now; a drop blinds the GPU alerts.",
-            [Target(f"count({q.raw('DCGM_FI_DEV_GPU_TEMP', filtered=False)})", "GPUs")],
+            [Target(f"count({q.raw('DCGM_FI_DEV_GPU_TEMP', filtered=False)})", "GPUs", min_interval="5m")],
             "short",
             minimum=0,
         ),

@@ -146,7 +146,8 @@ def dashboard(ctx: Context):
             timeseries_panel(
                 "Out-of-memory errors the agents saw",
                 "Agent errors per 15 min whose type names an out-of-memory failure (CUDA OOM from a model "
-                "server, error_type matching oom / out of memory), by agent: what the users felt of the OOM.",
+                "server, error_type matching oom / out of memory), by agent: what the users felt of the OOM. "
+                "Summed from the recorded 5-minute rates: an error may count in the next bar, never twice.",
                 [
                     Target(  # one point per 15 min: each window read once, not once per 30 s step
                         q.increase("agent_errors_total", ["agent_name"], "15m", OOM_ERRORS),

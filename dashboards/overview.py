@@ -2,7 +2,17 @@
 
 from agentgrafana.context import Context
 from agentgrafana.model import OWNERSHIP_LABEL
-from agentgrafana.panels import BLUE, GREEN, RED, YELLOW, Target, alert_list_panel, stat_panel, timeseries_panel
+from agentgrafana.panels import (
+    BLUE,
+    GREEN,
+    RED,
+    YELLOW,
+    Target,
+    alert_list_panel,
+    exemplars,
+    stat_panel,
+    timeseries_panel,
+)
 
 REQUESTS = "agent_request_duration_seconds_count"
 RANGE = "$__range"
@@ -134,11 +144,8 @@ def dashboard(ctx: Context):
             "P99 latency by agent",
             "99th percentile request duration by agent.",
             [
-                Target(
-                    q.quantile(0.99, "agent_request_duration_seconds", ["agent_name"], raw=True),
-                    "{{agent_name}}",
-                    exemplar=True,
-                )
+                exemplars(q.exemplar_source("agent_request_duration_seconds")),
+                Target(q.quantile(0.99, "agent_request_duration_seconds", ["agent_name"]), "{{agent_name}}"),
             ],
             "s",
             steps=((GREEN, None), (RED, lat.p99_alert)),

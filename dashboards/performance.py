@@ -2,21 +2,17 @@
 
 from agentgrafana.alerting.define import limit_panel_title
 from agentgrafana.context import Context
-from agentgrafana.panels import GREEN, ORANGE, RED, YELLOW, Target, heatmap_panel, timeseries_panel
+from agentgrafana.panels import GREEN, ORANGE, RED, YELLOW, Target, exemplars, heatmap_panel, timeseries_panel
 
 REQUESTS = "agent_request_duration_seconds_count"
 
 
 def _quantiles(ctx: Context, histogram: str, group: str, quantiles: tuple[float, ...]) -> list[Target]:
-    """One target per quantile; exemplars on the highest only: the same trace ids on every line would draw each
-    dot once per quantile, and Grafana queries the exemplars once per target that asks for them."""
+    """One target per quantile, from the recorded bucket rates, and one hidden target for the exemplars (asked
+    once: the same trace ids on every line would draw each dot once per quantile)."""
     return [
-        Target(
-            ctx.q.quantile(q, histogram, [group], raw=q == max(quantiles)),  # exemplars are on the raw series only
-            f"P{round(q * 100)} {{{{{group}}}}}",
-            exemplar=q == max(quantiles),
-        )
-        for q in quantiles
+        exemplars(ctx.q.exemplar_source(histogram)),
+        *(Target(ctx.q.quantile(q, histogram, [group]), f"P{round(q * 100)} {{{{{group}}}}}") for q in quantiles),
     ]
 
 

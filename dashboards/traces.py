@@ -15,6 +15,7 @@ from agentgrafana.panels import (
     RED,
     YELLOW,
     Target,
+    exemplars,
     stat_panel,
     text_panel,
     timeseries_panel,
@@ -193,13 +194,11 @@ def _analysis(ctx: Context, board) -> None:
     board.add(
         timeseries_panel(
             "Request latency with exemplars",
-            "P99 request duration by agent; exemplar dots link to their traces.",
+            "P99 request duration by agent; exemplar dots (from the raw buckets, by a hidden query) link to "
+            "their traces.",
             [
-                Target(
-                    q.quantile(0.99, "agent_request_duration_seconds", ["agent_name"], raw=True),
-                    "{{agent_name}}",
-                    exemplar=True,
-                )
+                exemplars(q.exemplar_source("agent_request_duration_seconds")),
+                Target(q.quantile(0.99, "agent_request_duration_seconds", ["agent_name"]), "{{agent_name}}"),
             ],
             "s",
             steps=((GREEN, None), (RED, t.latency_seconds.agent.p99_alert)),

@@ -6,7 +6,7 @@ Names follow level:metric:operations. Ratios divide by `(requests > 0)` so an id
 
 from agentgrafana.context import Context
 from agentgrafana.model import RecordingRule
-from agentgrafana.queries import AGGREGATED_HISTOGRAMS, AGGREGATED_WINDOW
+from agentgrafana.queries import AGGREGATED, AGGREGATED_WINDOW
 
 GROUP = "agent-recording"
 WINDOW = "5m"
@@ -27,22 +27,12 @@ def recording_rules(ctx: Context) -> list[RecordingRule]:
             "agent_name:agent_error_ratio:rate5m", q.ratio(f"({ERRORS} or {REQUESTS} * 0)", REQUESTS, by_agent), GROUP
         ),
     ]
-    for histogram in AGGREGATED_HISTOGRAMS:  # what the dashboards' latency panels read (Queries.bucket_rates)
-        agg = q.aggregated_buckets(histogram)
+    for series in AGGREGATED:  # what the dashboards' panels read (Queries.recorded_rate)
+        agg = q.aggregated(series)
         if agg is not None:
             record, labels = agg
-            rules.append(
-                RecordingRule(
-                    record,
-                    q.rate(
-                        f"{histogram}_bucket",
-                        [x for x in labels if x != q.cluster_label],
-                        AGGREGATED_WINDOW,
-                        filtered=False,
-                    ),
-                    GROUP,
-                )
-            )
+            kept = [x for x in labels if x != q.cluster_label]
+            rules.append(RecordingRule(record, q.rate(series, kept, AGGREGATED_WINDOW, filtered=False), GROUP))
     for quantile in QUANTILES:
         rules.append(
             RecordingRule(

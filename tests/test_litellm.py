@@ -81,10 +81,16 @@ def test_tokens_read_both_counters_and_a_token_type_matcher_picks_one(litellm_bu
     cost = next(d for d in litellm_build.dashboards if d.uid == "agent-cost")
     by_title = {p["title"]: p["targets"][0]["expr"] for p in panels_of(cost.model) if p.get("targets")}
     inputs = next(e for t, e in by_title.items() if t.startswith("Input tokens"))
-    assert "litellm_input_tokens_metric_total" in inputs and "litellm_output_tokens_metric_total" not in inputs
-    per_request = by_title["Tokens per request"]
-    assert "litellm_input_tokens_metric_total" in per_request and "litellm_output_tokens_metric_total" in per_request
-    assert "label_replace(rate(litellm_output_tokens_metric_total{" in per_request
+    assert re.search(r':llm_tokens:rate5m\{[^}]*token_type="input"', inputs), inputs  # the matcher picks one part
+    # the panel reads the rule that sums both counters over pods, each part given its token_type
+    (record,) = set(re.findall(r"[\w]+:llm_tokens:rate5m", by_title["Tokens per request"]))
+    assert "token_type" in record.split(":")[0]
+    rule = next(r for g in litellm_build.rule_groups for r in g.recording if r.record == record)
+    assert "litellm_input_tokens_metric_total" in rule.expr and "litellm_output_tokens_metric_total" in rule.expr
+    assert (
+        "label_replace(rate(litellm_output_tokens_metric_total[5m])" in rule.expr
+        and '"token_type", "output"' in rule.expr
+    )
 
 
 def test_prometheus_client_exposes_exactly_the_catalog_names() -> None:
@@ -151,8 +157,10 @@ def test_litellm_build_is_proven_live_with_right_numbers(litellm_build, litellm_
         # in the error-rate incident a fifth of the subject's requests fail: counting only the successful ones
         # (the latency histogram's count) would be 25 % off
         start, end = d.window("AgentHighErrorRate")
-        end -= end % d.step
-        start, window = end - 900, "15m"
+        end -= end % 60  # a rule evaluation: the rate panels read rates recorded each minute
+        # an hour ending with the incident: the range figures sum the recorded 5-minute rates, whose edge weighs
+        # 5 minutes at part weight (over 15 minutes of changing traffic that would be a few per cent)
+        start, window = end - 3600, "1h"
         failures = {
             labels: truth.increase("litellm_proxy_failed_requests_metric_total", start, end, **dict(labels))
             for (name, labels) in truth.points
@@ -190,8 +198,9 @@ def test_litellm_build_is_proven_live_with_right_numbers(litellm_build, litellm_
             "litellm_request_total_latency_metric_count", start, end, **latency
         )
         assert shown("agent-overview", "Average latency") == pytest.approx(mean, rel=0.01)
-        spend = truth.increase("litellm_spend_metric_total", start, end, model=model, team_alias=tenant)
+        # a rate panel reads the recorded 5-minute rates: the last 5 minutes' spend per request
+        spend = truth.increase("litellm_spend_metric_total", end - 300, end, model=model, team_alias=tenant)
         tenant_requests = truth.increase(
-            "litellm_proxy_total_requests_metric_total", start, end, requested_model=model, team_alias=tenant
+            "litellm_proxy_total_requests_metric_total", end - 300, end, requested_model=model, team_alias=tenant
         )
         assert shown("agent-cost", "Cost per request") == pytest.approx(spend / tenant_requests, rel=0.01)

@@ -195,7 +195,12 @@ def test_every_prometheus_panel_reads_only_catalog_metrics_or_recording_rules(de
                 assert metrics, (d.uid, p["title"])
                 assert metrics <= known, (d.uid, p["title"], metrics - known)
                 seen |= metrics
-    assert {"DCGM_FI_DEV_GPU_UTIL", "llm_cost_dollars_total", "agent_request_duration_seconds_bucket"} <= seen
+    # raw series (GPUs; request buckets for the exemplars) and the rules summing counters over pods (spend)
+    assert {
+        "DCGM_FI_DEV_GPU_UTIL",
+        "agent_request_duration_seconds_bucket",
+        "model_tenant_id:llm_cost_dollars:rate5m",
+    } <= seen
 
 
 def test_gpu_queries_work_with_either_hostname_label(default_build) -> None:

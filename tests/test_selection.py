@@ -89,7 +89,7 @@ def test_the_right_now_stats_share_one_window(selected) -> None:
 def test_numbers_under_one_agent_model_and_tenant_match_the_simulated_data(selected) -> None:
     b, d, truth, prom = selected
     start, end = d.window("normal")
-    end -= end % d.step
+    end -= end % 60  # a rule evaluation: rate panels read the recorded 5-minute rates, written each minute
     start = end - 3000  # 50 minutes of normal traffic
     window = "50m"
     requests = truth.increase(
@@ -105,9 +105,12 @@ def test_numbers_under_one_agent_model_and_tenant_match_the_simulated_data(selec
     success = _panel(b, "agent-overview", "Success rate")
     assert "Not filtered by $model" in success["description"]
     assert _value(prom, success, end, window) == pytest.approx(1 - errors / all_models, rel=0.01)
-    # Error rate by agent, over the same 50 minutes
+    # Error rate by agent: the recorded 5-minute rates, so the last 5 minutes
+    recent = end - 300
+    errors_5m = truth.increase("agent_errors_total", recent, end, agent_name=AGENT, tenant_id=TENANT)
+    all_5m = truth.increase("agent_request_duration_seconds_count", recent, end, agent_name=AGENT, tenant_id=TENANT)
     error_rate = _value(prom, _panel(b, "agent-overview", "Error rate by agent"), end, window)
-    assert error_rate == pytest.approx(errors / all_models, rel=0.01)
+    assert error_rate == pytest.approx(errors_5m / all_5m, rel=0.01)
     # Cost and tokens per request: spend and tokens carry no agent, so both sides follow tenant and model only
     tenant_model = truth.increase("agent_request_duration_seconds_count", start, end, model=MODEL, tenant_id=TENANT)
     cost = truth.increase("llm_cost_dollars_total", start, end, model=MODEL, tenant_id=TENANT)
@@ -117,7 +120,11 @@ def test_numbers_under_one_agent_model_and_tenant_match_the_simulated_data(selec
         "agent_request_duration_seconds_count", start, end, agent_name=AGENT, model=MODEL, tenant_id=TENANT
     )
     assert cost / one_agent > 1.1 * cost / tenant_model  # the one-sided filter would be visibly wrong here
+    # per request (rate panels): over the last 5 minutes
+    tenant_model_5m = truth.increase("agent_request_duration_seconds_count", recent, end, model=MODEL, tenant_id=TENANT)
+    cost_5m = truth.increase("llm_cost_dollars_total", recent, end, model=MODEL, tenant_id=TENANT)
+    tokens_5m = truth.increase("llm_tokens_total", recent, end, model=MODEL, tenant_id=TENANT)
     cost_panel = _panel(b, "agent-cost", "Cost per request")
-    assert _value(prom, cost_panel, end, window) == pytest.approx(cost / tenant_model, rel=0.01)
+    assert _value(prom, cost_panel, end, window) == pytest.approx(cost_5m / tenant_model_5m, rel=0.01)
     tokens_panel = _panel(b, "agent-cost", "Tokens per request")
-    assert _value(prom, tokens_panel, end, window) == pytest.approx(tokens / tenant_model, rel=0.01)
+    assert _value(prom, tokens_panel, end, window) == pytest.approx(tokens_5m / tenant_model_5m, rel=0.01)

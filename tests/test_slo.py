@@ -89,7 +89,9 @@ def test_burn_rate_story(promtool, shipped, tmp_path) -> None:
             "alert_rule_test": silent,
         },
         {
-            "name": "after an hour of clean traffic, a 100x burn pages within 10 minutes and stops 10 minutes after it",
+            # The 1 h window sums recorded 5-minute rates, which ramp up over the burn's first 5 minutes: it
+            # passes 14.4 at minute 11 (raw counters: 9), the price of reading 5 m of raw samples, not 1 h.
+            "name": "after an hour of clean traffic, a 100x burn pages within 11 minutes and stops 10 minutes after it",
             "interval": "1m",
             "input_series": [
                 {"series": REQUESTS, "values": counter((100, 600))},
@@ -97,7 +99,8 @@ def test_burn_rate_story(promtool, shipped, tmp_path) -> None:
             ],
             "promql_expr_test": [
                 expr_test(page, 60, False),
-                expr_test(page, 70, True),
+                expr_test(page, 70, False),
+                expr_test(page, 71, True),
                 expr_test(page, 80, True),
                 expr_test(page, 90, False),
             ],

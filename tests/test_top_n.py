@@ -48,7 +48,8 @@ def test_cost_by_tenant_draws_two_tenants_and_other_over_the_whole_range(prometh
         assert len(shown) == 3 and "other" in shown, shown  # 4 tenants: the top 2 and the rest
         last = max(float(s["values"][-1][0]) for s in series)
         at_end = {s["metric"]["tenant_id"]: float(v) for s in series for t, v in s["values"] if float(t) == last}
-        total = float(prom.query("3600 * sum(rate(llm_cost_dollars_total[5m]))", last)["result"][0]["value"][1])
+        lines = promql.expand_variables(expr.split("\nand on")[0].replace("$__rate_interval", "5m"))  # every tenant's
+        total = float(prom.query(f"sum({lines})", last)["result"][0]["value"][1])
         assert sum(at_end.values()) == pytest.approx(total, rel=1e-9)  # nothing lost, nothing counted twice
         top = prom.query(f"topk(2, sum by (tenant_id) (increase(llm_cost_dollars_total[{window}])))", end)["result"]
         assert shown - {"other"} == {s["metric"]["tenant_id"] for s in top}
