@@ -183,6 +183,19 @@ def panels_of(model: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def hidden_ref_ids(panel: dict[str, Any]) -> set[str]:
+    """The refIds whose series the panel runs but does not draw (an override by query hiding them from the
+    visualisation, as `panels.exemplars` sets): previews leave them out."""
+    hidden: set[str] = set()
+    for o in (panel.get("fieldConfig") or {}).get("overrides") or []:
+        matcher = o.get("matcher") or {}
+        if matcher.get("id") == "byFrameRefID" and any(
+            p.get("id") == "custom.hideFrom" and (p.get("value") or {}).get("viz") for p in o.get("properties") or []
+        ):
+            hidden.add(str(matcher.get("options")))
+    return hidden
+
+
 def datasource_type(*holders: dict[str, Any], dashboard: dict[str, Any] | None = None) -> str:
     """The datasource type named by the first holder that names a datasource (a target, then its panel); "" if
     none. A reference to a datasource variable (`"$datasource"`, `{"uid": "${loki}"}`, as older and imported

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import threading
 import time
@@ -225,14 +226,22 @@ def test_the_module_imports_without_a_scrape_server() -> None:
 
 
 def test_exemplars_are_asked_for_once_per_panel() -> None:
-    """A panel asks for exemplars on one query (the highest quantile), not on every line."""
-    from agentgrafana.model import panels_of
+    """A panel asks for exemplars on one query, not on every line: the first (Grafana skips a target's exemplar
+    query when an earlier one names the histogram), hidden, reading the raw buckets (recorded series have no
+    exemplars) without a range function at a 5-minute step, while the drawn lines read recorded rates."""
+    from agentgrafana.model import hidden_ref_ids, panels_of
 
     b = build(config_mod.load(ROOT / "monitoring.yaml"), ROOT)
     with_exemplars = 0
     for d in b.dashboards:
         for panel in panels_of(d.model):
-            asking = [t for t in panel.get("targets") or [] if t.get("exemplar")]
+            targets = panel.get("targets") or []
+            asking = [t for t in targets if t.get("exemplar")]
             assert len(asking) <= 1, (d.uid, panel["title"], [t.get("legendFormat") for t in asking])
+            if asking:
+                (t,) = asking
+                assert t is targets[0] and hidden_ref_ids(panel) == {t["refId"]}, (d.uid, panel["title"])
+                assert re.fullmatch(r"group\(\w+_bucket\{[^{}]*\}\)", t["expr"]) and t["interval"] == "5m", t
+                assert all(":" in u["expr"] for u in targets[1:]), (d.uid, panel["title"])  # lines: recorded
             with_exemplars += bool(asking)
     assert with_exemplars >= 4

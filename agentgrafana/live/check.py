@@ -22,7 +22,7 @@ import yaml
 
 from ..catalog import CATALOG
 from ..config import Config
-from ..model import Build, datasource_type, panels_of
+from ..model import Build, datasource_type, hidden_ref_ids, panels_of
 from ..outputs import PROMETHEUS_RULES, files_with_role
 from ..promql import expand_variables
 from ..scenario import ALWAYS
@@ -549,6 +549,8 @@ def _check_target(
         legend = str(target.get("legendFormat") or "")
         have = {k for s in result for k, v in s.get("metric", {}).items() if v}
         tc.missing_labels = [x for x in dict.fromkeys(LEGEND_LABEL_RE.findall(legend)) if x not in have]
+    if ref in hidden_ref_ids(panel):  # checked, but not drawn: the preview leaves it out as Grafana does
+        return tc
     legend = str(target.get("legendFormat") or "")
     for series in result:  # the name Grafana shows for it, so previews tell the panel's series apart
         series["legend"] = legend_name(legend, series.get("metric", {}))
