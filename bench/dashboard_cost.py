@@ -255,6 +255,38 @@ def with_baseline(metrics: list[Metric], details: dict[str, Any]) -> list[Metric
     return out
 
 
+def _short(n: float) -> str:
+    for unit, suffix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if n >= unit:
+            return f"{n / unit:.3g}{suffix}"
+    return f"{n:.0f}"
+
+
+def before_after(details: dict[str, Any]) -> str:
+    """The samples tables with before (the baseline) and now columns, as Markdown (the README's tables)."""
+    base = details.get("baseline")
+    if not base:
+        return ""
+    scale = f"{TARGET_TENANTS} tenants x {PODS} pods"
+    ranges = list(RANGES)
+    head = " | ".join(f"{r} before | {r} now | cheaper" for r in ranges) + " |"
+    lines = [f"| one full load at {scale} | {head}", "|---|" + "---:|---:|---:|" * len(ranges)]
+    for uid, row in details["dashboards"].items():
+        before = base["dashboards"].get(uid)
+        if before:
+            cells = " | ".join(
+                f"{_short(before[r])} | {_short(row[r])} | {before[r] / max(1, row[r]):.3g}x" for r in ranges
+            )
+            lines.append(f"| {uid} | {cells} |")
+    lines += ["", f"| one evaluation at {scale} | before | now | cheaper |", "|---|---:|---:|---:|"]
+    for group, now in details["rule_groups"].items():
+        before = base["rule_groups"].get(group, 0)
+        lines.append(f"| {group} | {_short(before)} | {_short(now)} | {before / max(1, now):.3g}x |")
+    before, now = sum(base["rule_groups"].values()), sum(details["rule_groups"].values())
+    lines.append(f"| a minute of every group | {_short(before)} | {_short(now)} | {before / max(1, now):.3g}x |")
+    return f"baseline: {base['commit']}\n" + "\n".join(lines)
+
+
 def main() -> int:
     import argparse
     import subprocess

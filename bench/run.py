@@ -71,8 +71,10 @@ def cold_generate(p: Params, work: Path) -> tuple[list[Metric], dict[str, Any]]:
     Twice: building (the fast path off: what a first run, a changed input or CI costs), and unchanged (the same
     command again with nothing changed: the fast path answers from its record, what most `make generate` runs are).
     """
-    building = {k: v for k, v in os.environ.items() if k != "CI"} | {"AGENTGRAFANA_NO_CACHE": "1"}
-    unchanged = {k: v for k, v in os.environ.items() if k not in ("CI", "AGENTGRAFANA_NO_CACHE")}
+    # as on a user's machine: bytecode is cached after the first run (some environments turn the cache off)
+    usual = {k: v for k, v in os.environ.items() if k not in ("CI", "AGENTGRAFANA_NO_CACHE", "PYTHONDONTWRITEBYTECODE")}
+    building = usual | {"AGENTGRAFANA_NO_CACHE": "1"}
+    unchanged = usual
     runs = [
         run_child([PYTHON, "generate.py", "--out", str(work / f"cold-{i}")], env=building)
         for i in range(p.cold_runs + 1)
@@ -85,7 +87,7 @@ def cold_generate(p: Params, work: Path) -> tuple[list[Metric], dict[str, Any]]:
     if not all("inputs unchanged" in r.stdout for r in repeats):
         raise RuntimeError(f"the unchanged re-run rebuilt: {repeats[-1].stdout[-500:]}")
     fast = statistics.median(r.seconds for r in repeats)
-    bare = statistics.median(run_child([PYTHON, "-c", "pass"]).seconds for _ in range(p.cold_runs + 1))
+    bare = statistics.median(run_child([PYTHON, "-c", "pass"], env=usual).seconds for _ in range(p.cold_runs + 1))
     return (
         [
             Metric(
@@ -360,6 +362,10 @@ def main(argv: list[str] | None = None) -> int:
         out, "quick" if args.quick else "full", {**params.__dict__, "output_folder": folder}, metrics, details, info
     )
     print(table(metrics))
+    if "querycost" in details:
+        from dashboard_cost import before_after
+
+        print("\n" + before_after(details["querycost"]["full_loads"]))
     if args.markdown:
         print()
         print(markdown(metrics, info, folder))

@@ -80,6 +80,7 @@ def test_quick_run_reports_every_metric_with_a_number(tmp_path: Path) -> None:
     # samples are counted by Prometheus, not timed: the cost group must read 10x less than the seed's daily rule
     assert metrics["cost_group_cheaper_x"]["value"] >= 10, metrics["cost_group_cheaper_x"]
     assert metrics["builders_speedup"]["label"] in done.stdout  # the table is printed
+    assert "| a minute of every group |" in done.stdout and "6h before | 6h now" in done.stdout  # before/after
     # counted by Prometheus against the baseline measured before the aggregating rules: never more expensive,
     # and the dashboards they were made for clearly cheaper
     for key in (k for k in metrics if k.endswith("_cheaper_x")):
