@@ -27,6 +27,7 @@ PROMTOOL_TEST_RULES = "promtool-test-rules"
 RUNBOOK = "runbook"
 NOTIFICATION_POLICIES = "grafana-notification-policies"
 ALERTMANAGER = "alertmanager"
+MIMIR_RULES = "mimir-rules"
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,18 @@ FORMATS: tuple[Format, ...] = (
         "PrometheusRule for prometheus-operator (release label set)",
         lambda i: (
             {prometheus.PROMETHEUS_RULE_PATH: prometheus.prometheus_rule(i.config, i.groups)} if _deployed(i) else {}
+        ),
+    ),
+    Format(
+        "mimir-rules",
+        "mimir/<namespace>.yaml",
+        re.compile(rf"^{re.escape(prometheus.MIMIR_DIR)}/[a-z0-9.-]+\.yaml$"),
+        MIMIR_RULES,
+        "the same groups as one Mimir / Cortex ruler namespace (mimirtool rules load or sync)",
+        lambda i: (
+            {prometheus.mimir_namespace_path(i.config): prometheus.mimir_rules(i.config, i.groups)}
+            if _deployed(i)
+            else {}
         ),
     ),
     Format(

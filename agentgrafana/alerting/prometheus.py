@@ -70,6 +70,7 @@ def group_dict(config: Config, group: RuleGroup, *, alerts: bool = True, recordi
 
 
 PROMETHEUS_RULE_PATH = "kubernetes/prometheusrule.yaml"
+MIMIR_DIR = "mimir"
 
 
 def rule_file_path(group: RuleGroup) -> str:
@@ -107,6 +108,23 @@ def test_rule_files(config: Config, groups: list[RuleGroup]) -> dict[str, bytes]
         for g in groups
         if g.alerts
     }
+
+
+def mimir_namespace_path(config: Config) -> str:
+    return f"{MIMIR_DIR}/{mimir_namespace(config)}.yaml"
+
+
+def mimir_namespace(config: Config) -> str:
+    """The Mimir (and Cortex) ruler namespace of the build's groups: one per project, like the PrometheusRule."""
+    return k8s_name(f"{config.grafana.uid_prefix}-agentgrafana")
+
+
+def mimir_rules(config: Config, groups: list[RuleGroup]) -> bytes:
+    """The deployed groups as one `mimirtool rules load` file: a `namespace` key over the Prometheus groups.
+
+    Mimir's ruler parses rule files strictly (unknown keys are errors) and keeps groups per namespace, so the
+    groups are exactly the deployed Prometheus ones, under one namespace that `mimirtool rules sync` owns."""
+    return yaml_bytes({"namespace": mimir_namespace(config), "groups": deployed_groups(config, groups)})
 
 
 def prometheus_rule(config: Config, groups: list[RuleGroup]) -> bytes:
