@@ -62,7 +62,8 @@ AGGREGATED_COUNTERS = (
     "llm_cost_dollars_total",
 )
 AGGREGATED = (*(f"{h}_bucket" for h in AGGREGATED_HISTOGRAMS), *AGGREGATED_COUNTERS)
-AGGREGATED_WINDOW = "5m"
+AGGREGATED_MINUTES = 5
+AGGREGATED_WINDOW = f"{AGGREGATED_MINUTES}m"
 UNAVAILABLE = "__unavailable__"
 UNAVAILABLE_RE = re.compile(r"__unavailable__([\w:]+)")
 PRICE = "model_token_type:llm_price_dollars_per_token:pricing"
@@ -241,12 +242,11 @@ class Queries:
         filtered: bool = True,
         fn: str = "rate",
         agg: str = "sum",
-        raw: bool = False,
     ) -> str:
-        """`sum by (group) (rate(series{...}[window]))`; a dashboard's rate over `$__rate_interval` reads the
-        aggregating recording rule where there is one (`recorded_rate`), unless `raw`."""
+        """`sum by (group) (rate(series{...}[window]))`; a dashboard's rate over `$__rate_interval` (or increase
+        over `$__range` or whole 5 minutes) reads the aggregating recording rule where there is one."""
         group = list(group)
-        if agg == "sum" and filtered and not raw and (fn == "rate") == (window == RATE_INTERVAL):
+        if agg == "sum" and filtered and (fn == "rate") == (window == RATE_INTERVAL):
             recorded = self.recorded_rate(series, group, matchers, None if fn == "rate" else window)
             if recorded is not None:
                 return recorded
@@ -291,14 +291,11 @@ class Queries:
         matchers: str = "",
         filtered: bool = True,
         fn: str = "rate",
-        raw: bool = False,
     ) -> str:
         """`histogram_quantile(q, sum by (le, group) (rate(histogram_bucket{...}[window])))`; `fn="increase"` for a
         fixed window such as `$__range` (the quantile is the same, and a fixed window is allowed for increase).
-
-        A dashboard's quantile reads the recorded bucket rates where a rule aggregates them (`raw=True`: the raw
-        buckets all the same)."""
-        return f"histogram_quantile({q}, {self.bucket_rates(histogram, group, window, matchers, filtered, fn, raw)})"
+        A dashboard's quantile reads the recorded bucket rates where a rule aggregates them."""
+        return f"histogram_quantile({q}, {self.bucket_rates(histogram, group, window, matchers, filtered, fn)})"
 
     def bucket_rates(
         self,
@@ -308,10 +305,9 @@ class Queries:
         matchers: str = "",
         filtered: bool = True,
         fn: str = "rate",
-        raw: bool = False,
     ) -> str:
-        """`sum by (le, group)` of the bucket rates (recorded where `rate` finds a rule, unless `raw`)."""
-        return self.rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered, fn=fn, raw=raw)
+        """`sum by (le, group)` of the bucket rates (recorded where `rate` finds a rule)."""
+        return self.rate(f"{histogram}_bucket", ["le", *group], window, matchers, filtered, fn=fn)
 
     def exemplar_source(self, histogram: str) -> str:
         """`group(histogram_bucket{filters})`: what a panel's exemplar query (`panels.exemplars`) selects, the raw
@@ -341,7 +337,7 @@ class Queries:
         if increase == RANGE:
             return self._over_range(selector, group)
         minutes = re.fullmatch(r"([1-9][0-9]*)m", increase)
-        if minutes is None or int(minutes[1]) % 5 or 60 % self.rule_interval_s:
+        if minutes is None or int(minutes[1]) % AGGREGATED_MINUTES or 60 % self.rule_interval_s:
             return None
         summed = self.aggregate("sum", f"sum_over_time({selector}[{increase}])", group)
         return f"{format_number(self.rule_interval_s)} * {summed}"
@@ -359,7 +355,7 @@ class Queries:
         now = self.aggregate("sum", selector, group)
         start = f"({self.aggregate('sum', f'{selector} offset {RANGE}', group)} or {now} * 0)"
         summed = self.aggregate("sum", f"sum_over_time({selector}[{RANGE}])", group)
-        edge = format_number((300 - i) / 2)
+        edge = format_number((AGGREGATED_MINUTES * 60 - i) / 2)
         return f"({format_number(i)} * {summed} + {edge} * ({now} - {start}))"
 
     def rule_quantile(self, q: float, histogram: str, group: Iterable[str]) -> str:
