@@ -334,10 +334,12 @@ class Queries:
         selector = self.sel(record, matchers, labels=labels)
         if increase is None:
             return self.aggregate("sum", selector, group)
+        if (AGGREGATED_MINUTES * 60) % self.rule_interval_s:  # the samples would not tile the rates' windows
+            return None
         if increase == RANGE:
             return self._over_range(selector, group)
         minutes = re.fullmatch(r"([1-9][0-9]*)m", increase)
-        if minutes is None or int(minutes[1]) % AGGREGATED_MINUTES or 60 % self.rule_interval_s:
+        if minutes is None or int(minutes[1]) % AGGREGATED_MINUTES:
             return None
         summed = self.aggregate("sum", f"sum_over_time({selector}[{increase}])", group)
         return f"{format_number(self.rule_interval_s)} * {summed}"

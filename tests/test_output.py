@@ -319,3 +319,18 @@ def test_the_overview_first_row_measures_one_window(default_build) -> None:
         for t in targets:
             assert t.get("instant") is True, title
             assert "[$__range]" in t["expr"] and "$__rate_interval" not in t["expr"], title
+
+
+def test_range_figures_read_raw_counters_when_rules_run_too_rarely_to_sum() -> None:
+    """Summing recorded 5-minute rates over a range needs one sample at least every 5 minutes, evenly: with a
+    2-minute rule interval (5 minutes are not whole intervals) the Overview's range figures read the raw counters again."""
+    from agentgrafana.config import from_mapping
+    from agentgrafana.model import panels_of
+    from agentgrafana.pipeline import build
+
+    for interval, recorded in (("1m", True), ("30s", True), ("2m", False)):
+        b = build(from_mapping({"alerting": {"group_interval": interval}}), ROOT)
+        overview = next(d for d in b.dashboards if d.uid == "agent-overview")
+        total = next(p for p in panels_of(overview.model) if p["title"] == "Total requests")["targets"][0]["expr"]
+        assert ("sum_over_time(" in total) is recorded, (interval, total)
+        assert ("increase(agent_request_duration_seconds_count{" in total) is not recorded, (interval, total)
