@@ -246,7 +246,7 @@ class Queries:
         """`sum by (group) (rate(series{...}[window]))`; a dashboard's rate over `$__rate_interval` (or increase
         over `$__range` or whole 5 minutes) reads the aggregating recording rule where there is one."""
         group = list(group)
-        if agg == "sum" and filtered and (fn == "rate") == (window == RATE_INTERVAL):
+        if agg == "sum" and filtered and (fn, window == RATE_INTERVAL) in (("rate", True), ("increase", False)):
             recorded = self.recorded_rate(series, group, matchers, None if fn == "rate" else window)
             if recorded is not None:
                 return recorded

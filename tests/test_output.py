@@ -322,8 +322,8 @@ def test_the_overview_first_row_measures_one_window(default_build) -> None:
 
 
 def test_range_figures_read_raw_counters_when_rules_run_too_rarely_to_sum() -> None:
-    """Summing recorded 5-minute rates over a range needs one sample at least every 5 minutes, evenly: with a
-    2-minute rule interval (5 minutes are not whole intervals) the Overview's range figures read the raw counters again."""
+    """Summing recorded 5-minute rates over a range needs samples that tile their 5-minute windows: with a
+    2-minute rule interval (5 minutes are not whole intervals) the Overview's range figures read raw counters."""
     from agentgrafana.config import from_mapping
     from agentgrafana.model import panels_of
     from agentgrafana.pipeline import build
@@ -334,3 +334,18 @@ def test_range_figures_read_raw_counters_when_rules_run_too_rarely_to_sum() -> N
         total = next(p for p in panels_of(overview.model) if p["title"] == "Total requests")["targets"][0]["expr"]
         assert ("sum_over_time(" in total) is recorded, (interval, total)
         assert ("increase(agent_request_duration_seconds_count{" in total) is not recorded, (interval, total)
+
+
+def test_only_a_rate_or_an_increase_reads_the_pod_summed_rules() -> None:
+    """The rules record 5-minute rates: a dashboard's rate over $__rate_interval and increase over $__range read
+    them; irate, changes, or a rate over a fixed window must still read the raw counter."""
+    from agentgrafana.context import queries_for
+
+    q = queries_for(config_mod.from_mapping({}))
+    record, _ = q.aggregated("agent_errors_total") or ("", [])
+    q.recorded = {record}
+    assert record in q.rate("agent_errors_total", ["agent_name"])
+    assert f"sum_over_time({record}{{" in q.increase("agent_errors_total", ["agent_name"], "$__range")
+    for fn, window in (("irate", "5m"), ("rate", "5m"), ("increase", "$__rate_interval"), ("changes", "15m")):
+        expr = q.rate("agent_errors_total", ["agent_name"], window, fn=fn)
+        assert expr.startswith(f"sum by (agent_name) ({fn}(agent_errors_total{{"), (fn, window, expr)
