@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_selection import Truth
+from test_selection import Truth, last_evaluation
 
 from agentgrafana import config as config_mod
 from agentgrafana import promql
@@ -156,10 +156,11 @@ def test_litellm_build_is_proven_live_with_right_numbers(litellm_build, litellm_
 
         # in the error-rate incident a fifth of the subject's requests fail: counting only the successful ones
         # (the latency histogram's count) would be 25 % off
-        start, end = d.window("AgentHighErrorRate")
-        end -= end % 60  # a rule evaluation: the rate panels read rates recorded each minute
-        # an hour ending with the incident: the range figures sum the recorded 5-minute rates, whose edge weighs
-        # 5 minutes at part weight (over 15 minutes of changing traffic that would be a few per cent)
+        start, at = d.window("AgentHighErrorRate")
+        at -= at % d.step  # when the dashboard is read; its figures describe the data up to the last evaluation
+        end = last_evaluation(server.prometheus, at)
+        # an hour ending with the incident: the range figures sum the recorded 5-minute rates (an edge term
+        # makes that exact for traffic steady within 5 minutes)
         start, window = end - 3600, "1h"
         failures = {
             labels: truth.increase("litellm_proxy_failed_requests_metric_total", start, end, **dict(labels))
@@ -179,7 +180,7 @@ def test_litellm_build_is_proven_live_with_right_numbers(litellm_build, litellm_
         def shown(uid: str, title: str) -> float:
             panel = next(p for x in b.dashboards if x.uid == uid for p in panels_of(x.model) if p["title"] == title)
             expr = panel["targets"][0]["expr"].replace("$__range", window).replace("$__rate_interval", window)
-            result = server.prometheus.query(promql.expand_variables(expr, selected), end)["result"]
+            result = server.prometheus.query(promql.expand_variables(expr, selected), at)["result"]
             assert len(result) == 1, (title, result)
             return float(result[0]["value"][1])
 

@@ -71,6 +71,15 @@ def _panel(b, uid: str, title: str) -> dict:
     return next(p for d in b.dashboards if d.uid == uid for p in panels_of(d.model) if p.get("title") == title)
 
 
+def last_evaluation(prom, at: int) -> int:
+    """When the agent-recording group last ran at or before `at`: what a panel reading its rules describes.
+
+    Prometheus offsets each group's evaluations within the interval by a hash of its name and file, so a
+    recorded figure at `at` covers the data up to one interval (1 m) before it."""
+    query = "max(timestamp(agent_name_model_tenant_id:agent_request_duration_seconds_count:rate5m))"
+    return int(float(prom.query(query, at)["result"][0]["value"][1]))
+
+
 def _value(prom, panel: dict, at: int, window: str) -> float:
     expr = panel["targets"][0]["expr"].replace("$__range", window).replace("$__rate_interval", window)
     result = prom.query(promql.expand_variables(expr, SELECTED), at)["result"]
@@ -88,8 +97,9 @@ def test_the_right_now_stats_share_one_window(selected) -> None:
 
 def test_numbers_under_one_agent_model_and_tenant_match_the_simulated_data(selected) -> None:
     b, d, truth, prom = selected
-    start, end = d.window("normal")
-    end -= end % 60  # a rule evaluation: rate panels read the recorded 5-minute rates, written each minute
+    start, at = d.window("normal")
+    at -= at % d.step  # when the dashboard is read; its figures describe the data up to the last evaluation
+    end = last_evaluation(prom, at)
     start = end - 3000  # 50 minutes of normal traffic
     window = "50m"
     requests = truth.increase(
@@ -97,19 +107,19 @@ def test_numbers_under_one_agent_model_and_tenant_match_the_simulated_data(selec
     )
     assert requests > 100
     # Total requests: this agent, this model, this tenant
-    shown = _value(prom, _panel(b, "agent-overview", "Total requests"), end, window)
+    shown = _value(prom, _panel(b, "agent-overview", "Total requests"), at, window)
     assert shown == pytest.approx(requests, rel=0.01)
     # Success rate: errors carry no model, so both sides follow agent and tenant only (the panel says so)
     errors = truth.increase("agent_errors_total", start, end, agent_name=AGENT, tenant_id=TENANT)
     all_models = truth.increase("agent_request_duration_seconds_count", start, end, agent_name=AGENT, tenant_id=TENANT)
     success = _panel(b, "agent-overview", "Success rate")
     assert "Not filtered by $model" in success["description"]
-    assert _value(prom, success, end, window) == pytest.approx(1 - errors / all_models, rel=0.01)
+    assert _value(prom, success, at, window) == pytest.approx(1 - errors / all_models, rel=0.01)
     # Error rate by agent: the recorded 5-minute rates, so the last 5 minutes
     recent = end - 300
     errors_5m = truth.increase("agent_errors_total", recent, end, agent_name=AGENT, tenant_id=TENANT)
     all_5m = truth.increase("agent_request_duration_seconds_count", recent, end, agent_name=AGENT, tenant_id=TENANT)
-    error_rate = _value(prom, _panel(b, "agent-overview", "Error rate by agent"), end, window)
+    error_rate = _value(prom, _panel(b, "agent-overview", "Error rate by agent"), at, window)
     assert error_rate == pytest.approx(errors_5m / all_5m, rel=0.01)
     # Cost and tokens per request: spend and tokens carry no agent, so both sides follow tenant and model only
     tenant_model = truth.increase("agent_request_duration_seconds_count", start, end, model=MODEL, tenant_id=TENANT)
@@ -125,6 +135,6 @@ def test_numbers_under_one_agent_model_and_tenant_match_the_simulated_data(selec
     cost_5m = truth.increase("llm_cost_dollars_total", recent, end, model=MODEL, tenant_id=TENANT)
     tokens_5m = truth.increase("llm_tokens_total", recent, end, model=MODEL, tenant_id=TENANT)
     cost_panel = _panel(b, "agent-cost", "Cost per request")
-    assert _value(prom, cost_panel, end, window) == pytest.approx(cost_5m / tenant_model_5m, rel=0.01)
+    assert _value(prom, cost_panel, at, window) == pytest.approx(cost_5m / tenant_model_5m, rel=0.01)
     tokens_panel = _panel(b, "agent-cost", "Tokens per request")
-    assert _value(prom, tokens_panel, end, window) == pytest.approx(tokens_5m / tenant_model_5m, rel=0.01)
+    assert _value(prom, tokens_panel, at, window) == pytest.approx(tokens_5m / tenant_model_5m, rel=0.01)
